@@ -1,0 +1,112 @@
+"""Settings, declared once. Nothing else in the package reads ``os.environ``.
+
+Each setting is read from the environment variable ``COCREATE_<NAME>``; ``tests/test_docs.py``
+checks that every one is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cocreate_map.errors import InvalidInput
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return f"COCREATE_{self.name.upper()}"
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _lang(raw: str) -> str:
+    if raw not in ("zh", "en"):
+        raise ValueError("must be zh or en")
+    return raw
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting(
+            "database_url",
+            "",
+            "SQLAlchemy URL of the database. Empty: a SQLite file var/cocreate.sqlite3 in the "
+            "project folder. PostgreSQL/PostGIS: postgresql+psycopg://user@host/db",
+        ),
+        Setting(
+            "max_upload_mb",
+            "50",
+            "Largest file the import accepts, in megabytes (UI upload and CLI).",
+            _positive_int,
+        ),
+        Setting(
+            "max_features",
+            "50000",
+            "Largest number of features one import may carry.",
+            _positive_int,
+        ),
+        Setting(
+            "max_extent_km",
+            "10",
+            "Largest extent one community may have; a file covering more (a whole district, or "
+            "projected coordinates read as degrees) is refused.",
+            _positive_int,
+        ),
+        Setting(
+            "max_distance_km",
+            "2",
+            "Imported data farther than this from an existing community's boundary is refused "
+            "(a wrong CRS or coordinate system is the usual cause).",
+            _positive_int,
+        ),
+        Setting("default_lang", "zh", "Language of the UI when none is chosen: zh or en.", _lang),
+        Setting(
+            "load_demo",
+            "1",
+            "1: load the demo community on first start when the database has no community; 0: do not.",
+            lambda raw: raw not in ("0", "false", "no", ""),
+        ),
+    ]
+}
+
+
+def get(name: str) -> Any:
+    """Return the parsed value of setting ``name``."""
+    setting = SETTINGS[name]
+    raw = os.environ.get(setting.env, setting.default)
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{setting.env}={raw!r} is not valid ({exc}); {setting.help}") from None
+
+
+def database_url() -> str:
+    url: str = get("database_url")
+    if url:
+        return url
+    var = PROJECT_ROOT / "var"
+    var.mkdir(exist_ok=True)
+    return f"sqlite:///{var / 'cocreate.sqlite3'}"
+
+
+def static_dir() -> Path:
+    """Streamlit serves ``static/`` beside ``app.py`` at ``/app/static/`` (enableStaticServing)."""
+    return PROJECT_ROOT / "static"

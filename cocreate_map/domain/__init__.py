@@ -1,0 +1,1 @@
+"""Pure domain rules; see README.md in this folder."""

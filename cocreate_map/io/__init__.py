@@ -1,0 +1,1 @@
+"""Files ↔ domain: readers, writers, CRS handling, reports. Reprojection happens here only."""

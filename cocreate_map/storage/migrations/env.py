@@ -1,0 +1,19 @@
+"""Alembic environment: the engine comes from the caller (storage.db.migrate) or the config."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from cocreate_map.storage.db import make_engine
+from cocreate_map.storage.tables import Base
+
+engine = context.config.attributes.get("engine") or make_engine()
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

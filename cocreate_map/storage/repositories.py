@@ -1,0 +1,53 @@
+"""Queries. Functions take a Session; they never open or commit one themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cocreate_map.errors import NotFound
+from cocreate_map.storage.tables import CommunityRow, ElementRow
+
+
+def community_by_slug(session: Session, slug: str) -> CommunityRow:
+    row = session.scalar(select(CommunityRow).where(CommunityRow.slug == slug))
+    if row is None:
+        known = ", ".join(session.scalars(select(CommunityRow.slug).order_by(CommunityRow.slug)))
+        hint = f"known communities: {known}" if known else "the database has no community yet"
+        raise NotFound(
+            f"no community {slug!r}; {hint} (create one with cocreate import … --create NAME)"
+        )
+    return row
+
+
+def find_community(session: Session, slug: str) -> CommunityRow | None:
+    return session.scalar(select(CommunityRow).where(CommunityRow.slug == slug))
+
+
+def all_communities(session: Session) -> Sequence[CommunityRow]:
+    return session.scalars(select(CommunityRow).order_by(CommunityRow.name)).all()
+
+
+def element_counts(session: Session, community_id: int | None = None) -> dict[int, dict[str, int]]:
+    """{community_id: {kind: count}} in one query."""
+    stmt = select(ElementRow.community_id, ElementRow.kind, func.count()).group_by(
+        ElementRow.community_id, ElementRow.kind
+    )
+    if community_id is not None:
+        stmt = stmt.where(ElementRow.community_id == community_id)
+    out: dict[int, dict[str, int]] = {}
+    for cid, kind, count in session.execute(stmt):
+        out.setdefault(cid, {})[kind] = count
+    return out
+
+
+def elements_of(session: Session, community_id: int) -> Sequence[ElementRow]:
+    return session.scalars(
+        select(ElementRow).where(ElementRow.community_id == community_id).order_by(ElementRow.id)
+    ).all()
+
+
+def count_communities(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(CommunityRow)) or 0

@@ -1,0 +1,1 @@
+"""Streamlit pages and folium builders: the only package that imports streamlit or folium."""

@@ -1,0 +1,22 @@
+"""Localised strings: zh (default) and en, from cocreate_map/locales/*.json."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+FILES = {"zh": "zh_CN.json", "en": "en.json"}
+LANGS = ("zh", "en")
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    data: dict[str, str] = json.loads((LOCALES / FILES[lang]).read_text(encoding="utf-8"))
+    return data
+
+
+def translate(lang: str, key: str, **kwargs: object) -> str:
+    text = catalog(lang).get(key) or catalog("en").get(key) or key
+    return text.format(**kwargs) if kwargs else text

@@ -1,0 +1,18 @@
+"""Process-wide resources, created once per server process."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from cocreate_map import services
+from cocreate_map.storage.db import make_engine, migrate
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> Engine:
+    """The database engine, migrated to head, with the demo loaded on first start."""
+    eng = make_engine()
+    migrate(eng)
+    services.ensure_demo(eng)
+    return eng

@@ -1,0 +1,103 @@
+"""Shared fixtures: a migrated engine on real SQLite and on a real PostgreSQL/PostGIS database.
+
+The PostgreSQL server comes from COCREATE_TEST_PG_URL (scripts/test sets the local default). Each
+test session creates its own database and drops it at the end. With CI=true a missing server
+fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from cocreate_map.storage.db import make_engine, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = ROOT.parent / "shared" / "realdata"
+PG_URL = os.environ.get(
+    "COCREATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the PostgreSQL/Chromium tests must run, not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A fresh PostgreSQL database with PostGIS for this test session."""
+    admin_url = make_url(PG_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+        _unavailable(f"PostgreSQL not reachable at {admin_url.render_as_string()}: {exc}")
+    name = f"cocreate_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def _clean(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in ("elements", "imports", "settings", "communities"):
+            conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database: once on SQLite, once on PostgreSQL/PostGIS."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        migrate(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng = request.getfixturevalue("pg_engine")
+        _clean(eng)
+        yield eng
+        _clean(eng)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """COCREATE_DATABASE_URL pointing at a fresh SQLite file (for CLI and app tests)."""
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    monkeypatch.setenv("COCREATE_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def realdata() -> Path:
+    if not REALDATA.is_dir():
+        _unavailable(f"{REALDATA} is missing (the shared real-world files sit beside the repo)")
+    return REALDATA
