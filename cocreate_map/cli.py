@@ -1,0 +1,228 @@
+"""The ``cocreate`` command: a thin shell over the services for administrators and scripts.
+
+Every CocreateError is printed as one line on stderr with exit code 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cocreate_map import config, services
+from cocreate_map.domain.elements import Kind, parse_kind
+from cocreate_map.errors import CocreateError, InvalidInput
+
+EXIT_BAD_INPUT = 2
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from cocreate_map.storage.db import make_engine, migrate
+
+    engine = make_engine()
+    migrate(engine)
+    return engine
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import current_revision
+
+    engine = _engine()
+    print(f"database at revision {current_revision(engine)}: {engine.url.render_as_string()}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        summary = services.load_demo(session)
+    print(
+        f"loaded the demo community {services.DEMO_NAME} ({summary.slug}): "
+        f"{summary.imported} elements"
+    )
+    return 0
+
+
+def cmd_communities(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        rows = services.list_communities(session)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "slug": c.slug,
+                        "name": c.name,
+                        "metric_epsg": c.metric_epsg,
+                        "elements": c.element_counts,
+                    }
+                    for c in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    if not rows:
+        print("no communities yet; load the demo with `cocreate demo` or import a file")
+        return 0
+    print(f"{'slug':<24} {'name':<20} {'elements':>8}  by kind")
+    for c in rows:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(c.element_counts.items()))
+        print(f"{c.slug:<24} {c.name:<20} {sum(c.element_counts.values()):>8}  {kinds}")
+    return 0
+
+
+def _read_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from cocreate_map.io.geo_files import ReadOptions, parse_layer_map
+
+    chosen = [x for x in (args.kind, args.kind_field, args.layer_map) if x]
+    if len(chosen) > 1:
+        raise InvalidInput("pass only one of --kind, --kind-field and --layer-map")
+    return ReadOptions(
+        kind=parse_kind(args.kind) if args.kind else None,
+        kind_field=args.kind_field,
+        layer_map=parse_layer_map(Path(args.layer_map)) if args.layer_map else None,
+        crs=args.crs,
+        coords=args.coords,
+        encoding=args.encoding,
+        drop_outliers=args.drop_outliers,
+    )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import transaction
+
+    path = Path(args.path)
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist; give the path of a file to import")
+    options = _read_options(args)
+    with transaction(_engine()) as session:
+        summary = services.import_file(
+            session, path, args.community, create_name=args.create, options=options
+        )
+    verb = "created community" if summary.created else "imported into"
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.counts.items()))
+    print(f"{verb} {summary.slug}: {summary.imported} features ({kinds})")
+    print(f"source CRS {summary.source_crs}; measured in EPSG:{summary.metric_epsg}")
+    for line in summary.repairs:
+        print(f"repaired: {line}")
+    for line in summary.notes:
+        print(f"note: {line}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        n = services.export_community(session, args.community, args.format, Path(args.out))
+    print(f"wrote {n} features to {args.out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from cocreate_map.io import assets
+
+    missing = assets.missing()
+    if missing:
+        assets.ensure()
+    app = config.PROJECT_ROOT / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+    ]
+    if args.address:
+        command += ["--server.address", args.address]
+    os.chdir(config.PROJECT_ROOT)
+    return subprocess.call(command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cocreate",
+        description="共同缔造·社区规划地图 — community planning map. "
+        "The database is COCREATE_DATABASE_URL (default: var/cocreate.sqlite3).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="create or migrate the database to the newest schema").set_defaults(
+        func=cmd_init
+    )
+    sub.add_parser("demo", help="load the demo community 棉花小区 (cotton-compound)").set_defaults(
+        func=cmd_demo
+    )
+    p = sub.add_parser("communities", help="list communities with element counts")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_communities)
+
+    p = sub.add_parser(
+        "import", help="import GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML or DXF"
+    )
+    p.add_argument("path")
+    p.add_argument("--community", required=True, help="slug of the community, e.g. cotton-compound")
+    p.add_argument("--create", metavar="NAME", help="create the community with this name first")
+    p.add_argument(
+        "--kind", help="give every feature this kind: " + ", ".join(k.value for k in Kind)
+    )
+    p.add_argument("--kind-field", help="property that holds each feature's kind")
+    p.add_argument("--layer-map", help="JSON {layer: kind} or CSV layer,kind for GPKG/DXF layers")
+    p.add_argument(
+        "--crs", help="CRS of the file when it names none or names it wrongly, e.g. EPSG:4547"
+    )
+    p.add_argument(
+        "--coords",
+        choices=["wgs84", "gcj02", "bd09"],
+        default="wgs84",
+        help="lon/lat from AMap/Tencent are gcj02, from Baidu bd09 (default wgs84)",
+    )
+    p.add_argument("--encoding", help="text encoding of attribute values, e.g. GBK")
+    p.add_argument(
+        "--drop-outliers",
+        action="store_true",
+        help="leave out stray features drawn far from the rest (CAD drawings)",
+    )
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a community's elements with their ids")
+    p.add_argument("--community", required=True)
+    p.add_argument("--format", choices=["geojson", "gpkg", "csv"], required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="start the app (http://localhost:8501 by default)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", help="address to listen on, e.g. 0.0.0.0 for the meeting hall LAN")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except CocreateError as exc:
+        print(f"cocreate: {exc.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
