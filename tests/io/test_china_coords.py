@@ -31,7 +31,7 @@ def test_published_vectors(wgs, gcj, bd):
     x, y = cc.gcj02_to_wgs84(*gcj)
     assert metres((float(x), float(y)), wgs) < 0.01
     x, y = cc.bd09_to_wgs84(*bd)
-    assert metres((float(x), float(y)), wgs) < 0.3
+    assert metres((float(x), float(y)), wgs) < 0.01
 
 
 def test_wandergis_bd_vectors():
