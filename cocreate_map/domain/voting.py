@@ -1,0 +1,1177 @@
+"""Household votes: electorates, ballot kinds, decision rules and the tally.
+
+Pure and exact: every area and ratio is a :class:`~fractions.Fraction`, every decision is an exact
+comparison (DOMAIN.md §0.3 "never floats"). Percentages in texts are for display only.
+
+Two things are kept apart (DESIGN.md §4, habit 4):
+
+* a **ballot kind** turns the ballots into per-choice support and picks the *leader* (the proposal
+  itself, the plurality choice, the most approved choice, the instant-runoff winner);
+* a **rule** decides whether enough of the electorate took part and whether the leader's support is
+  enough. Rules are small named classes in :data:`RULES`; their thresholds are ``Fraction``
+  settings with defaults and a ballot stores ``rule.name`` + ``rule.params()``.
+
+Counting (DOMAIN.md §1.3, R2, R6):
+
+* The **household roll** counts each household (unit) once. The **owner roll** counts *owner heads*:
+  all units with the same ``owner_id`` are one head, their areas summed; a unit without ``owner_id``
+  is its own owner (e.g. a co-owned flat with one nominated voter, R2 (d)). The developer's unsold
+  units or the housing bureau's 公房 units count as one head when they share one ``owner_id``.
+* A ballot of ``abstain`` (or a blank approval/ranked ballot) **participates but does not agree**
+  (DOMAIN.md R6 and §1.3 "abstentions count as participation but not as agreement"). Non-voters are
+  never counted as agreeing and never added to participation (R6; no "计入多数票" imputation here).
+* A household that votes again replaces its earlier vote: **the last vote in the list counts** and a
+  household is never counted twice. Callers pass votes in the order they were cast.
+* Each unit's area follows that unit's own ballot. An owner with several units is one head: that
+  head participates if any of the units voted and agrees only if **every** voting unit of that owner
+  agrees; an owner whose units voted differently ("split owner") participates but does not agree by
+  head, and the result says so. (One person, one head; never counted twice, never over-counted.)
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import ClassVar
+
+from cocreate_map.errors import InvalidInput, NotEligible
+
+YES = "yes"
+NO = "no"
+ABSTAIN = "abstain"
+
+JsonScalar = str | int | float | bool | None
+
+# --------------------------------------------------------------------------------------------
+# Value types
+# --------------------------------------------------------------------------------------------
+
+
+def _exact(value: object, what: str) -> Fraction:
+    """An exact Fraction from an int, a Fraction or a decimal/fraction string; never a float."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{what} must be a number, got {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            pass
+    raise InvalidInput(
+        f"{what} must be exact, e.g. Fraction('65.37') or '65.37', got {value!r}"
+        + (
+            "; floats are refused because they cannot hold 0.01 m² exactly"
+            if isinstance(value, float)
+            else ""
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Household:
+    """One dwelling unit (专有部分) on the register; ``area_m2`` is its exclusive floor area."""
+
+    id: str
+    building: str
+    unit: str
+    room: str
+    area_m2: Fraction
+    owner_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not self.id.strip():
+            raise InvalidInput(f"a household needs a non-empty text id, got {self.id!r}")
+        area = _exact(self.area_m2, f"area of household {self.id!r}")
+        if area < 0:
+            raise InvalidInput(
+                f"area of household {self.id!r} must be ≥ 0 m², got {area}; check the register"
+            )
+        object.__setattr__(self, "area_m2", area)
+        if self.owner_id is not None and not self.owner_id.strip():
+            object.__setattr__(self, "owner_id", None)
+
+    @property
+    def owner_key(self) -> str:
+        """The head this unit counts toward on the owner roll (R2)."""
+        return f"owner:{self.owner_id}" if self.owner_id is not None else f"household:{self.id}"
+
+
+BallotContent = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One household's ballot.
+
+    ``choice`` is ``"yes"``/``"no"``/``"abstain"`` (yes-no), one choice or ``"abstain"``
+    (choose-one), a tuple of approved choices (approval; ``()`` = blank) or a tuple of choices in
+    order of preference (ranked; ``()`` = blank). ``"abstain"`` is accepted by every kind.
+    """
+
+    household_id: str
+    choice: BallotContent
+
+    def __post_init__(self) -> None:
+        if isinstance(self.choice, list):
+            object.__setattr__(self, "choice", tuple(self.choice))
+
+
+@dataclass(frozen=True)
+class Electorate:
+    """The households entitled to vote on one ballot, with derived totals."""
+
+    households: tuple[Household, ...]
+    _by_id: dict[str, Household] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "households", tuple(self.households))
+        if not self.households:
+            raise InvalidInput(
+                "an electorate needs at least one household; import the household register first"
+            )
+        by_id: dict[str, Household] = {}
+        for h in self.households:
+            if h.id in by_id:
+                raise InvalidInput(
+                    f"household id {h.id!r} appears twice in the electorate; each unit once"
+                )
+            by_id[h.id] = h
+        object.__setattr__(self, "_by_id", by_id)
+
+    def __contains__(self, household_id: object) -> bool:
+        return household_id in self._by_id
+
+    def household(self, household_id: str) -> Household:
+        try:
+            return self._by_id[household_id]
+        except KeyError:
+            raise NotEligible(
+                f"household {household_id!r} is not in this ballot's electorate "
+                f"({len(self.households)} households); check the register or the ballot"
+            ) from None
+
+    @property
+    def household_count(self) -> int:
+        return len(self.households)
+
+    @property
+    def owner_heads(self) -> int:
+        """Distinct owners (R2): several units of one owner count once."""
+        return len({h.owner_key for h in self.households})
+
+    @property
+    def total_area_m2(self) -> Fraction:
+        return sum((h.area_m2 for h in self.households), Fraction(0))
+
+    def owner_areas(self) -> dict[str, Fraction]:
+        """Summed area per owner head (R2: one head, areas summed)."""
+        out: dict[str, Fraction] = {}
+        for h in self.households:
+            out[h.owner_key] = out.get(h.owner_key, Fraction(0)) + h.area_m2
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Counts handed to a rule
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Totals of the electorate, of those who took part and of those who agree with the leader."""
+
+    households: int
+    owner_heads: int
+    area_m2: Fraction
+    participating_households: int
+    participating_heads: int
+    participating_area_m2: Fraction
+    abstaining_households: int
+    agreeing_households: int
+    agreeing_heads: int
+    agreeing_area_m2: Fraction
+
+
+def ratio(numerator: Fraction | int, denominator: Fraction | int) -> Fraction:
+    """``numerator / denominator`` exactly; 0 when there is nothing to divide by."""
+    if denominator == 0:
+        return Fraction(0)
+    return Fraction(numerator) / Fraction(denominator)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One threshold comparison: ``ratio ≥ threshold`` (inclusive) or ``ratio > threshold``."""
+
+    code: str  # e.g. "participation_area", "approval_heads"
+    stage: str  # "participation" or "approval"
+    measure: str  # "area", "heads" or "households"
+    numerator: Fraction
+    denominator: Fraction
+    threshold: Fraction
+    inclusive: bool
+
+    @property
+    def ratio(self) -> Fraction:
+        return ratio(self.numerator, self.denominator)
+
+    @property
+    def met(self) -> bool:
+        # A zero denominator means nothing to measure: never met (thresholds are > 0).
+        if self.denominator == 0:
+            return False
+        r = self.ratio
+        return r >= self.threshold if self.inclusive else r > self.threshold
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FractionParam:
+    default: Fraction
+    help: str
+    minimum: Fraction = Fraction(0)  # statutory rules may be made stricter, never laxer
+
+
+@dataclass(frozen=True)
+class OptionParam:
+    default: str
+    options: tuple[str, ...]
+    help: str
+
+
+Param = FractionParam | OptionParam
+
+
+def parse_fraction(text: str, what: str) -> Fraction:
+    """'2/3', '0.75' or '75%' → an exact Fraction in (0, 1]."""
+    raw = text.strip()
+    try:
+        value = Fraction(raw[:-1].strip()) / 100 if raw.endswith("%") else Fraction(raw)
+    except (ValueError, ZeroDivisionError):
+        raise InvalidInput(
+            f"{what} must be a fraction such as '2/3', '0.75' or '75%', got {text!r}"
+        ) from None
+    if not (0 < value <= 1):
+        raise InvalidInput(f"{what} must be above 0 and at most 1 (e.g. '2/3'), got {text!r}")
+    return value
+
+
+class Rule(ABC):
+    """A decision rule: participation and approval thresholds on one roll."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    source: ClassVar[str]
+    roll: ClassVar[str]  # "owners" (heads + area) or "households"
+    PARAMS: ClassVar[dict[str, Param]]
+
+    def __init__(self, params: Mapping[str, str] | None = None) -> None:
+        given = dict(params or {})
+        unknown = sorted(set(given) - set(self.PARAMS))
+        if unknown:
+            raise InvalidInput(
+                f"rule {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"allowed: {self.allowed_params()}"
+            )
+        self._fractions: dict[str, Fraction] = {}
+        self._options: dict[str, str] = {}
+        for key, spec in self.PARAMS.items():
+            raw = given.get(key)
+            if isinstance(spec, FractionParam):
+                if raw is None:
+                    self._fractions[key] = spec.default
+                    continue
+                value = parse_fraction(str(raw), f"parameter {key!r} of rule {self.name!r}")
+                if value < spec.minimum:
+                    raise InvalidInput(
+                        f"parameter {key!r} of rule {self.name!r} may not be below the statutory "
+                        f"{spec.minimum} ({self.source}); got {raw!r}. Local rules may only be "
+                        "stricter; use a different rule for consultative votes"
+                    )
+                self._fractions[key] = value
+            else:
+                value_s = spec.default if raw is None else str(raw).strip()
+                if value_s not in spec.options:
+                    raise InvalidInput(
+                        f"parameter {key!r} of rule {self.name!r} must be one of "
+                        f"{', '.join(spec.options)}; got {raw!r}"
+                    )
+                self._options[key] = value_s
+
+    @classmethod
+    def allowed_params(cls) -> str:
+        if not cls.PARAMS:
+            return "(none)"
+        parts = []
+        for key, spec in cls.PARAMS.items():
+            if isinstance(spec, FractionParam):
+                parts.append(f"{key} (fraction, default {spec.default}: {spec.help})")
+            else:
+                parts.append(
+                    f"{key} ({' | '.join(spec.options)}, default {spec.default}: {spec.help})"
+                )
+        return "; ".join(parts)
+
+    def fraction(self, key: str) -> Fraction:
+        return self._fractions[key]
+
+    def option(self, key: str) -> str:
+        return self._options[key]
+
+    def params(self) -> dict[str, str]:
+        """Every parameter with its effective value, as strings (what a ballot stores)."""
+        out = {k: str(v) for k, v in self._fractions.items()}
+        out.update(self._options)
+        return dict(sorted(out.items()))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rule) and (self.name, self.params()) == (
+            other.name,
+            other.params(),
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, tuple(self.params().items())))
+
+    def __repr__(self) -> str:
+        return f"make_rule({self.name!r}, {self.params()!r})"
+
+    @abstractmethod
+    def checks(self, c: Counts) -> tuple[Check, ...]:
+        """The comparisons that decide; stage "participation" first, then "approval"."""
+
+
+def _owner_checks(rule: Rule, c: Counts, approval_inclusive: bool) -> tuple[Check, ...]:
+    p = rule.fraction("participation")
+    t = rule.fraction("approval")
+    return (
+        Check("participation_area", "participation", "area", c.participating_area_m2, c.area_m2, p, True),
+        Check(
+            "participation_heads", "participation", "heads",
+            Fraction(c.participating_heads), Fraction(c.owner_heads), p, True,
+        ),
+        Check(
+            "approval_area", "approval", "area",
+            c.agreeing_area_m2, c.participating_area_m2, t, approval_inclusive,
+        ),
+        Check(
+            "approval_heads", "approval", "heads",
+            Fraction(c.agreeing_heads), Fraction(c.participating_heads), t, approval_inclusive,
+        ),
+    )  # fmt: skip
+
+
+class CivilCodeOrdinary(Rule):
+    """Art. 278 ¶2–¶4, items (1)–(5), (9): quorum ≥ 2/3 area and heads ("以上", inclusive);
+    approval 过半数 (strictly > 1/2) of the *participating* area and heads."""
+
+    name = "civil-code-ordinary"
+    title = "Civil Code art. 278 — ordinary matter (double 2/3 quorum, double majority)"
+    source = "民法典 第二百七十八条 第二、四款; 第一千二百五十九条; DOMAIN.md R2, R3, R4, R6"
+    roll = "owners"
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "participation": FractionParam(
+            Fraction(2, 3),
+            "share of area and of owner heads that must take part (≥)",
+            Fraction(2, 3),
+        ),
+        "approval": FractionParam(
+            Fraction(1, 2),
+            "share of participating area and heads that must agree (>)",
+            Fraction(1, 2),
+        ),
+    }
+
+    def checks(self, c: Counts) -> tuple[Check, ...]:
+        return _owner_checks(self, c, approval_inclusive=False)
+
+
+class CivilCodeSpecial(Rule):
+    """Art. 278 ¶3, items (6)–(8) — raise maintenance funds, alter/rebuild, change the use of common
+    parts (lawn → parking): quorum as ordinary; approval ≥ 3/4 ("以上") of participating area and
+    heads."""
+
+    name = "civil-code-special"
+    title = "Civil Code art. 278 — special matter (double 2/3 quorum, double 3/4)"
+    source = "民法典 第二百七十八条 第二、三款; 第一千二百五十九条; DOMAIN.md R1, R2, R3, R5, R6"
+    roll = "owners"
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "participation": FractionParam(
+            Fraction(2, 3),
+            "share of area and of owner heads that must take part (≥)",
+            Fraction(2, 3),
+        ),
+        "approval": FractionParam(
+            Fraction(3, 4),
+            "share of participating area and heads that must agree (≥)",
+            Fraction(3, 4),
+        ),
+    }
+
+    def checks(self, c: Counts) -> tuple[Check, ...]:
+        return _owner_checks(self, c, approval_inclusive=True)
+
+
+class CoCreationTwoThirds(Rule):
+    """The seed 共同缔造 practice (local, not national law): ≥ 2/3 of households take part and
+    ≥ 2/3 agree. DOMAIN.md R7 leaves two things open and we make them parameters:
+    ``denominator`` — agreement over all households (default: the seed's "2/3 of residents agree",
+    the stricter reading) or over participants; ``bound`` — inclusive (R7 default, "以上") or strict
+    (the local text says "超过")."""
+
+    name = "co-creation-two-thirds"
+    title = "Co-creation (共同缔造) — 2/3 take part, 2/3 agree (households)"
+    source = "DOMAIN.md §1.5 and R7 (local 实施方案 practice; no national source found)"
+    roll = "households"
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "participation": FractionParam(Fraction(2, 3), "share of households that must take part"),
+        "agreement": FractionParam(Fraction(2, 3), "share of the denominator that must agree"),
+        "denominator": OptionParam(
+            "all",
+            ("all", "participants"),
+            "agreement measured against all households or participants",
+        ),
+        "bound": OptionParam(
+            "inclusive", ("inclusive", "strict"), "inclusive = ≥ (以上), strict = > (超过)"
+        ),
+    }
+
+    def checks(self, c: Counts) -> tuple[Check, ...]:
+        inclusive = self.option("bound") == "inclusive"
+        over_all = self.option("denominator") == "all"
+        return (
+            Check(
+                "participation_households", "participation", "households",
+                Fraction(c.participating_households), Fraction(c.households),
+                self.fraction("participation"), inclusive,
+            ),
+            Check(
+                "agreement_households_of_all" if over_all else "agreement_households_of_participants",
+                "approval", "households", Fraction(c.agreeing_households),
+                Fraction(c.households if over_all else c.participating_households),
+                self.fraction("agreement"), inclusive,
+            ),
+        )  # fmt: skip
+
+
+class ResidentsMeeting(Rule):
+    """居委会组织法 art. 9: more than half of the households (their representatives) attend, and
+    more than half of those attending agree (过半数, strict)."""
+
+    name = "residents-meeting"
+    title = "Residents' meeting — > 1/2 attend, > 1/2 of attendees agree"
+    source = "城市居民委员会组织法 第九条; DOMAIN.md §1.4, R8"
+    roll = "households"
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "participation": FractionParam(
+            Fraction(1, 2), "share of households that must attend (>)", Fraction(1, 2)
+        ),
+        "approval": FractionParam(
+            Fraction(1, 2), "share of attendees that must agree (>)", Fraction(1, 2)
+        ),
+    }
+
+    def checks(self, c: Counts) -> tuple[Check, ...]:
+        return (
+            Check(
+                "participation_households", "participation", "households",
+                Fraction(c.participating_households), Fraction(c.households),
+                self.fraction("participation"), False,
+            ),
+            Check(
+                "approval_households", "approval", "households",
+                Fraction(c.agreeing_households), Fraction(c.participating_households),
+                self.fraction("approval"), False,
+            ),
+        )  # fmt: skip
+
+
+class SimpleMajority(Rule):
+    """More than half of the ballots agree, no participation quorum (consultative polls).
+
+    Abstentions: by default they are counted in the denominator — DOMAIN.md R6 and §1.3: "abstain =
+    participated, not agreed (denominator = participants)". ``abstentions=exclude`` gives the
+    "majority of votes cast for or against" reading instead.
+    """
+
+    name = "simple-majority"
+    title = "Simple majority of ballots (no quorum)"
+    source = "DOMAIN.md §1.3 (abstentions), R6; consultative (DOMAIN.md R9)"
+    roll = "households"
+    PARAMS: ClassVar[dict[str, Param]] = {
+        "approval": FractionParam(Fraction(1, 2), "share of ballots that must agree (>)"),
+        "abstentions": OptionParam(
+            "count", ("count", "exclude"), "count abstentions in the denominator (R6) or not"
+        ),
+    }
+
+    def checks(self, c: Counts) -> tuple[Check, ...]:
+        exclude = self.option("abstentions") == "exclude"
+        denominator = c.participating_households - (c.abstaining_households if exclude else 0)
+        return (
+            Check(
+                "approval_households_of_cast" if exclude else "approval_households",
+                "approval", "households", Fraction(c.agreeing_households), Fraction(denominator),
+                self.fraction("approval"), False,
+            ),
+        )  # fmt: skip
+
+
+RULES: dict[str, type[Rule]] = {
+    cls.name: cls
+    for cls in (
+        CivilCodeOrdinary,
+        CivilCodeSpecial,
+        CoCreationTwoThirds,
+        ResidentsMeeting,
+        SimpleMajority,
+    )
+}
+
+#: DOMAIN.md R1/R7: the statutory rule to evaluate *as well* for an item of this legal class.
+STATUTORY_RULE_FOR_CLASS: dict[str, str] = {
+    "ordinary": CivilCodeOrdinary.name,
+    "special": CivilCodeSpecial.name,
+}
+
+
+def make_rule(name: str, params: Mapping[str, str] | None = None) -> Rule:
+    """The rule called ``name`` with ``params`` (strings, as stored with a ballot) validated."""
+    cls = RULES.get(name)
+    if cls is None:
+        raise InvalidInput(f"unknown voting rule {name!r}; choose one of: {', '.join(RULES)}")
+    return cls(params)
+
+
+# --------------------------------------------------------------------------------------------
+# Ballot kinds
+# --------------------------------------------------------------------------------------------
+
+Ballot = tuple[str, ...]  # normalised: () = abstain/blank
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a kind makes of the ballots: the leader and whose ballots support it."""
+
+    leader: str | None
+    supporters: frozenset[str]
+    rows: tuple[tuple[str, frozenset[str]], ...]  # per-choice households, display order
+    borda: dict[str, int] | None = None
+    rounds: tuple[Mapping[str, JsonScalar], ...] = ()
+    notes: tuple[tuple[str, dict[str, JsonScalar]], ...] = ()
+
+
+class BallotKind(ABC):
+    name: ClassVar[str]
+
+    def prepare_choices(self, choices: Sequence[str]) -> tuple[str, ...]:
+        out = tuple(choices)
+        if len(out) < 2:
+            raise InvalidInput(
+                f"a {self.name} ballot needs at least two choices, got {list(out)!r}"
+            )
+        for c in out:
+            if not isinstance(c, str) or not c.strip():
+                raise InvalidInput(f"choices must be non-empty texts, got {c!r}")
+        if len(set(out)) != len(out):
+            raise InvalidInput(f"choices must be distinct, got {list(out)!r}")
+        if ABSTAIN in out:
+            raise InvalidInput(f"{ABSTAIN!r} is reserved and cannot be a choice")
+        return out
+
+    @abstractmethod
+    def normalise(self, vote: Vote, choices: tuple[str, ...]) -> Ballot: ...
+
+    @abstractmethod
+    def count(
+        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+    ) -> Outcome: ...
+
+
+def _bad_choice(vote: Vote, kind: str, choices: tuple[str, ...]) -> InvalidInput:
+    return InvalidInput(
+        f"household {vote.household_id!r}: {vote.choice!r} is not a valid {kind} ballot; "
+        f"expected {', '.join(map(repr, choices))} or {ABSTAIN!r}"
+    )
+
+
+def _plurality(
+    rows: Sequence[tuple[str, frozenset[str]]], electorate: Electorate
+) -> tuple[str | None, tuple[tuple[str, dict[str, JsonScalar]], ...]]:
+    """Most households; a tie goes to more area; a tie on both means no leader (documented)."""
+
+    def key(row: tuple[str, frozenset[str]]) -> tuple[int, Fraction]:
+        return len(row[1]), sum((electorate.household(h).area_m2 for h in row[1]), Fraction(0))
+
+    if not rows:
+        return None, ()
+    best = max(key(r) for r in rows)
+    if best[0] == 0:
+        return None, (("no_support", {}),)
+    top = [r[0] for r in rows if key(r) == best]
+    if len(top) > 1:
+        return None, (("tie", {"choices": ", ".join(top), "households": best[0]}),)
+    return top[0], ()
+
+
+class YesNo(BallotKind):
+    """One proposal; the leader is always ``yes`` (the proposal)."""
+
+    name = "yes-no"
+
+    def prepare_choices(self, choices: Sequence[str]) -> tuple[str, ...]:
+        if tuple(choices) not in ((), (YES, NO)):
+            raise InvalidInput(
+                f"a yes-no ballot has the fixed choices ('yes', 'no'); pass [] or both, got {list(choices)!r}"
+            )
+        return (YES, NO)
+
+    def normalise(self, vote: Vote, choices: tuple[str, ...]) -> Ballot:
+        if vote.choice == ABSTAIN:
+            return ()
+        if vote.choice in (YES, NO):
+            return (str(vote.choice),)
+        raise _bad_choice(vote, self.name, choices)
+
+    def count(
+        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+    ) -> Outcome:
+        rows = tuple((c, frozenset(h for h, b in ballots.items() if b == (c,))) for c in choices)
+        return Outcome(leader=YES, supporters=rows[0][1], rows=rows)
+
+
+class ChooseOne(BallotKind):
+    """Pick one choice; the plurality choice (most households) is the leader and the rule is
+    applied to its support. Ties: more area wins; equal households and area → no leader."""
+
+    name = "choose-one"
+
+    def normalise(self, vote: Vote, choices: tuple[str, ...]) -> Ballot:
+        c = vote.choice
+        if isinstance(c, tuple) and len(c) == 1:
+            c = c[0]
+        if c == ABSTAIN or c == ():
+            return ()
+        if isinstance(c, str) and c in choices:
+            return (c,)
+        raise _bad_choice(vote, self.name, choices)
+
+    def count(
+        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+    ) -> Outcome:
+        rows = tuple((c, frozenset(h for h, b in ballots.items() if b == (c,))) for c in choices)
+        leader, notes = _plurality(rows, electorate)
+        support = dict(rows).get(leader, frozenset()) if leader else frozenset()
+        return Outcome(leader=leader, supporters=support, rows=rows, notes=notes)
+
+
+class Approval(BallotKind):
+    """Approve any number of choices; the most approved choice leads (ties as choose-one)."""
+
+    name = "approval"
+
+    def normalise(self, vote: Vote, choices: tuple[str, ...]) -> Ballot:
+        c = vote.choice
+        if c == ABSTAIN:
+            return ()
+        items = (c,) if isinstance(c, str) else c
+        if any(x not in choices for x in items):
+            raise _bad_choice(vote, self.name, choices)
+        return tuple(x for x in choices if x in items)  # order-free, duplicates collapse
+
+    def count(
+        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+    ) -> Outcome:
+        rows = tuple((c, frozenset(h for h, b in ballots.items() if c in b)) for c in choices)
+        leader, notes = _plurality(rows, electorate)
+        support = dict(rows).get(leader, frozenset()) if leader else frozenset()
+        return Outcome(leader=leader, supporters=support, rows=rows, notes=notes)
+
+
+class Ranked(BallotKind):
+    """Rank choices (partial rankings allowed). Decision: instant-runoff (IRV) by households.
+
+    Each round counts every ballot for its highest-ranked continuing choice; a choice with more
+    than half of the non-exhausted ballots wins. Otherwise one choice is eliminated: the one with
+    the fewest first preferences in that round; ties → the fewest Borda points; still tied → the
+    one listed **last** in the ballot's choice order. A final two-way tie is settled the same way,
+    so IRV always names a winner when there is at least one ranked ballot. The leader's support is
+    the ballots counting for it in the last round; exhausted ballots took part but do not agree.
+
+    Borda (for information only): with m choices, rank 1 earns m−1 points, rank 2 m−2, …;
+    unranked choices earn 0.
+    """
+
+    name = "ranked"
+
+    def normalise(self, vote: Vote, choices: tuple[str, ...]) -> Ballot:
+        c = vote.choice
+        if c == ABSTAIN:
+            return ()
+        items = (c,) if isinstance(c, str) else c
+        if any(x not in choices for x in items) or len(set(items)) != len(items):
+            raise InvalidInput(
+                f"household {vote.household_id!r}: {vote.choice!r} is not a valid ranking; "
+                f"rank distinct choices among {', '.join(map(repr, choices))} (or {ABSTAIN!r})"
+            )
+        return tuple(items)
+
+    def count(
+        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+    ) -> Outcome:
+        m = len(choices)
+        borda = dict.fromkeys(choices, 0)
+        for b in ballots.values():
+            for i, c in enumerate(b):
+                borda[c] += m - 1 - i
+        order = {c: i for i, c in enumerate(choices)}
+        continuing = list(choices)
+        rounds: list[Mapping[str, JsonScalar]] = []
+        leader: str | None = None
+        support: frozenset[str] = frozenset()
+        while continuing:
+            piles: dict[str, set[str]] = {c: set() for c in continuing}
+            exhausted = 0
+            for h, b in ballots.items():
+                top = next((c for c in b if c in piles), None)
+                if top is None:
+                    exhausted += 1
+                else:
+                    piles[top].add(h)
+            active = sum(len(p) for p in piles.values())
+            record: dict[str, JsonScalar] = {c: len(piles[c]) for c in continuing}
+            record["_exhausted"] = exhausted
+            if active == 0:
+                record["_result"] = "no ranked ballots"
+                rounds.append(record)
+                break
+            best = max(continuing, key=lambda c: len(piles[c]))
+            if 2 * len(piles[best]) > active:
+                leader, support = best, frozenset(piles[best])
+                record["_elected"] = best
+                rounds.append(record)
+                break
+            out = min(continuing, key=lambda c: (len(piles[c]), borda[c], -order[c]))
+            record["_eliminated"] = out
+            rounds.append(record)
+            continuing.remove(out)
+        notes: tuple[tuple[str, dict[str, JsonScalar]], ...] = ()
+        if leader is None:
+            notes = (("no_support", {}),)
+        rows = tuple(
+            (c, frozenset(h for h, b in ballots.items() if b and b[0] == c)) for c in choices
+        )
+        return Outcome(leader, support, rows, borda=borda, rounds=tuple(rounds), notes=notes)
+
+
+KINDS: dict[str, type[BallotKind]] = {k.name: k for k in (YesNo, ChooseOne, Approval, Ranked)}
+
+
+def make_kind(name: str) -> BallotKind:
+    cls = KINDS.get(name)
+    if cls is None:
+        raise InvalidInput(f"unknown ballot kind {name!r}; choose one of: {', '.join(KINDS)}")
+    return cls()
+
+
+# --------------------------------------------------------------------------------------------
+# Display helpers (texts only; decisions never use these)
+# --------------------------------------------------------------------------------------------
+
+
+def percent(value: Fraction, decimals: int = 1) -> str:
+    """``value`` as a percentage rounded half-up, e.g. ``percent(Fraction(5100, 6900))`` → '73.9'."""
+    scaled = value * 100 * 10**decimals
+    n = math.floor(scaled + Fraction(1, 2))
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    if decimals == 0:
+        return f"{sign}{n}"
+    return f"{sign}{n // 10**decimals}.{n % 10**decimals:0{decimals}d}"
+
+
+def _threshold_text(t: Fraction, decimals: int) -> str:
+    if (t * 100).denominator == 1:
+        return str(t * 100)  # a whole percentage such as the statutory 75 % or 50 %
+    return percent(t, decimals)
+
+
+def _compare_texts(r: Fraction, t: Fraction) -> tuple[str, str]:
+    """Ratio and threshold texts with enough decimals that unequal values never look equal."""
+    d = 1
+    while d < 6 and r != t and percent(r, d) == percent(t, d):
+        d += 1
+    return percent(r, d), _threshold_text(t, d)
+
+
+def _num(x: Fraction) -> str:
+    """An area or count for people: '6900', '6900.5'; exact fraction if it has no short decimal."""
+    if x.denominator == 1:
+        return str(x.numerator)
+    for d in range(1, 5):
+        scaled = x * 10**d
+        if scaled.denominator == 1:  # Fraction.__format__ needs Python 3.12; do it by hand
+            sign, n = ("-" if scaled < 0 else ""), abs(scaled.numerator)
+            return f"{sign}{n // 10**d}.{n % 10**d:0{d}d}"
+    return str(x)
+
+
+_MEASURE_WORDS = {
+    "participation_area": "participation by area",
+    "participation_heads": "participation by owner heads",
+    "participation_households": "participation by households",
+    "approval_area": "approval by participating area",
+    "approval_heads": "approval by participating owner heads",
+    "approval_households": "approval by participating households",
+    "approval_households_of_cast": "approval by ballots cast (abstentions excluded)",
+    "agreement_households_of_all": "agreement of all households",
+    "agreement_households_of_participants": "agreement of participating households",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A structured reason the UI can localise: ``code`` + JSON-able ``values``; ``text`` is English."""
+
+    code: str
+    values: Mapping[str, JsonScalar]
+    text: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "values": dict(self.values), "text": self.text}
+
+
+def _check_reason(ch: Check) -> Reason:
+    r, t = ch.ratio, ch.threshold
+    rt, tt = _compare_texts(r, t)
+    if ch.met:
+        op = "≥" if ch.inclusive and r == t else (">" if r > t else "≥")
+    else:
+        op = "<" if r < t else "="  # "=" only when a strict bound is hit exactly
+    unit = " m²" if ch.measure == "area" else ""
+    text = (
+        f"{_MEASURE_WORDS.get(ch.code, ch.code)} {rt} % {op} {tt} % "
+        f"({_num(ch.numerator)}/{_num(ch.denominator)}{unit}; needs "
+        f"{'≥' if ch.inclusive else '>'} {tt} %) — {'met' if ch.met else 'NOT met'}"
+    )
+    values: dict[str, JsonScalar] = {
+        "check": ch.code,
+        "stage": ch.stage,
+        "measure": ch.measure,
+        "numerator": str(ch.numerator),
+        "denominator": str(ch.denominator),
+        "ratio": str(r),
+        "ratio_percent": float(round(r * 100, 1)),
+        "threshold": str(t),
+        "threshold_percent": float(round(t * 100, 1)),
+        "comparison": "≥" if ch.inclusive else ">",
+        "met": ch.met,
+    }
+    return Reason(f"{ch.code}_{'met' if ch.met else 'not_met'}", values, text)
+
+
+def _leader_words(leader: JsonScalar) -> str:
+    if leader is None:
+        return "no choice"
+    return "the proposal" if leader == YES else repr(leader)
+
+
+_NOTE_TEXTS: dict[str, Callable[[Mapping[str, JsonScalar]], str]] = {
+    "tie": lambda v: (
+        f"tie between {v['choices']} ({v['households']} households each, equal area): no leader"
+    ),
+    "no_support": lambda v: "no choice has any support",
+    "split_owner": lambda v: (
+        f"owner {v['owner']}'s units voted differently on the leading choice: counted as "
+        "taking part, not as agreeing by head"
+    ),
+    "superseded": lambda v: (
+        f"{v['count']} earlier vote(s) replaced by the same household's later vote"
+    ),
+    "outcome_passed": lambda v: (
+        f"PASSED: {_leader_words(v['leader'])} meets every threshold of {v['rule']}"
+    ),
+    "outcome_rejected": lambda v: (
+        f"REJECTED: participation quorum met but {_leader_words(v['leader'])} lacks approval"
+    ),
+    "outcome_invalid": lambda v: "INVALID: participation quorum not met, regardless of approvals",
+}
+
+
+def _note(code: str, values: Mapping[str, JsonScalar]) -> Reason:
+    return Reason(code, dict(values), _NOTE_TEXTS[code](values))
+
+
+# --------------------------------------------------------------------------------------------
+# Result and tally
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceTally:
+    choice: str
+    households: int
+    owner_heads: int  # heads whose every voting unit chose this (split owners excluded)
+    area_m2: Fraction
+    borda_points: int | None = None
+
+
+def _ratio_dict(r: Fraction) -> dict[str, object]:
+    return {"value": str(r), "percent": float(round(r * 100, 1))}
+
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    rule: str
+    rule_params: Mapping[str, str]
+    rule_source: str
+    counts: Counts
+    checks: tuple[Check, ...]
+    leader: str | None
+    choices: tuple[ChoiceTally, ...]
+    details: tuple[Reason, ...]
+    rounds: tuple[Mapping[str, JsonScalar], ...] = ()
+    superseded_votes: int = 0
+    split_owners: tuple[str, ...] = ()
+
+    # -- ratios (always computed, whatever the rule compares) ------------------------------
+    @property
+    def participation_households_ratio(self) -> Fraction:
+        return ratio(self.counts.participating_households, self.counts.households)
+
+    @property
+    def participation_heads_ratio(self) -> Fraction:
+        return ratio(self.counts.participating_heads, self.counts.owner_heads)
+
+    @property
+    def participation_area_ratio(self) -> Fraction:
+        return ratio(self.counts.participating_area_m2, self.counts.area_m2)
+
+    @property
+    def approval_households_ratio(self) -> Fraction:
+        return ratio(self.counts.agreeing_households, self.counts.participating_households)
+
+    @property
+    def approval_heads_ratio(self) -> Fraction:
+        return ratio(self.counts.agreeing_heads, self.counts.participating_heads)
+
+    @property
+    def approval_area_ratio(self) -> Fraction:
+        return ratio(self.counts.agreeing_area_m2, self.counts.participating_area_m2)
+
+    # -- decision ----------------------------------------------------------------------------
+    @property
+    def participation_met(self) -> bool:
+        return all(c.met for c in self.checks if c.stage == "participation")
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.leader is not None
+            and self.participation_met
+            and all(c.met for c in self.checks if c.stage == "approval")
+        )
+
+    @property
+    def winner(self) -> str | None:
+        """The leader when it passed; ``None`` otherwise (see ``leader`` for who led)."""
+        return self.leader if self.passed else None
+
+    @property
+    def outcome(self) -> str:
+        """``passed``, ``rejected`` or ``invalid`` (quorum not met, DOMAIN.md R3)."""
+        return _outcome(self.leader, self.checks)
+
+    def check(self, code: str) -> Check:
+        for c in self.checks:
+            if c.code == code:
+                return c
+        raise KeyError(code)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [r.text for r in self.details]
+
+    def to_dict(self) -> dict[str, object]:
+        c = self.counts
+        return {
+            "kind": self.kind,
+            "rule": self.rule,
+            "rule_params": dict(self.rule_params),
+            "rule_source": self.rule_source,
+            "electorate": {
+                "households": c.households,
+                "owner_heads": c.owner_heads,
+                "area_m2": str(c.area_m2),
+            },
+            "participation": {
+                "households": c.participating_households,
+                "owner_heads": c.participating_heads,
+                "area_m2": str(c.participating_area_m2),
+                "abstaining_households": c.abstaining_households,
+                "households_ratio": _ratio_dict(self.participation_households_ratio),
+                "heads_ratio": _ratio_dict(self.participation_heads_ratio),
+                "area_ratio": _ratio_dict(self.participation_area_ratio),
+                "met": self.participation_met,
+            },
+            "approval": {
+                "households": c.agreeing_households,
+                "owner_heads": c.agreeing_heads,
+                "area_m2": str(c.agreeing_area_m2),
+                "households_ratio": _ratio_dict(self.approval_households_ratio),
+                "heads_ratio": _ratio_dict(self.approval_heads_ratio),
+                "area_ratio": _ratio_dict(self.approval_area_ratio),
+            },
+            "checks": [
+                {
+                    "code": ch.code,
+                    "stage": ch.stage,
+                    "measure": ch.measure,
+                    "numerator": str(ch.numerator),
+                    "denominator": str(ch.denominator),
+                    "ratio": _ratio_dict(ch.ratio),
+                    "threshold": _ratio_dict(ch.threshold),
+                    "comparison": "≥" if ch.inclusive else ">",
+                    "met": ch.met,
+                }
+                for ch in self.checks
+            ],
+            "choices": [
+                {
+                    "choice": t.choice,
+                    "households": t.households,
+                    "owner_heads": t.owner_heads,
+                    "area_m2": str(t.area_m2),
+                    **({} if t.borda_points is None else {"borda_points": t.borda_points}),
+                }
+                for t in self.choices
+            ],
+            "rounds": [dict(r) for r in self.rounds],
+            "leader": self.leader,
+            "winner": self.winner,
+            "passed": self.passed,
+            "outcome": self.outcome,
+            "superseded_votes": self.superseded_votes,
+            "split_owners": list(self.split_owners),
+            "reasons": self.reasons,
+            "reason_codes": [r.to_dict() for r in self.details],
+        }
+
+
+def _outcome(leader: str | None, checks: Sequence[Check]) -> str:
+    if not all(c.met for c in checks if c.stage == "participation"):
+        return "invalid"
+    if leader is not None and all(c.met for c in checks if c.stage == "approval"):
+        return "passed"
+    return "rejected"
+
+
+def latest_ballots(votes: Sequence[Vote]) -> tuple[dict[str, Vote], int]:
+    """One vote per household: the last one in the list counts. Returns (votes, replaced count)."""
+    latest: dict[str, Vote] = {}
+    for v in votes:
+        latest[v.household_id] = v
+    return latest, len(votes) - len(latest)
+
+
+def tally(
+    kind: str | BallotKind,
+    rule: Rule,
+    electorate: Electorate,
+    votes: Sequence[Vote],
+    choices: Sequence[str] = (),
+) -> Result:
+    """Count ``votes`` of ``electorate`` under ``rule`` for a ballot of ``kind``.
+
+    Raises NotEligible for a vote from a household outside the electorate and InvalidInput for a
+    ballot that does not fit the kind. The last vote of a household counts.
+    """
+    k = make_kind(kind) if isinstance(kind, str) else kind
+    opts = k.prepare_choices(choices)
+    latest, superseded = latest_ballots(votes)
+    ballots: dict[str, Ballot] = {}
+    for hid in sorted(latest):
+        electorate.household(hid)  # raises NotEligible
+        ballots[hid] = k.normalise(latest[hid], opts)
+    outcome = k.count(ballots, opts, electorate)
+
+    hh = {hid: electorate.household(hid) for hid in ballots}
+    # Owner heads: participating if any unit voted; agreeing with a set of households only when
+    # every voting unit of that owner is in the set.
+    units_of: dict[str, set[str]] = {}
+    for hid, h in hh.items():
+        units_of.setdefault(h.owner_key, set()).add(hid)
+
+    def heads_in(group: frozenset[str]) -> int:
+        return sum(1 for units in units_of.values() if units <= group)
+
+    def area_of(group: frozenset[str] | set[str]) -> Fraction:
+        return sum((hh[h].area_m2 for h in group), Fraction(0))
+
+    split = tuple(
+        sorted(
+            key.removeprefix("owner:")
+            for key, units in units_of.items()
+            if units & outcome.supporters and not units <= outcome.supporters
+        )
+    )
+    abstaining = frozenset(h for h, b in ballots.items() if not b)
+    counts = Counts(
+        households=electorate.household_count,
+        owner_heads=electorate.owner_heads,
+        area_m2=electorate.total_area_m2,
+        participating_households=len(ballots),
+        participating_heads=len(units_of),
+        participating_area_m2=area_of(set(ballots)),
+        abstaining_households=len(abstaining),
+        agreeing_households=len(outcome.supporters),
+        agreeing_heads=heads_in(outcome.supporters),
+        agreeing_area_m2=area_of(outcome.supporters),
+    )
+    checks = rule.checks(counts)
+    rows = [*outcome.rows, (ABSTAIN, abstaining)]
+    tallies = tuple(
+        ChoiceTally(
+            choice=c,
+            households=len(group),
+            owner_heads=heads_in(group),
+            area_m2=area_of(group),
+            borda_points=None if outcome.borda is None else outcome.borda.get(c),
+        )
+        for c, group in rows
+    )
+    details: list[Reason] = [_check_reason(ch) for ch in checks]
+    details += [_note(code, values) for code, values in outcome.notes]
+    if rule.roll == "owners":
+        details += [_note("split_owner", {"owner": o}) for o in split]
+    if superseded:
+        details.append(_note("superseded", {"count": superseded}))
+    summary = _note(
+        f"outcome_{_outcome(outcome.leader, checks)}", {"leader": outcome.leader, "rule": rule.name}
+    )
+    return Result(
+        kind=k.name,
+        rule=rule.name,
+        rule_params=rule.params(),
+        rule_source=rule.source,
+        counts=counts,
+        checks=checks,
+        leader=outcome.leader,
+        choices=tallies,
+        details=(*details, summary),
+        rounds=outcome.rounds,
+        superseded_votes=superseded,
+        split_owners=split,
+    )
