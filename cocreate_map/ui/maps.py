@@ -1,0 +1,467 @@
+"""folium builders for the community map, and the one place that calls ``st_folium``.
+
+Rules (DESIGN.md §5): one GeoJSON layer per element kind, never one folium object per feature;
+every string from a resident or a file goes through ``escape_text`` before it enters the GeoJSON
+properties (``GeoJsonTooltip`` assigns ``innerHTML``); every JS/CSS file is served from
+``/app/static/vendor/`` (``localize_assets``), so the map draws offline and where CDNs are blocked.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+import folium
+import shapely.geometry
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+from cocreate_map.domain.elements import Kind
+from cocreate_map.errors import InvalidInput
+from cocreate_map.io import assets
+from cocreate_map.io.china_coords import convert_geometry
+from cocreate_map.services import MapData
+from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.i18n import translate
+
+BASEMAPS = ("none", "osm", "amap", "custom")
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+AMAP_TILES = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+AMAP_ATTRIBUTION = "&copy; 高德地图 AutoNavi"
+NONE_BACKGROUND = "#f6f4ef"
+MAP_HEIGHT = 620
+
+# Okabe–Ito colours (colour-blind safe) plus a dash/fill pattern per kind, so kinds stay apart
+# for every reader and in grey-scale print: outline colour, dash, weight, fill colour, opacity.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+STYLES: dict[str, dict[str, Any]] = {
+    Kind.BOUNDARY: {
+        "color": "#000000",
+        "weight": 3,
+        "dashArray": "10 5 2 5",
+        "fill": False,
+        "fillOpacity": 0,
+    },
+    Kind.BUILDING: {
+        "color": "#3E5368",
+        "weight": 1.2,
+        "fillColor": "#8DA2B8",
+        "fillOpacity": 0.75,
+    },
+    Kind.ROAD: {"color": "#8C8C8C", "weight": 1, "fillColor": "#D4D4D4", "fillOpacity": 0.9},
+    Kind.FIRE_LANE: {
+        "color": OKABE_ITO["vermillion"],
+        "weight": 3.5,
+        "dashArray": "10 6",
+        "fillColor": OKABE_ITO["vermillion"],
+        "fillOpacity": 0.08,
+    },
+    Kind.FOOTPATH: {
+        "color": OKABE_ITO["orange"],
+        "weight": 2,
+        "dashArray": "4 4",
+        "fillColor": OKABE_ITO["orange"],
+        "fillOpacity": 0.3,
+    },
+    Kind.PARKING_STALL: {
+        "color": OKABE_ITO["blue"],
+        "weight": 1,
+        "fillColor": OKABE_ITO["sky_blue"],
+        "fillOpacity": 0.55,
+    },
+    Kind.PARKING_LOT: {
+        "color": OKABE_ITO["blue"],
+        "weight": 2,
+        "dashArray": "6 3",
+        "fillColor": OKABE_ITO["sky_blue"],
+        "fillOpacity": 0.18,
+    },
+    Kind.BIKE_PARKING: {
+        "color": "#7A3E63",
+        "weight": 1.5,
+        "fillColor": OKABE_ITO["reddish_purple"],
+        "fillOpacity": 0.55,
+    },
+    Kind.GREEN_BELT: {
+        "color": "#006B4E",
+        "weight": 1,
+        "fillColor": OKABE_ITO["bluish_green"],
+        "fillOpacity": 0.5,
+    },
+    Kind.ILLEGAL_STRUCTURE: {
+        "color": "#000000",
+        "weight": 2,
+        "dashArray": "2 3",
+        "fillColor": OKABE_ITO["vermillion"],
+        "fillOpacity": 0.7,
+    },
+    Kind.FACILITY: {
+        "color": "#000000",
+        "weight": 1.5,
+        "fillColor": OKABE_ITO["yellow"],
+        "fillOpacity": 0.95,
+    },
+    Kind.OTHER: {
+        "color": "#555555",
+        "weight": 1,
+        "dashArray": "2 4",
+        "fillColor": "#AAAAAA",
+        "fillOpacity": 0.4,
+    },
+}
+for _style in STYLES.values():
+    _style.setdefault("fill", True)  # CircleMarkers default to no fill
+POINT_RADIUS = 7
+
+# Attributes shown in tooltips, in this order, with how their values are localised.
+_ATTR_ORDER = (
+    "facility_type",
+    "status",
+    "floors",
+    "households",
+    "height_m",
+    "width_m",
+    "stall_count",
+)
+_VALUE_PREFIX = {"facility_type": "facility.", "status": "status."}
+_HIDDEN = {"id", "kind", "name", "style"}
+
+
+# ---------------------------------------------------------------- assets
+
+
+def _walk(element: Any) -> Iterator[Any]:
+    """Every element under ``element``: children, a Figure's header/html/script, DualMap m1/m2."""
+    yield element
+    for attr in ("m1", "m2", "header", "html", "script"):
+        sub = getattr(element, attr, None)
+        if isinstance(sub, Element) and sub is not element:
+            yield from _walk(sub)
+    for child in list(getattr(element, "_children", {}).values()):
+        yield from _walk(child)
+
+
+def _localized(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for name, remote in links:
+        local = assets.local_url(remote)
+        if local is not None:
+            out.append((name, local))
+    return out
+
+
+def localize_assets(element: Any) -> None:
+    """Point every ``default_js``/``default_css`` (and rendered link) under ``element`` at
+    ``/app/static/vendor/…``; assets the manifest drops are removed. Walks from the root Figure."""
+    root = element
+    if hasattr(element, "get_root"):
+        root = element.get_root()
+    for start in {id(root): root, id(element): element}.values():
+        for el in _walk(start):
+            if "default_js" in dir(el):
+                el.default_js = _localized(list(el.default_js))
+            if "default_css" in dir(el):
+                el.default_css = _localized(list(el.default_css))
+            url = getattr(el, "url", None)
+            if isinstance(url, str) and el.__class__.__name__ in ("JavascriptLink", "CssLink"):
+                el.url = assets.local_url(url) or ""
+
+
+class _IconImagePath(MacroElement):
+    """Set ``L.Icon.Default.imagePath`` to the local Leaflet images (else default markers 404)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.Icon.Default.imagePath = {{ this.path|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "IconImagePath"
+        self.path = assets.url("leaflet", "dist/images/")
+
+
+# ---------------------------------------------------------------- legend
+
+
+def _swatch(style: Mapping[str, Any], point: bool) -> str:
+    border = "dashed" if style.get("dashArray") else "solid"
+    if style.get("dashArray", "").startswith("2 "):
+        border = "dotted"
+    fill = style.get("fillColor", "transparent") if style.get("fill", True) else "transparent"
+    radius = "50%" if point else "2px"
+    width = max(1.5, min(float(style.get("weight", 1)), 3))
+    return (
+        f'<i class="cc-sw" style="background:{fill};opacity:1;border:{width}px {border} '
+        f'{style["color"]};border-radius:{radius}"></i>'
+    )
+
+
+class Legend(MacroElement):
+    """A Leaflet control listing the kinds on the map; open on wide screens, folded on phones."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .cc-legend{background:rgba(255,255,255,.94);padding:6px 10px;border-radius:6px;
+          box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.5 "Noto Sans CJK SC","Noto Sans SC",
+          "PingFang SC","Microsoft YaHei",sans-serif;color:#222;max-height:60vh;overflow:auto}
+        .cc-legend summary{font-weight:600;cursor:pointer}
+        .cc-legend .cc-row{display:flex;align-items:center;gap:6px;white-space:nowrap}
+        .cc-legend .cc-sw{display:inline-block;width:18px;height:12px;box-sizing:border-box;flex:none}
+        .cc-legend .cc-n{color:#555;margin-left:auto;padding-left:8px}
+        @media (min-width:1200px){.cc-legend{font-size:15px}}
+        </style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        (function(){
+          var legend = L.control({position: "bottomleft"});
+          legend.onAdd = function () {
+            var div = L.DomUtil.create("div", "cc-legend");
+            div.innerHTML = {{ this.body|tojson }};
+            var d = div.querySelector("details");
+            if (d && window.innerWidth >= 600) { d.open = true; }
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+          };
+          legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, rows: list[tuple[str, str, int]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        items = "".join(
+            f'<div class="cc-row">{swatch}<span>{escape_text(label)}</span>'
+            f'<span class="cc-n">{count}</span></div>'
+            for swatch, label, count in rows
+        )
+        self.body = f"<details><summary>{escape_text(title)}</summary>{items}</details>"
+
+
+# ---------------------------------------------------------------- features
+
+
+def _format_value(lang: str, key: str, value: Any) -> str:
+    prefix = _VALUE_PREFIX.get(key)
+    if prefix is not None:
+        return translate(lang, f"{prefix}{value}")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def tooltip_html(lang: str, kind: str, props: Mapping[str, Any]) -> str:
+    """The tooltip of one feature: escaped name, kind and attributes (user text escaped)."""
+    kind_label = translate(lang, f"kind.{kind}")
+    name = props.get("name")
+    head = (
+        f"<b>{escape_text(name)}</b> · {escape_text(kind_label)}"
+        if name
+        else (f"<b>{escape_text(kind_label)}</b>")
+    )
+    lines = [head]
+    keys = [k for k in _ATTR_ORDER if k in props]
+    keys += sorted(k for k in props if k not in _HIDDEN and k not in _ATTR_ORDER)
+    for key in keys[:8]:
+        value = props[key]
+        if value is None or value == "":
+            continue
+        label = translate(lang, f"attr.{key}")
+        if label == f"attr.{key}":
+            label = key
+        lines.append(f"{escape_text(label)}: {escape_text(_format_value(lang, key, value))}")
+    return "<br>".join(lines)
+
+
+def _round6(coords: Any) -> Any:
+    import numpy as np
+
+    return np.round(coords, 6)
+
+
+def display_geometry(geometry: Mapping[str, Any], coords: str) -> dict[str, Any]:
+    """A copy of a GeoJSON geometry in the display coordinate system (WGS-84 or GCJ-02)."""
+    if coords == "wgs84":
+        return copy.deepcopy(dict(geometry))
+    geom = convert_geometry(shapely.geometry.shape(geometry), "wgs84", "gcj02")
+    geom = shapely.transform(geom, _round6)
+    return dict(shapely.geometry.mapping(geom))
+
+
+def display_features(
+    collection: Mapping[str, Any], lang: str, kind: str, coords: str = "wgs84"
+) -> dict[str, Any]:
+    """The FeatureCollection the browser gets: display geometry + id + escaped tooltip only.
+
+    Raw attribute values never reach the page; MapData itself is not modified.
+    """
+    features = []
+    for feat in collection["features"]:
+        props = feat.get("properties") or {}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": display_geometry(feat["geometry"], coords),
+                "properties": {"id": props.get("id"), "tip": tooltip_html(lang, kind, props)},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _shift_bounds(
+    bounds: tuple[tuple[float, float], tuple[float, float]], coords: str
+) -> list[list[float]]:
+    (south, west), (north, east) = bounds
+    if coords == "wgs84":
+        return [[south, west], [north, east]]
+    box = convert_geometry(shapely.geometry.box(west, south, east, north), "wgs84", "gcj02")
+    minx, miny, maxx, maxy = box.bounds
+    return [[miny, minx], [maxy, maxx]]
+
+
+def check_custom_url(custom_url: str | None) -> str:
+    """An XYZ tile URL: http(s), a host, and {z}, {x}, {y}; else InvalidInput saying so."""
+    raw = (custom_url or "").strip()
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInput(
+            f"a tile URL must start with http:// or https://, got {raw[:80]!r}; "
+            "e.g. https://tiles.example.org/{z}/{x}/{y}.png"
+        )
+    absent = [p for p in ("{z}", "{x}", "{y}") if p not in raw]
+    if absent:
+        raise InvalidInput(
+            f"the tile URL lacks {', '.join(absent)}; XYZ tiles need {{z}}, {{x}} and {{y}}, "
+            "e.g. https://tiles.example.org/{z}/{x}/{y}.png"
+        )
+    return raw
+
+
+# ---------------------------------------------------------------- map
+
+
+def build_map(
+    data: MapData, lang: str, basemap: str = "none", custom_url: str | None = None
+) -> folium.Map:
+    """The community map: one GeoJSON layer per kind, legend, layer control, local assets."""
+    if basemap not in BASEMAPS:
+        raise InvalidInput(f"unknown base map {basemap!r}; use one of: {', '.join(BASEMAPS)}")
+    coords = "gcj02" if basemap == "amap" else "wgs84"
+    bounds = _shift_bounds(data.bounds, coords)
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(
+        location=center,
+        zoom_start=17,
+        tiles=None,
+        max_zoom=21,
+        control_scale=True,
+        zoom_control=True,
+        zoom_snap=0.25,  # fit_bounds fills the frame instead of jumping a whole zoom level
+        zoom_delta=0.5,
+    )
+    Figure().add_child(m)  # the root the header/css are collected from
+    m.add_child(_IconImagePath())
+    if basemap == "none":
+        m.get_root().header.add_child(
+            Element(f"<style>.leaflet-container{{background:{NONE_BACKGROUND}}}</style>"),
+            name="cc_background",
+        )
+    elif basemap == "osm":
+        folium.TileLayer(
+            OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=21, max_native_zoom=19
+        ).add_to(m)
+    elif basemap == "amap":
+        folium.TileLayer(
+            AMAP_TILES,
+            attr=AMAP_ATTRIBUTION,
+            name=translate(lang, "map.basemap.amap"),
+            subdomains="1234",
+            max_zoom=21,
+            max_native_zoom=18,
+        ).add_to(m)
+    else:
+        url = check_custom_url(custom_url)
+        host = escape_text(urlparse(url).netloc)
+        folium.TileLayer(url, attr=host, name=host, max_zoom=21, max_native_zoom=19).add_to(m)
+
+    layers = dict(data.layers)
+    if Kind.BOUNDARY.value not in layers and data.boundary is not None:
+        layers[Kind.BOUNDARY.value] = {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": data.boundary, "properties": {}}],
+        }
+    legend_rows: list[tuple[str, str, int]] = []
+    for kind in Kind:
+        collection = layers.get(kind.value)
+        if not collection or not collection.get("features"):
+            continue
+        label = translate(lang, f"kind.{kind.value}")
+        count = len(collection["features"])
+        style = STYLES[kind]
+        group = folium.FeatureGroup(name=f"{escape_text(label)} ({count})", show=True)
+        points = any(
+            f["geometry"]["type"] in ("Point", "MultiPoint") for f in collection["features"]
+        )
+        folium.GeoJson(
+            display_features(collection, lang, kind.value, coords),
+            name=kind.value,
+            style_function=lambda _f, s=style: s,
+            marker=folium.CircleMarker(radius=POINT_RADIUS) if points else None,
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+            control=False,
+            smooth_factor=0.5,
+        ).add_to(group)
+        group.add_to(m)
+        legend_rows.append((_swatch(style, points and kind is Kind.FACILITY), label, count))
+    m.add_child(Legend(translate(lang, "map.legend"), legend_rows))
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.fit_bounds(bounds, padding=(8, 8))
+    localize_assets(m)
+    return m
+
+
+def render_map(
+    data: MapData,
+    lang: str,
+    basemap: str = "none",
+    custom_url: str | None = None,
+    *,
+    key: str = "community_map",
+    height: int = MAP_HEIGHT,
+) -> None:
+    """Draw the map with ``st_folium``: stable key, nothing returned, full container width."""
+    from streamlit_folium import st_folium
+
+    m = build_map(data, lang, basemap, custom_url)
+    st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=[],
+    )

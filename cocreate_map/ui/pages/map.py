@@ -1,0 +1,57 @@
+"""The community map: base map choice, counts per kind, and the map itself (full width)."""
+
+import streamlit as st
+
+from cocreate_map import services
+from cocreate_map.io import assets
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import maps, state, widgets
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+missing_assets = assets.missing()
+if missing_assets:
+    st.warning(t("map.assets_missing", packages=", ".join(missing_assets)), icon="⚠️")
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+st.title(community.name)
+
+
+@st.fragment
+def map_section(slug: str) -> None:
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    labels = {b: t(f"map.basemap.{b}") for b in maps.BASEMAPS}
+    basemap = left.selectbox(
+        t("map.basemap"),
+        maps.BASEMAPS,
+        format_func=labels.__getitem__,
+        key=state.BASEMAP,
+    )
+    custom_url = None
+    if basemap == "custom":
+        custom_url = right.text_input(
+            t("map.custom_url"),
+            key=state.CUSTOM_TILES,
+            placeholder="https://tiles.example.org/{z}/{x}/{y}.png",
+        )
+        usable = False
+        if custom_url:
+            with shown_errors():
+                maps.check_custom_url(custom_url)
+                usable = True
+        else:
+            st.info(t("map.custom_url.empty"))
+        if not usable:
+            basemap, custom_url = "none", None
+    with shown_errors(), transaction(engine()) as session:
+        data = services.map_data(session, slug)
+    with shown_errors():
+        maps.render_map(data, lang(), basemap, custom_url, key=state.MAP_KEY)
+    counts = " · ".join(f"{t('kind.' + k)} **{n}**" for k, n in data.counts.items())
+    st.markdown(f"{t('map.elements', n=sum(data.counts.values()))} — {counts}")
+
+
+map_section(community.slug)
