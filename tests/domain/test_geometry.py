@@ -42,9 +42,7 @@ def test_z_is_dropped():
     assert not fixed.has_z
 
 
-coords = st.lists(
-    st.tuples(st.integers(-50, 50), st.integers(-50, 50)), min_size=4, max_size=9
-)
+coords = st.lists(st.tuples(st.integers(-50, 50), st.integers(-50, 50)), min_size=4, max_size=9)
 
 
 @given(coords)
