@@ -12,10 +12,24 @@ PAGES = Path(__file__).resolve().parent / "cocreate_map" / "ui" / "pages"
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
 page = st.navigation(
     [
-        st.Page(PAGES / "map.py", title=t("nav.map"), icon="🗺️", default=True, url_path="map"),
-        st.Page(PAGES / "import_data.py", title=t("nav.import"), icon="📥", url_path="import"),
         st.Page(
-            PAGES / "communities.py", title=t("nav.communities"), icon="🏘️", url_path="communities"
+            PAGES / "map.py",
+            title=t("nav.map"),
+            icon=":material/map:",
+            default=True,
+            url_path="map",
+        ),
+        st.Page(
+            PAGES / "import_data.py",
+            title=t("nav.import"),
+            icon=":material/upload_file:",
+            url_path="import",
+        ),
+        st.Page(
+            PAGES / "communities.py",
+            title=t("nav.communities"),
+            icon=":material/holiday_village:",
+            url_path="communities",
         ),
     ]
 )

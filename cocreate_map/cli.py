@@ -145,6 +145,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.port),
         "--server.headless",
         "true",
+        # Streamlit's own upload cap follows our limit, so the uploader says the true figure.
+        "--server.maxUploadSize",
+        str(config.get("max_upload_mb")),
     ]
     if args.address:
         command += ["--server.address", args.address]

@@ -16,4 +16,4 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except CocreateError as exc:
-        st.error(exc.message, icon="⚠️")
+        st.error(exc.message, icon=":material/warning:")

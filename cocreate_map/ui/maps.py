@@ -37,7 +37,7 @@ AMAP_TILES = (
 )
 AMAP_ATTRIBUTION = "&copy; 高德地图 AutoNavi"
 NONE_BACKGROUND = "#f6f4ef"
-MAP_HEIGHT = 620
+MAP_HEIGHT = 680
 
 # Okabe–Ito colours (colour-blind safe) plus a dash/fill pattern per kind, so kinds stay apart
 # for every reader and in grey-scale print: outline colour, dash, weight, fill colour, opacity.

@@ -18,6 +18,6 @@ for c in rows:
         st.page_link(
             "cocreate_map/ui/pages/map.py",
             label=t("common.open_map"),
-            icon="🗺️",
+            icon=":material/map:",
             query_params={"community": c.slug, "lang": lang()},
         )

@@ -47,7 +47,7 @@ else:
     default_slug = slugify(files[0].name.rsplit(".", 1)[0]) if files else ""
     slug = st.text_input(t("import.new_slug"), value=default_slug, key="import_new_slug")
 
-with st.expander("⚙️ " + t("import.kind") + " · " + t("import.crs").split("（")[0].split(" (")[0]):
+with st.expander(t("import.kind") + " · " + t("import.crs").split("（")[0].split(" (")[0]):
     kind_choice = st.selectbox(
         t("import.kind"),
         ["auto", *[k.value for k in Kind]],
@@ -101,13 +101,13 @@ if commit_clicked and files:
         st.session_state[state.COMMUNITY] = summary.slug
         st.success(t("import.done", n=summary.imported, name=summary.slug))
         for line in summary.repairs:
-            st.caption("🔧 " + line)
+            st.caption(":material/build: " + line)
         for line in summary.notes:
-            st.caption("ℹ️ " + line)
+            st.caption(":material/info: " + line)
         st.page_link(
             "cocreate_map/ui/pages/map.py",
             label=t("common.open_map"),
-            icon="🗺️",
+            icon=":material/map:",
             query_params={"community": summary.slug, "lang": lang()},
         )
 

@@ -12,7 +12,9 @@ from cocreate_map.ui.state import lang, t
 
 missing_assets = assets.missing()
 if missing_assets:
-    st.warning(t("map.assets_missing", packages=", ".join(missing_assets)), icon="⚠️")
+    st.warning(
+        t("map.assets_missing", packages=", ".join(missing_assets)), icon=":material/warning:"
+    )
 
 community = widgets.current_community()
 if community is None:

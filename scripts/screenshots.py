@@ -1,0 +1,90 @@
+"""Screenshots of every page at phone (390×844) and projector (1920×1080) size, zh and en.
+
+Starts the app on a free port with a fresh SQLite database (the demo loads on first start), drives
+Debian Chromium with Playwright and writes PNGs to test-artifacts/screens/. Look at them.
+
+    .venv/bin/python scripts/screenshots.py [PAGE ...]     # pages: map import communities
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-artifacts" / "screens"
+SIZES = {"phone": (390, 844), "projector": (1920, 1080)}
+PAGES = {"map": "/", "import": "/import", "communities": "/communities"}
+
+
+def main(argv: list[str]) -> int:
+    pages = argv or list(PAGES)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    tmp = Path(tempfile.mkdtemp(prefix="cocreate-shots-"))
+    env = dict(os.environ, COCREATE_DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
+            )
+            for page_name in pages:
+                for lang in ("zh", "en"):
+                    for size_name, (w, h) in SIZES.items():
+                        page = browser.new_page(viewport={"width": w, "height": h})
+                        page.goto(f"{base}{PAGES[page_name]}?lang={lang}")
+                        page.wait_for_selector("[data-testid='stApp']")
+                        page.wait_for_timeout(6000)
+                        path = OUT / f"{page_name}-{lang}-{size_name}.png"
+                        page.screenshot(path=str(path))
+                        print(path.relative_to(ROOT))
+                        page.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
