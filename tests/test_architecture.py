@@ -7,8 +7,20 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "cocreate_map"
 FORBIDDEN_IN_DOMAIN = {
-    "streamlit", "streamlit_folium", "folium", "sqlalchemy", "alembic", "pyogrio", "geopandas",
-    "fiona", "ezdxf", "pandas", "os", "pathlib", "io", "open",
+    "streamlit",
+    "streamlit_folium",
+    "folium",
+    "sqlalchemy",
+    "alembic",
+    "pyogrio",
+    "geopandas",
+    "fiona",
+    "ezdxf",
+    "pandas",
+    "os",
+    "pathlib",
+    "io",
+    "open",
 }
 UI_ONLY = {"streamlit", "streamlit_folium", "folium"}
 

@@ -10,19 +10,27 @@ from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import current_revision, migrate, transaction
 from cocreate_map.storage.tables import CommunityRow, ElementRow
 
-SHED = Polygon([(114.3360, 30.5320), (114.33605, 30.5320), (114.33605, 30.53205), (114.3360, 30.53205)])
+SHED = Polygon(
+    [(114.3360, 30.5320), (114.33605, 30.5320), (114.33605, 30.53205), (114.3360, 30.53205)]
+)
 
 
 def test_migrated_to_head(engine):
     assert current_revision(engine) == "0001"
     migrate(engine)  # idempotent
-    assert {"communities", "elements", "imports", "settings"} <= set(inspect(engine).get_table_names())
+    assert {"communities", "elements", "imports", "settings"} <= set(
+        inspect(engine).get_table_names()
+    )
 
 
 @pytest.mark.parametrize(
     "geom",
-    [SHED, LineString([(114.1, 30.1), (114.2, 30.2)]), Point(114.3, 30.5),
-     shapely.MultiPolygon([SHED, shapely.affinity.translate(SHED, 0.001)])],
+    [
+        SHED,
+        LineString([(114.1, 30.1), (114.2, 30.2)]),
+        Point(114.3, 30.5),
+        shapely.MultiPolygon([SHED, shapely.affinity.translate(SHED, 0.001)]),
+    ],
     ids=["polygon", "line", "point", "multipolygon"],
 )
 def test_geometry_round_trips_exactly(engine, geom):
@@ -30,7 +38,9 @@ def test_geometry_round_trips_exactly(engine, geom):
         c = CommunityRow(slug="t", name="测试", metric_epsg=32650)
         s.add(c)
         s.flush()
-        s.add(ElementRow(community_id=c.id, kind="other", name="x", attrs={"k": "值"}, geometry=geom))
+        s.add(
+            ElementRow(community_id=c.id, kind="other", name="x", attrs={"k": "值"}, geometry=geom)
+        )
     with transaction(engine) as s:
         row = s.scalar(select(ElementRow))
         assert row.geometry.equals_exact(geom, 0)
