@@ -13,7 +13,11 @@ LANGS = ("zh", "en")
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads((LOCALES / FILES[lang]).read_text(encoding="utf-8"))
+    """The language's strings: ``zh_CN.json`` plus every feature file ``zh_CN.<feature>.json``."""
+    main = LOCALES / FILES[lang]
+    data: dict[str, str] = json.loads(main.read_text(encoding="utf-8"))
+    for extra in sorted(LOCALES.glob(f"{main.stem}.*.json")):
+        data.update(json.loads(extra.read_text(encoding="utf-8")))
     return data
 
 

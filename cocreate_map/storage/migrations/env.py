@@ -7,6 +7,8 @@ from alembic import context
 from cocreate_map.storage.db import make_engine
 from cocreate_map.storage.tables import Base
 
+# Feature table modules register their classes on Base when imported; list each here.
+
 engine = context.config.attributes.get("engine") or make_engine()
 
 with engine.begin() as connection:
