@@ -133,7 +133,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     missing = assets.missing()
     if missing:
-        assets.ensure()
+        assets.install()
+    # Migrate and load the demo before the server starts, so the first page view is quick and a
+    # database problem is reported here, on the console, rather than in a browser.
+    if services.ensure_demo(_engine()):
+        print(f"loaded the demo community {services.DEMO_NAME} ({services.DEMO_SLUG})")
     app = config.PROJECT_ROOT / "app.py"
     command = [
         sys.executable,

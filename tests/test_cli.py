@@ -102,3 +102,40 @@ def test_usage_errors_exit_2(args, capsys):
     with pytest.raises(SystemExit) as info:
         run(*args)
     assert info.value.code == 2
+
+
+def test_serve_migrates_loads_the_demo_and_answers(sqlite_url, tmp_path):
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    from cocreate_map import services
+    from cocreate_map.storage.db import make_engine, transaction
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cocreate_map.cli", "serve", "--port", str(port)],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.3)
+        with transaction(make_engine(sqlite_url)) as session:
+            assert [c.slug for c in services.list_communities(session)] == ["cotton-compound"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        proc.stdout.close()
