@@ -9,28 +9,28 @@ from cocreate_map.ui.state import t
 
 PAGES = Path(__file__).resolve().parent / "cocreate_map" / "ui" / "pages"
 
+# (file, title key, Material icon, url path); the first page is the default.
+NAVIGATION = [
+    ("map.py", "nav.map", "map", "map"),
+    ("options.py", "nav.options", "compare", "options"),
+    ("vote.py", "nav.vote", "how_to_vote", "vote"),
+    ("results.py", "nav.results", "bar_chart", "results"),
+    ("ballots.py", "nav.ballots", "ballot", "ballots"),
+    ("import_data.py", "nav.import", "upload_file", "import"),
+    ("communities.py", "nav.communities", "holiday_village", "communities"),
+]
+
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
 page = st.navigation(
     [
         st.Page(
-            PAGES / "map.py",
-            title=t("nav.map"),
-            icon=":material/map:",
-            default=True,
-            url_path="map",
-        ),
-        st.Page(
-            PAGES / "import_data.py",
-            title=t("nav.import"),
-            icon=":material/upload_file:",
-            url_path="import",
-        ),
-        st.Page(
-            PAGES / "communities.py",
-            title=t("nav.communities"),
-            icon=":material/holiday_village:",
-            url_path="communities",
-        ),
+            PAGES / file,
+            title=t(title),
+            icon=f":material/{icon}:",
+            url_path=path,
+            default=i == 0,
+        )
+        for i, (file, title, icon, path) in enumerate(NAVIGATION)
     ]
 )
 widgets.sidebar()

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cocreate_map import config, services
+from cocreate_map import cli_ballots, cli_options, config, services
 from cocreate_map.domain.elements import Kind, parse_kind
 from cocreate_map.errors import CocreateError, InvalidInput
 
@@ -104,6 +104,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.exists():
         raise InvalidInput(f"{path} does not exist; give the path of a file to import")
     options = _read_options(args)
+    if args.option:
+        return cli_options.cmd_import_option(args, options)
     with transaction(_engine()) as session:
         summary = services.import_file(
             session, path, args.community, create_name=args.create, options=options
@@ -203,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave out stray features drawn far from the rest (CAD drawings)",
     )
+    p.add_argument(
+        "--option",
+        metavar="NAME",
+        help="the file is a layout option (kind, action, ref) named NAME",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="export a community's elements with their ids")
@@ -215,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", help="address to listen on, e.g. 0.0.0.0 for the meeting hall LAN")
     p.set_defaults(func=cmd_serve)
+    cli_options.register(sub)
+    cli_ballots.register(sub)
     return parser
 
 

@@ -84,6 +84,16 @@ SETTINGS: dict[str, Setting] = {
             "1: load the demo community on first start when the database has no community; 0: do not.",
             lambda raw: raw not in ("0", "false", "no", ""),
         ),
+        Setting(
+            "public_url",
+            "http://localhost:8501",
+            "Address residents reach the app at; QR codes on household slips and notices link here.",
+        ),
+        Setting(
+            "admin_password",
+            "",
+            "Password of the staff pages (ballots, register, paper votes). Empty: staff pages stay locked.",
+        ),
     ]
 }
 

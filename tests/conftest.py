@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -101,3 +102,9 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         _unavailable(f"{REALDATA} is missing (the shared real-world files sit beside the repo)")
     return REALDATA
+
+
+# Hypothesis: no per-example deadline. A busy 2-core CI machine makes wall-clock deadlines flaky,
+# and speed is measured by benchmarks/, never by tests.
+settings.register_profile("cocreate", deadline=None)
+settings.load_profile("cocreate")

@@ -1,8 +1,22 @@
 """Use cases, one module per area; the names used by the UI and the CLI are re-exported here.
 
 - ``community``: communities, import/export, the demo, map data (issue 2)
+- ``options``: layout options, their metrics, comparison, exports (issue 4)
+- ``households``, ``ballots``: household register, access codes, ballots, votes, audit (issue 5)
 """
 
+from cocreate_map.services.ballots import (
+    BallotResult,
+    CastResult,
+    cast_vote,
+    close_ballot,
+    create_ballot,
+    import_paper_votes,
+    list_ballots,
+    resolve_conflict,
+    tally_ballot,
+    verify_audit,
+)
 from cocreate_map.services.community import (
     DEMO_FILE,
     DEMO_NAME,
@@ -19,6 +33,37 @@ from cocreate_map.services.community import (
     map_data,
     preview_import,
     preview_map_data,
+)
+from cocreate_map.services.households import (
+    demo_codes,
+    import_households,
+    join_with_code,
+    list_households,
+    regenerate_codes,
+    update_household,
+)
+from cocreate_map.services.options import (
+    OptionImportSummary,
+    OptionInfo,
+    OptionMapData,
+    add_element,
+    add_stall_row,
+    compare_options,
+    comparison_sheet,
+    create_option,
+    delete_option,
+    element_at,
+    export_option_geojson,
+    get_unit_costs,
+    import_option,
+    list_options,
+    load_demo_options,
+    option_geojson,
+    option_map_data,
+    option_metrics,
+    remove_element,
+    set_unit_costs,
+    undo_last_change,
 )
 
 __all__ = [
@@ -37,4 +82,41 @@ __all__ = [
     "map_data",
     "preview_import",
     "preview_map_data",
+    "OptionImportSummary",
+    "OptionInfo",
+    "OptionMapData",
+    "add_element",
+    "add_stall_row",
+    "compare_options",
+    "comparison_sheet",
+    "create_option",
+    "delete_option",
+    "element_at",
+    "export_option_geojson",
+    "get_unit_costs",
+    "import_option",
+    "list_options",
+    "load_demo_options",
+    "option_geojson",
+    "option_map_data",
+    "option_metrics",
+    "remove_element",
+    "set_unit_costs",
+    "undo_last_change",
+    "BallotResult",
+    "CastResult",
+    "cast_vote",
+    "close_ballot",
+    "create_ballot",
+    "demo_codes",
+    "import_households",
+    "import_paper_votes",
+    "join_with_code",
+    "list_ballots",
+    "list_households",
+    "regenerate_codes",
+    "resolve_conflict",
+    "tally_ballot",
+    "update_household",
+    "verify_audit",
 ]

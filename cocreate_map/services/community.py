@@ -280,7 +280,16 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
         raise AlreadyExists(
             f"the demo community {slug!r} is loaded already; open it with ?community={slug}"
         )
-    return import_file(session, DEMO_FILE, slug, create_name=DEMO_NAME, display_name=DEMO_FILE.name)
+    summary = import_file(
+        session, DEMO_FILE, slug, create_name=DEMO_NAME, display_name=DEMO_FILE.name
+    )
+    from cocreate_map.services.options import load_demo_options  # the three demo options
+
+    load_demo_options(session, slug)
+    from cocreate_map.services.households import add_demo_households  # the household register
+
+    add_demo_households(session, slug)
+    return summary
 
 
 def ensure_demo(engine: Engine) -> bool:

@@ -1,0 +1,130 @@
+"""How long do all metrics of an option take? Prints a table, asserts nothing.
+
+Two cases, each in the metric CRS (no database, no reprojection):
+
+* the demo community 棉花小区 (108 elements) with demo option C "balanced" applied;
+* a synthetic community of 2,000 elements (buildings, green strips, stalls, sheds, lamps, a ring
+  fire lane, waste points) with an option that adds a stall row and demolishes sheds.
+
+Beside each: the floor — a bare shapely area sum over the same elements — and the ratio.
+
+    /tmp/venv/bin/python benchmarks/metrics.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import shapely
+from shapely.geometry import LineString, Point, Polygon, box, shape
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cocreate_map.domain.elements import Kind, PlanElement, parse_kind  # noqa: E402
+from cocreate_map.domain.layout import stall_row  # noqa: E402
+from cocreate_map.domain.metrics import compute_metrics  # noqa: E402
+from cocreate_map.domain.options import Change, LayoutOption, apply  # noqa: E402
+from cocreate_map.io.crs import to_metric  # noqa: E402
+
+DEMO = ROOT / "data" / "demo" / "cotton_compound.geojson"
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def demo_case() -> tuple[list[PlanElement], LayoutOption]:
+    doc = json.loads(DEMO.read_text(encoding="utf-8"))
+    base = []
+    for i, f in enumerate(doc["features"], start=1):
+        p = dict(f["properties"])
+        kind = parse_kind(p.pop("kind"))
+        name = p.pop("name", None)
+        sid = p.pop("id", None)
+        base.append(PlanElement(kind, to_metric(shape(f["geometry"]), 32650), name, p, i, sid))
+    x0, y0 = min(e.geometry.bounds[0] for e in base), min(e.geometry.bounds[1] for e in base)
+    sheds = [e.id for e in base if e.kind is Kind.ILLEGAL_STRUCTURE]
+    row = stall_row(LineString([(x0 + 175, y0 + 137), (x0 + 245, y0 + 137)]), 12)
+    changes = [Change("remove", ref=i) for i in sheds]
+    changes += [Change("add", PlanElement(Kind.PARKING_STALL, p)) for p in row]
+    return base, LayoutOption("C", changes)
+
+
+def synthetic_case(n: int = 2000) -> tuple[list[PlanElement], LayoutOption]:
+    """A grid of blocks; each block: 1 building, 1 green strip, stalls, a shed, lamps."""
+    els: list[PlanElement] = []
+    side = 1
+    while True:
+        per_block = 10  # building + green + 6 stalls + shed + lamp
+        if side * side * per_block + 3 >= n:
+            break
+        side += 1
+    size = 60.0
+    extent = side * size + 20
+    els.append(PlanElement(Kind.BOUNDARY, box(0, 0, extent, extent)))
+    ring = Polygon(
+        box(4, 4, extent - 4, extent - 4).exterior.coords,
+        [box(8, 8, extent - 8, extent - 8).exterior.coords],
+    )
+    els.append(PlanElement(Kind.FIRE_LANE, ring, attrs={"width_m": 4}))
+    els.append(PlanElement(Kind.ROAD, ring))
+    for i in range(side):
+        for j in range(side):
+            if len(els) >= n:
+                break
+            x, y = 12 + i * size, 12 + j * size
+            els.append(
+                PlanElement(Kind.BUILDING, box(x, y, x + 40, y + 12), attrs={"households": 24})
+            )
+            els.append(PlanElement(Kind.GREEN_BELT, box(x, y + 16, x + 40, y + 26)))
+            for k in range(6):
+                els.append(
+                    PlanElement(
+                        Kind.PARKING_STALL, box(x + k * 2.5, y + 30, x + k * 2.5 + 2.5, y + 35.3)
+                    )
+                )
+            els.append(PlanElement(Kind.ILLEGAL_STRUCTURE, box(x + 42, y, x + 45, y + 5)))
+            ftype = "waste_point" if (i + j) % 4 == 0 else "lighting"
+            els.append(
+                PlanElement(Kind.FACILITY, Point(x + 46, y + 20), attrs={"facility_type": ftype})
+            )
+    els = els[:n]
+    for number, e in enumerate(els, start=1):
+        e.id = number
+    sheds = [e.id for e in els if e.kind is Kind.ILLEGAL_STRUCTURE][:50]
+    row = stall_row(LineString([(12, 12 + 36), (12 + 40, 12 + 36)]), 16)
+    changes = [Change("remove", ref=i) for i in sheds]
+    changes += [Change("add", PlanElement(Kind.PARKING_STALL, p)) for p in row]
+    return els, LayoutOption("synthetic", changes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"{'case':<28} {'elements':>8} {'metrics s':>10} {'area-sum s':>11} {'ratio':>9}")
+    for label, (base, option) in (
+        ("demo 棉花小区 + option C", demo_case()),
+        ("synthetic 2,000 elements", synthetic_case()),
+    ):
+        plan = apply(base, option)
+        geoms = [e.geometry for e in plan]
+        full = timed(lambda p=plan, b=base: compute_metrics(p, base=b), args.repeat)
+        floor = timed(lambda g=geoms: sum(shapely.area(g)), args.repeat)
+        print(f"{label:<28} {len(plan):>8} {full:>10.3f} {floor:>11.6f} {full / floor:>9.0f}×")
+
+
+if __name__ == "__main__":
+    main()

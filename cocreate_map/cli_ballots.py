@@ -1,0 +1,279 @@
+"""``cocreate households|codes|ballot|audit``: the register, household slips, ballots and the audit.
+
+Times given on the command line are China time (UTC+8); the database keeps UTC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cocreate_map import config
+from cocreate_map.errors import InvalidInput
+
+CHINA = timedelta(hours=8)
+
+
+def _engine() -> Any:
+    from cocreate_map.storage.db import make_engine, migrate
+
+    engine = make_engine()
+    migrate(engine)
+    return engine
+
+
+def _china_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip().replace("/", "-")) - CHINA
+    except ValueError:
+        raise InvalidInput(
+            f"a time is written like 2026-12-01 20:00 (China time), got {text!r}"
+        ) from None
+
+
+def _params(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for p in pairs or []:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(
+                f"--param takes key=value, e.g. --param denominator=participants; got {p!r}"
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _csv(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").replace("，", ",").split(",") if x.strip()]
+
+
+def cmd_households_import(args: argparse.Namespace) -> int:
+    from cocreate_map.services.households import import_households
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        res = import_households(session, Path(args.path), args.community)
+    print(f"register of {args.community}: {res.created} households added, {res.updated} updated")
+    if res.created:
+        print(
+            f"print their slips with: cocreate codes --community {args.community} --out slips.pdf "
+            "(this issues fresh codes for every household)"
+        )
+    return 0
+
+
+def cmd_codes(args: argparse.Namespace) -> int:
+    from cocreate_map.io.reports_ballots import Slip, household_slips
+    from cocreate_map.services.households import regenerate_codes
+    from cocreate_map.storage import repositories as repo
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        community = repo.community_by_slug(session, args.community)
+        pairs = regenerate_codes(session, args.community, actor="cli")
+        slips = [Slip(h.building, h.unit, h.room, code) for h, code in pairs]
+        pages = household_slips(
+            slips, community.name, community.slug, config.get("public_url"), Path(args.out)
+        )
+    print(
+        f"wrote {len(slips)} household slips on {pages} pages to {args.out}; "
+        "earlier codes of these households no longer work"
+    )
+    return 0
+
+
+def cmd_ballot_create(args: argparse.Namespace) -> int:
+    from cocreate_map.services.ballots import create_ballot
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        ballot = create_ballot(
+            session,
+            args.community,
+            args.title,
+            args.rule,
+            _params(args.param),
+            _csv(args.choices),
+            kind=args.kind,
+            buildings=_csv(args.buildings),
+            units=_csv(args.units),
+            matter_class=args.matter_class,
+            description=args.description or "",
+            opens_at=_china_time(args.opens),
+            closes_at=_china_time(args.closes),
+            show_running=not args.hide_running,
+            e_voting_recognised=args.e_voting_recognised,
+            actor="cli",
+        )
+        ballot_id = ballot.id
+    print(ballot_id)
+    return 0
+
+
+def cmd_ballot_list(args: argparse.Namespace) -> int:
+    from cocreate_map.services.ballots import list_ballots, status, vote_count
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        for b in list_ballots(session, args.community):
+            print(
+                f"{b.id:>4}  {status(b):<6} {b.kind:<10} {b.rule:<24} {vote_count(session, b.id):>5} votes  {b.title}"
+            )
+    return 0
+
+
+def cmd_ballot_close(args: argparse.Namespace) -> int:
+    from cocreate_map.services.ballots import close_ballot
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        res = close_ballot(session, args.id, actor="cli")
+    r = res.result
+    print(f"ballot {args.id} closed: {r.outcome}" + (f" — {r.winner}" if r.winner else ""))
+    return 0
+
+
+def cmd_ballot_tally(args: argparse.Namespace) -> int:
+    from cocreate_map.services.ballots import tally_ballot
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        res = tally_ballot(session, args.id)
+    if args.json:
+        print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    r = res.result
+    print(
+        f"{res.title} [{res.status}] rule {r.rule}"
+        + (" — consultative" if res.consultative else "")
+    )
+    for t in r.choices:
+        print(f"  {t.choice:<20} {t.households:>5} households  {float(t.area_m2):>10.2f} m²")
+    for line in r.reasons:
+        print(f"  {line}")
+    return 0
+
+
+def cmd_ballot_import_votes(args: argparse.Namespace) -> int:
+    from cocreate_map.services.ballots import import_paper_votes
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        res = import_paper_votes(session, args.id, Path(args.path), actor="cli")
+    print(
+        f"paper votes for ballot {args.id}: {res.recorded} recorded, {res.changed} changed, "
+        f"{res.conflicts} conflict(s) with online votes for staff to settle"
+    )
+    return 0
+
+
+def cmd_ballot_notice(args: argparse.Namespace) -> int:
+    from cocreate_map.io.reports_ballots import ballot_notice
+    from cocreate_map.services.ballots import tally_ballot
+    from cocreate_map.storage.db import transaction
+    from cocreate_map.storage.tables import utcnow
+
+    with transaction(_engine()) as session:
+        res = tally_ballot(session, args.id)
+    ballot_notice(res, config.get("public_url"), Path(args.out), utcnow() + CHINA)
+    print(f"wrote the notice of ballot {args.id} to {args.out}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from cocreate_map.services.ballots import verify_audit
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        reports = verify_audit(session, args.community)
+    bad = 0
+    for r in reports:
+        if r.ok:
+            print(f"{r.community}: OK, {r.entries} entries, head {r.head[:16]}…")
+        else:
+            bad += 1
+            print(f"{r.community}: FAILED ({r.entries} entries)")
+            for p in r.problems:
+                print(f"  {p}")
+    return 1 if bad else 0
+
+
+def register(sub: Any) -> None:
+    from cocreate_map.domain.voting import KINDS, RULES
+
+    p = sub.add_parser("households", help="the household register")
+    hs = p.add_subparsers(dest="households_command", required=True)
+    q = hs.add_parser(
+        "import",
+        help="import a register CSV/XLSX: building, unit, room, area_m2 [, owner_id, residents] "
+        "(or 楼栋, 单元, 房号, 面积, 业主, 人数); all rows or none",
+    )
+    q.add_argument("path")
+    q.add_argument("--community", required=True)
+    q.set_defaults(func=cmd_households_import)
+
+    p = sub.add_parser(
+        "codes", help="issue fresh household codes and print one slip per household (PDF)"
+    )
+    p.add_argument("--community", required=True)
+    p.add_argument("--out", required=True, help="PDF file, e.g. slips.pdf")
+    p.set_defaults(func=cmd_codes)
+
+    p = sub.add_parser("ballot", help="ballots: create, list, close, tally, paper votes, notice")
+    bs = p.add_subparsers(dest="ballot_command", required=True)
+    q = bs.add_parser("create", help="create a ballot (open now unless --opens); prints its id")
+    q.add_argument("--community", required=True)
+    q.add_argument("--title", required=True, help="the question")
+    q.add_argument("--rule", required=True, choices=list(RULES))
+    q.add_argument(
+        "--param", action="append", metavar="KEY=VALUE", help="rule parameter, repeatable"
+    )
+    q.add_argument("--choices", help='"A,B,C" (omit for a yes/no/abstain question)')
+    q.add_argument(
+        "--kind", choices=list(KINDS), help="default: choose-one with --choices, else yes-no"
+    )
+    q.add_argument("--buildings", help="only these buildings vote, e.g. 1,2")
+    q.add_argument("--units", help="only these units vote, e.g. 3-1,3-2")
+    q.add_argument("--matter-class", choices=["ordinary", "special", "consultative"])
+    q.add_argument("--description", help="longer explanation shown to voters")
+    q.add_argument("--opens", help="China time, e.g. 2026-12-01 08:00 (default: now)")
+    q.add_argument("--closes", help="China time, e.g. 2026-12-08 20:00")
+    q.add_argument("--hide-running", action="store_true", help="hide running results until closed")
+    q.add_argument(
+        "--e-voting-recognised",
+        action="store_true",
+        help="the community's rules recognise e-voting (else online results are consultative)",
+    )
+    q.set_defaults(func=cmd_ballot_create)
+    q = bs.add_parser("list", help="ballots of a community")
+    q.add_argument("--community", required=True)
+    q.set_defaults(func=cmd_ballot_list)
+    q = bs.add_parser("close", help="close a ballot now")
+    q.add_argument("id", type=int)
+    q.set_defaults(func=cmd_ballot_close)
+    q = bs.add_parser("tally", help="the result now")
+    q.add_argument("id", type=int)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_ballot_tally)
+    q = bs.add_parser(
+        "import-votes",
+        help="paper ballots CSV: building, unit, room, choice [, ballot_no]; 同意/反对/弃权 accepted",
+    )
+    q.add_argument("id", type=int)
+    q.add_argument("path")
+    q.set_defaults(func=cmd_ballot_import_votes)
+    q = bs.add_parser("notice", help="the public notice (公示) as PDF")
+    q.add_argument("id", type=int)
+    q.add_argument("--out", required=True)
+    q.set_defaults(func=cmd_ballot_notice)
+
+    p = sub.add_parser("audit", help="the hash-chained audit log")
+    au = p.add_subparsers(dest="audit_command", required=True)
+    q = au.add_parser("verify", help="check every chain and the counted votes against the log")
+    q.add_argument("--community")
+    q.set_defaults(func=cmd_audit_verify)

@@ -1,0 +1,142 @@
+"""Layout builders: geometry a planner places as a unit (a row of stalls), in the metric CRS."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from shapely.geometry import LineString, Polygon
+
+from cocreate_map.errors import InvalidInput
+
+Side = Literal["left", "right"]
+
+
+def row_capacity(line: LineString, width_m: float = 2.5) -> int:
+    """How many stalls of ``width_m`` fit along the straight pieces of ``line``.
+
+    >>> row_capacity(LineString([(0, 0), (25, 0), (25, 12)]))
+    14
+    """
+    coords = list(line.coords)
+    total = 0
+    for (x0, y0), (x1, y1) in zip(coords, coords[1:], strict=False):
+        total += int(math.floor(math.hypot(x1 - x0, y1 - y0) / width_m + 1e-9))
+    return total
+
+
+def stall_row(
+    line: LineString,
+    count: int | None = None,
+    *,
+    side: Side = "left",
+    width_m: float = 2.5,
+    depth_m: float = 5.3,
+) -> list[Polygon]:
+    """Perpendicular stalls ``width_m`` × ``depth_m`` side by side along ``line`` (e.g. a road
+    edge), on its ``side`` seen in drawing direction; ``count`` None fills the line. Each straight
+    piece of the line holds whole stalls only; stalls start at each piece's first vertex.
+
+    >>> row = stall_row(LineString([(0, 0), (10, 0)]))
+    >>> len(row), row[0].area, [round(v, 6) for v in row[1].bounds]
+    (4, 13.25, [2.5, 0.0, 5.0, 5.3])
+    >>> [round(v, 6) for v in stall_row(LineString([(0, 0), (10, 0)]), 1, side="right")[0].bounds]
+    [0.0, -5.3, 2.5, 0.0]
+    >>> stall_row(LineString([(0, 0), (6, 0)]), 3)
+    Traceback (most recent call last):
+    ...
+    cocreate_map.errors.InvalidInput: the line is 6.0 m long: room for 2 stalls of 2.5 m, not 3; draw a longer line or ask for fewer stalls
+    """
+    if width_m <= 0 or depth_m <= 0:
+        raise InvalidInput(f"stall size must be positive, got {width_m} × {depth_m} m")
+    if line.is_empty or line.geom_type != "LineString" or line.length <= 0:
+        raise InvalidInput("a stall row needs a line of at least two distinct points")
+    capacity = row_capacity(line, width_m)
+    if count is not None and count < 1:
+        raise InvalidInput(f"a stall row needs at least 1 stall, got {count}")
+    if capacity == 0 or (count is not None and count > capacity):
+        raise InvalidInput(
+            f"the line is {line.length:.1f} m long: room for {capacity} stalls of {width_m:g} m, "
+            f"not {count if count is not None else 1}; draw a longer line or ask for fewer stalls"
+        )
+    wanted = capacity if count is None else count
+    sign = 1.0 if side == "left" else -1.0
+    out: list[Polygon] = []
+    coords = list(line.coords)
+    for (x0, y0), (x1, y1) in zip(coords, coords[1:], strict=False):
+        length = math.hypot(x1 - x0, y1 - y0)
+        if length <= 0:
+            continue
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        nx, ny = -uy * sign * depth_m, ux * sign * depth_m
+        for i in range(int(math.floor(length / width_m + 1e-9))):
+            if len(out) == wanted:
+                return out
+            ax, ay = x0 + ux * width_m * i, y0 + uy * width_m * i
+            bx, by = ax + ux * width_m, ay + uy * width_m
+            ring = [(ax, ay), (bx, by), (bx + nx, by + ny), (ax + nx, ay + ny)]
+            poly = Polygon(ring)
+            out.append(poly if poly.exterior.is_ccw else Polygon(ring[::-1]))
+    return out
+
+
+# ------------------------------------------------------------------ comparison rows
+
+# The rows of the comparison table and sheet: metric key (as in ``services.option_metrics``)
+# and which direction is better ("max", "min" or None when neither is).
+COMPARISON_ROWS: tuple[tuple[str, str | None], ...] = (
+    ("parking_stalls", "max"),
+    ("accessible_stalls_required", None),
+    ("ebike_places", "max"),
+    ("green_area_m2", "max"),
+    ("green_ratio", "max"),
+    ("centralised_green_per_person_m2", "max"),
+    ("demolished_count", "max"),
+    ("demolished_area_m2", "max"),
+    ("fire_lane_min_clear_width_m", "max"),
+    ("walk_coverage.waste_point_120m", "max"),
+    ("conflicts", "min"),
+    ("errors", "min"),
+    ("cost_total", "min"),
+    ("ballot_rule_default", None),
+)
+
+
+def metric_value(result: dict[str, object], key: str) -> object:
+    """One row's value from a metrics dict: dotted keys go one level down; ``conflicts`` counts
+    conflicts, ``errors`` counts error-severity violations.
+
+    >>> metric_value({"walk_coverage": {"waste_point_120m": 0.5}}, "walk_coverage.waste_point_120m")
+    0.5
+    >>> metric_value({"violations": [{"severity": "error"}, {"severity": "warning"}]}, "errors")
+    1
+    """
+    if key == "errors":
+        violations = result.get("violations") or []
+        assert isinstance(violations, list)
+        return sum(1 for v in violations if v.get("severity") == "error")
+    if key == "conflicts":
+        conflicts = result.get("conflicts") or []
+        assert isinstance(conflicts, list)
+        return len(conflicts)
+    if "." in key:
+        head, tail = key.split(".", 1)
+        sub = result.get(head)
+        return sub.get(tail) if isinstance(sub, dict) else None
+    return result.get(key)
+
+
+def best_columns(values: list[object], better: str | None) -> set[int]:
+    """Indexes of the best values in a row (ties all win; none when all are equal or no
+    direction).
+
+    >>> sorted(best_columns([88, 136, 83], "max")), sorted(best_columns([2.5, 4.0, 4.0], "max"))
+    ([1], [1, 2])
+    >>> best_columns([1, 1], "min")
+    set()
+    """
+    numbers = [(i, float(v)) for i, v in enumerate(values) if isinstance(v, int | float)]
+    if better is None or len(numbers) < 2 or len({v for _, v in numbers}) == 1:
+        return set()
+    target = max(v for _, v in numbers) if better == "max" else min(v for _, v in numbers)
+    return {i for i, v in numbers if abs(v - target) < 1e-9}

@@ -1,0 +1,881 @@
+"""Use cases of ballots and household votes (DOMAIN.md §1, R1–R9).
+
+One vote per household per ballot whatever the channel: a UNIQUE(ballot, household) constraint
+and ``INSERT … ON CONFLICT DO UPDATE`` (DESIGN.md §5), so concurrent writers end with one row
+each. The upsert only replaces a vote of the same channel family (online/assisted vs paper): a
+paper vote for a household that voted online — or the reverse — becomes a conflict row for staff,
+never a silent merge. Every vote, change, conflict and closing goes to the hash-chained audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from cocreate_map.domain import audit as audit_domain
+from cocreate_map.domain.households import area_text, clean_label
+from cocreate_map.domain.voting import (
+    ABSTAIN,
+    KINDS,
+    NO,
+    RULES,
+    STATUTORY_RULE_FOR_CLASS,
+    YES,
+    Electorate,
+    Household,
+    Result,
+    Vote,
+    make_kind,
+    make_rule,
+    tally,
+)
+from cocreate_map.errors import (
+    BallotClosed,
+    ImportFormatError,
+    InvalidInput,
+    InvalidTransition,
+    NotEligible,
+    NotFound,
+)
+from cocreate_map.services.households import (
+    audit_entries,
+    audit_head,
+    chain_of,
+    households_of,
+    lock_chain,
+    read_table,
+    record,
+)
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage.ballot_tables import (
+    AuditRow,
+    BallotRow,
+    HouseholdRow,
+    VoteConflictRow,
+    VoteHistoryRow,
+    VoteRow,
+)
+from cocreate_map.storage.tables import CommunityRow, utcnow
+
+CHANNELS = ("online", "paper", "assisted")
+MATTER_CLASSES = ("ordinary", "special", "consultative")
+PAPER_WORDS = {
+    "同意": YES,
+    "赞成": YES,
+    "yes": YES,
+    "反对": NO,
+    "不同意": NO,
+    "no": NO,
+    "弃权": ABSTAIN,
+    "abstain": ABSTAIN,
+}
+
+
+# ---------------------------------------------------------------- ballots
+
+
+def status(ballot: BallotRow, now: datetime | None = None) -> str:
+    """``draft`` (not open yet), ``open`` or ``closed`` — derived from the timestamps."""
+    now = now or utcnow()
+    if ballot.closed_at is not None or (ballot.closes_at is not None and now >= ballot.closes_at):
+        return "closed"
+    if ballot.opens_at is None or now < ballot.opens_at:
+        return "draft"
+    return "open"
+
+
+def get_ballot(session: Session, ballot_id: int) -> BallotRow:
+    row = session.get(BallotRow, ballot_id)
+    if row is None:
+        raise NotFound(f"no ballot {ballot_id}; list ballots on the staff page or with the CLI")
+    return row
+
+
+def list_ballots(session: Session, slug: str) -> list[BallotRow]:
+    community = repo.community_by_slug(session, slug)
+    return list(
+        session.scalars(
+            select(BallotRow)
+            .where(BallotRow.community_id == community.id)
+            .order_by(BallotRow.id.desc())
+        )
+    )
+
+
+def _in_electorate(ballot: BallotRow, h: HouseholdRow) -> bool:
+    if h.community_id != ballot.community_id:
+        return False
+    buildings = ballot.electorate.get("buildings") or []
+    units = ballot.electorate.get("units") or []
+    if not buildings and not units:
+        return True
+    return h.building in buildings or [h.building, h.unit] in units
+
+
+def electorate_rows(session: Session, ballot: BallotRow) -> list[HouseholdRow]:
+    return [h for h in households_of(session, ballot.community_id) if _in_electorate(ballot, h)]
+
+
+def _parse_units(units: Sequence[str]) -> list[list[str]]:
+    out = []
+    for u in units:
+        parts = [clean_label(p) for p in u.replace("/", "-").split("-")]
+        if len(parts) != 2 or not all(parts):
+            raise InvalidInput(f"a unit is given as building-unit, e.g. 3-1; got {u!r}")
+        out.append(parts)
+    return out
+
+
+def create_ballot(
+    session: Session,
+    slug: str,
+    title: str,
+    rule: str,
+    params: dict[str, str] | None = None,
+    choices: Sequence[str] = (),
+    kind: str | None = None,
+    buildings: Sequence[str] = (),
+    units: Sequence[str] = (),
+    matter_class: str | None = None,
+    description: str = "",
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    show_running: bool = True,
+    e_voting_recognised: bool = False,
+    actor: str = "staff",
+    now: datetime | None = None,
+) -> BallotRow:
+    """A new ballot, open from ``opens_at`` (default: now)."""
+    now = now or utcnow()
+    community = repo.community_by_slug(session, slug)
+    if not title.strip():
+        raise InvalidInput("a ballot needs a question, e.g. 'Adopt layout option B?'")
+    rule_obj = make_rule(rule, params or {})
+    kind = kind or ("choose-one" if choices else "yes-no")
+    if kind not in KINDS:
+        raise InvalidInput(f"unknown ballot kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    clean_choices = [c.strip() for c in choices if c.strip()]
+    prepared = list(make_kind(kind).prepare_choices(clean_choices))
+    if matter_class is None:
+        matter_class = {"civil-code-ordinary": "ordinary", "civil-code-special": "special"}.get(
+            rule, "consultative"
+        )
+    if matter_class not in MATTER_CLASSES:
+        raise InvalidInput(
+            f"matter class must be one of {', '.join(MATTER_CLASSES)} (DOMAIN.md R1), got {matter_class!r}"
+        )
+    opens = opens_at or now
+    if closes_at is not None and closes_at <= opens:
+        raise InvalidInput(f"the ballot must close after it opens ({opens:%Y-%m-%d %H:%M})")
+    ballot = BallotRow(
+        community_id=community.id,
+        title=title.strip(),
+        description=description.strip(),
+        kind=kind,
+        rule=rule_obj.name,
+        rule_params=rule_obj.params(),
+        choices=prepared,
+        electorate={
+            "buildings": sorted({clean_label(b) for b in buildings if clean_label(b)}),
+            "units": _parse_units(units),
+        },
+        matter_class=matter_class,
+        opens_at=opens,
+        closes_at=closes_at,
+        closed_at=None,
+        show_running=show_running,
+        e_voting_recognised=e_voting_recognised,
+        created_at=now,
+    )
+    session.add(ballot)
+    session.flush()
+    voters = electorate_rows(session, ballot)
+    if not voters:
+        known = sorted({h.building for h in households_of(session, community.id)})
+        raise InvalidInput(
+            "this ballot has no households in its electorate; "
+            + (
+                f"the register has buildings {', '.join(known)}"
+                if known
+                else f"import the register first (cocreate households import FILE --community {slug})"
+            )
+        )
+    record(
+        session,
+        community.id,
+        actor,
+        "ballot.create",
+        {
+            "ballot_id": ballot.id,
+            "title": ballot.title,
+            "kind": kind,
+            "rule": ballot.rule,
+            "rule_params": ballot.rule_params,
+            "choices": prepared,
+            "electorate": ballot.electorate,
+            "electorate_households": len(voters),
+            "matter_class": matter_class,
+        },
+        now,
+    )
+    return ballot
+
+
+def close_ballot(
+    session: Session, ballot_id: int, actor: str = "staff", now: datetime | None = None
+) -> BallotResult:
+    """Close now: later votes are refused; the result at closing goes into the audit log."""
+    now = now or utcnow()
+    ballot = get_ballot(session, ballot_id)
+    lock_chain(session, ballot.community_id)
+    session.refresh(ballot)
+    if ballot.closed_at is not None:
+        raise InvalidTransition(
+            f"ballot {ballot_id} was closed already at {ballot.closed_at:%Y-%m-%d %H:%M} (UTC)"
+        )
+    ballot.closed_at = (
+        now if ballot.closes_at is None or now < ballot.closes_at else ballot.closes_at
+    )
+    session.flush()
+    result = tally_ballot(session, ballot_id, now)
+    r = result.result
+    record(
+        session,
+        ballot.community_id,
+        actor,
+        "ballot.close",
+        {
+            "ballot_id": ballot.id,
+            "outcome": r.outcome,
+            "passed": r.passed,
+            "winner": r.winner,
+            "participating_households": r.counts.participating_households,
+            "participating_area_m2": str(r.counts.participating_area_m2),
+        },
+        now,
+    )
+    return result
+
+
+# ---------------------------------------------------------------- votes
+
+
+@dataclass(frozen=True)
+class CastResult:
+    status: str  # "recorded", "changed" or "conflict"
+    ballot_id: int
+    household_id: int
+    choice: Any
+    channel: str
+    cast_at: datetime
+    changeable_until: datetime | None
+
+
+def _validate_choice(ballot: BallotRow, choice: Any) -> Any:
+    if isinstance(choice, tuple):
+        choice = list(choice)
+    if isinstance(choice, str):
+        choice = choice.strip()
+        if ballot.kind == "yes-no":
+            choice = PAPER_WORDS.get(choice.lower(), PAPER_WORDS.get(choice, choice))
+        elif choice in PAPER_WORDS and PAPER_WORDS[choice] == ABSTAIN:
+            choice = ABSTAIN
+    kind = make_kind(ballot.kind)
+    kind.normalise(Vote("check", choice), tuple(ballot.choices))  # raises InvalidInput
+    return choice
+
+
+def _channel_family(channel: str) -> str:
+    return "paper" if channel == "paper" else "online"
+
+
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert
+
+
+def _open_or_raise(ballot: BallotRow, now: datetime) -> None:
+    st = status(ballot, now)
+    if st == "closed":
+        when = ballot.closed_at or ballot.closes_at
+        raise BallotClosed(
+            f"ballot {ballot.id} ({ballot.title}) closed at {when:%Y-%m-%d %H:%M} UTC; "
+            "votes are no longer accepted — the result is on the results page"
+        )
+    if st == "draft":
+        raise BallotClosed(
+            f"ballot {ballot.id} ({ballot.title}) is not open yet"
+            + (f"; it opens at {ballot.opens_at:%Y-%m-%d %H:%M} UTC" if ballot.opens_at else "")
+        )
+
+
+def cast_vote(
+    session: Session,
+    ballot_id: int,
+    household_id: int,
+    choice: Any,
+    channel: str = "online",
+    ballot_no: str | None = None,
+    now: datetime | None = None,
+    actor: str | None = None,
+) -> CastResult:
+    """Record one household's vote; the last one counts, every one is kept in the history."""
+    now = now or utcnow()
+    if channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}, got {channel!r}")
+    ballot = get_ballot(session, ballot_id)
+    _open_or_raise(ballot, now)
+    household = session.get(HouseholdRow, household_id)
+    if household is None or not _in_electorate(ballot, household):
+        where = household.label if household is not None else f"id {household_id}"
+        raise NotEligible(
+            f"household {where} is not in the electorate of ballot {ballot_id} ({ballot.title}); "
+            "check the register or the ballot's buildings"
+        )
+    value = _validate_choice(ballot, choice)
+    actor = actor or (f"household:{household_id}" if channel == "online" else "staff")
+    # Serialise with other writers of this community's chain first (PostgreSQL advisory lock,
+    # SQLite write lock): no deadlock between the vote row and the chain head.
+    lock_chain(session, ballot.community_id)
+    insert = _insert(session)
+    stmt = insert(VoteRow).values(
+        ballot_id=ballot_id,
+        household_id=household_id,
+        choice=value,
+        channel=channel,
+        ballot_no=ballot_no,
+        cast_at=now,
+        casts=1,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["ballot_id", "household_id"],
+        set_={
+            "choice": stmt.excluded.choice,
+            "channel": stmt.excluded.channel,
+            "ballot_no": stmt.excluded.ballot_no,
+            "cast_at": stmt.excluded.cast_at,
+            "casts": VoteRow.casts + 1,
+        },
+        # Replace only within one channel family: paper over online is a conflict.
+        where=(VoteRow.channel == "paper") == (stmt.excluded.channel == "paper"),
+    ).returning(VoteRow.casts)
+    casts = session.execute(stmt).scalar()
+    # Re-read the closing time under the lock: a close that committed meanwhile wins.
+    closed_at = session.scalar(select(BallotRow.closed_at).where(BallotRow.id == ballot_id))
+    if closed_at is not None and closed_at <= now:
+        raise BallotClosed(
+            f"ballot {ballot_id} ({ballot.title}) closed at {closed_at:%Y-%m-%d %H:%M} UTC; "
+            "votes are no longer accepted — the result is on the results page"
+        )
+    payload = {
+        "ballot_id": ballot_id,
+        "household_id": household_id,
+        "household": household.label,
+        "choice": value,
+        "channel": channel,
+        "ballot_no": ballot_no,
+    }
+    if casts is None:
+        session.add(
+            VoteConflictRow(
+                ballot_id=ballot_id,
+                household_id=household_id,
+                choice=value,
+                channel=channel,
+                ballot_no=ballot_no,
+                actor=actor,
+                created_at=now,
+            )
+        )
+        record(session, ballot.community_id, actor, "vote.conflict", payload, now)
+        state = "conflict"
+    else:
+        session.add(
+            VoteHistoryRow(
+                ballot_id=ballot_id,
+                household_id=household_id,
+                choice=value,
+                channel=channel,
+                ballot_no=ballot_no,
+                actor=actor,
+                cast_at=now,
+            )
+        )
+        record(session, ballot.community_id, actor, "vote.cast", payload, now)
+        state = "recorded" if casts == 1 else "changed"
+    session.flush()
+    return CastResult(state, ballot_id, household_id, value, channel, now, ballot.closes_at)
+
+
+@dataclass(frozen=True)
+class MyVote:
+    choice: Any
+    channel: str
+    cast_at: datetime
+    casts: int
+
+
+def my_vote(session: Session, ballot_id: int, household_id: int) -> MyVote | None:
+    row = session.scalar(
+        select(VoteRow).where(VoteRow.ballot_id == ballot_id, VoteRow.household_id == household_id)
+    )
+    if row is None:
+        return None
+    return MyVote(row.choice, row.channel, row.cast_at, row.casts)
+
+
+def ballots_for_household(
+    session: Session, household_id: int, now: datetime | None = None
+) -> list[BallotRow]:
+    """Ballots this household may vote on or see, open ones first."""
+    h = session.get(HouseholdRow, household_id)
+    if h is None:
+        raise NotFound(f"household {household_id} no longer exists; join again with your code")
+    rows = session.scalars(
+        select(BallotRow)
+        .where(BallotRow.community_id == h.community_id)
+        .order_by(BallotRow.id.desc())
+    )
+    mine = [b for b in rows if _in_electorate(b, h) and status(b, now) != "draft"]
+    return sorted(mine, key=lambda b: status(b, now) != "open")
+
+
+def history(session: Session, ballot_id: int, household_id: int) -> list[VoteHistoryRow]:
+    return list(
+        session.scalars(
+            select(VoteHistoryRow)
+            .where(
+                VoteHistoryRow.ballot_id == ballot_id, VoteHistoryRow.household_id == household_id
+            )
+            .order_by(VoteHistoryRow.id)
+        )
+    )
+
+
+def conflicts(session: Session, ballot_id: int, open_only: bool = True) -> list[VoteConflictRow]:
+    stmt = select(VoteConflictRow).where(VoteConflictRow.ballot_id == ballot_id)
+    if open_only:
+        stmt = stmt.where(VoteConflictRow.resolved_at.is_(None))
+    return list(session.scalars(stmt.order_by(VoteConflictRow.id)))
+
+
+def resolve_conflict(
+    session: Session,
+    conflict_id: int,
+    take_this: bool,
+    actor: str = "staff",
+    now: datetime | None = None,
+) -> None:
+    """Staff settle a conflict: keep the counted vote, or count this (paper) one instead."""
+    now = now or utcnow()
+    c = session.get(VoteConflictRow, conflict_id)
+    if c is None or c.resolved_at is not None:
+        raise InvalidTransition(f"conflict {conflict_id} does not exist or is settled already")
+    ballot = get_ballot(session, c.ballot_id)
+    _open_or_raise(ballot, now)
+    lock_chain(session, ballot.community_id)
+    if take_this:
+        session.execute(
+            update(VoteRow)
+            .where(VoteRow.ballot_id == c.ballot_id, VoteRow.household_id == c.household_id)
+            .values(
+                choice=c.choice,
+                channel=c.channel,
+                ballot_no=c.ballot_no,
+                cast_at=now,
+                casts=VoteRow.casts + 1,
+            )
+        )
+        session.add(
+            VoteHistoryRow(
+                ballot_id=c.ballot_id,
+                household_id=c.household_id,
+                choice=c.choice,
+                channel=c.channel,
+                ballot_no=c.ballot_no,
+                actor=actor,
+                cast_at=now,
+            )
+        )
+    c.resolved_at = now
+    c.resolution = "took-this" if take_this else "kept-existing"
+    session.flush()
+    record(
+        session,
+        ballot.community_id,
+        actor,
+        "conflict.resolve",
+        {
+            "conflict_id": c.id,
+            "ballot_id": c.ballot_id,
+            "household_id": c.household_id,
+            "resolution": c.resolution,
+            "choice": c.choice,
+            "channel": c.channel,
+        },
+        now,
+    )
+
+
+def _split_multi(text: str) -> list[str]:
+    for sep in ("|", "；", ";", "、", "/"):
+        text = text.replace(sep, "|")
+    return [p.strip() for p in text.split("|") if p.strip()]
+
+
+@dataclass
+class PaperImport:
+    recorded: int
+    changed: int
+    conflicts: int
+
+
+def import_paper_votes(
+    session: Session, ballot_id: int, path: Path, actor: str = "staff", now: datetime | None = None
+) -> PaperImport:
+    """Paper ballots from CSV/XLSX (building, unit, room, choice[, ballot_no]); all or nothing."""
+    now = now or utcnow()
+    ballot = get_ballot(session, ballot_id)
+    _open_or_raise(ballot, now)
+    rows = read_table(path)
+    aliases = {
+        "选择": "choice",
+        "意见": "choice",
+        "表决": "choice",
+        "选票编号": "ballot_no",
+        "票号": "ballot_no",
+    }
+    rows = [(ln, {aliases.get(k, k): v for k, v in r.items()}) for ln, r in rows]
+    if not rows:
+        raise ImportFormatError(f"{path.name} has a header but no rows")
+    missing = [c for c in ("building", "unit", "room", "choice") if c not in rows[0][1]]
+    if missing:
+        raise ImportFormatError(
+            f"{path.name} lacks the column(s) {', '.join(missing)}; expected building, unit, room, "
+            "choice and optional ballot_no (楼栋, 单元, 房号, 选择)"
+        )
+    by_room = {(h.building, h.unit, h.room): h for h in households_of(session, ballot.community_id)}
+    errors: list[str] = []
+    seen: dict[int, int] = {}
+    planned: list[tuple[HouseholdRow, Any, str | None]] = []
+    for line, r in rows:
+        key = tuple(clean_label(r.get(k)) for k in ("building", "unit", "room"))
+        h = by_room.get(key)  # type: ignore[arg-type]
+        if h is None:
+            errors.append(f"line {line}: no household {'-'.join(key)} in the register")
+            continue
+        if not _in_electorate(ballot, h):
+            errors.append(f"line {line}: household {h.label} is not in this ballot's electorate")
+            continue
+        if h.id in seen:
+            errors.append(f"line {line}: household {h.label} again (first on line {seen[h.id]})")
+            continue
+        raw = str(r.get("choice") or "").strip()
+        choice: Any = _split_multi(raw) if ballot.kind in ("approval", "ranked") else raw
+        if (
+            ballot.kind in ("approval", "ranked")
+            and raw in PAPER_WORDS
+            and PAPER_WORDS[raw] == ABSTAIN
+        ):
+            choice = ABSTAIN
+        try:
+            choice = _validate_choice(ballot, choice)
+        except InvalidInput as exc:
+            errors.append(f"line {line}: {exc.message}")
+            continue
+        seen[h.id] = line
+        no = str(r.get("ballot_no") or "").strip() or None
+        planned.append((h, choice, no))
+    if errors:
+        shown = "; ".join(errors[:20]) + (
+            f"; … {len(errors) - 20} more" if len(errors) > 20 else ""
+        )
+        raise InvalidInput(f"{len(errors)} bad line(s) in {path.name}, no vote recorded — {shown}")
+    out = PaperImport(0, 0, 0)
+    for h, choice, no in planned:
+        res = cast_vote(session, ballot_id, h.id, choice, "paper", no, now, actor)
+        if res.status == "recorded":
+            out.recorded += 1
+        elif res.status == "changed":
+            out.changed += 1
+        else:
+            out.conflicts += 1
+    return out
+
+
+# ---------------------------------------------------------------- tally
+
+
+@dataclass(frozen=True)
+class BuildingTurnout:
+    building: str
+    households: int
+    voted: int
+    area_m2: Fraction
+    voted_area_m2: Fraction
+
+
+@dataclass
+class BallotResult:
+    ballot_id: int
+    title: str
+    kind: str
+    status: str
+    matter_class: str
+    choices: list[str]
+    opens_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    result: Result
+    statutory: Result | None
+    consultative: bool
+    channels: dict[str, int]
+    turnout: list[BuildingTurnout]
+    register_changes: list[dict[str, Any]] = field(default_factory=list)
+    open_conflicts: int = 0
+    audit_head: str = audit_domain.GENESIS
+    community_name: str = ""
+    community_slug: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = self.result.to_dict()
+        d.update(
+            {
+                "ballot": {
+                    "id": self.ballot_id,
+                    "title": self.title,
+                    "status": self.status,
+                    "matter_class": self.matter_class,
+                    "choices": self.choices,
+                    "opens_at": _iso(self.opens_at),
+                    "closes_at": _iso(self.closes_at),
+                    "closed_at": _iso(self.closed_at),
+                    "community": self.community_slug,
+                },
+                "consultative": self.consultative,
+                "statutory": None if self.statutory is None else self.statutory.to_dict(),
+                "channels": self.channels,
+                "turnout_by_building": [
+                    {
+                        "building": t.building,
+                        "households": t.households,
+                        "voted": t.voted,
+                        "area_m2": str(t.area_m2),
+                        "voted_area_m2": str(t.voted_area_m2),
+                    }
+                    for t in self.turnout
+                ],
+                "register_changes": self.register_changes,
+                "open_conflicts": self.open_conflicts,
+                "audit_head": self.audit_head,
+            }
+        )
+        out: dict[str, Any] = _decimal_areas(d)
+        return out
+
+
+def _decimal_areas(value: Any, key: str = "") -> Any:
+    """'760553/100' → '7605.53' under every *area_m2 key (exact: register areas have 2 decimals)."""
+    if isinstance(value, dict):
+        return {k: _decimal_areas(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimal_areas(v, key) for v in value]
+    if isinstance(value, str) and key.endswith("area_m2"):
+        f = Fraction(value)
+        if (f * 100).denominator == 1:
+            return area_text(f)
+    return value
+
+
+def _iso(d: datetime | None) -> str | None:
+    return None if d is None else d.isoformat(timespec="seconds")
+
+
+def _building_key(b: str) -> tuple[int, str]:
+    return (int(b), b) if b.isdigit() else (10**9, b)
+
+
+def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) -> BallotResult:
+    """The exact result now, straight from the database (never cached)."""
+    now = now or utcnow()
+    ballot = get_ballot(session, ballot_id)
+    community = session.get(CommunityRow, ballot.community_id)
+    assert community is not None
+    voters = electorate_rows(session, ballot)
+    electorate = Electorate(
+        tuple(
+            Household(str(h.id), h.building, h.unit, h.room, Fraction(h.area_m2), h.owner_id)
+            for h in voters
+        )
+    )
+    vote_rows = list(
+        session.scalars(select(VoteRow).where(VoteRow.ballot_id == ballot_id).order_by(VoteRow.id))
+    )
+    votes = [Vote(str(v.household_id), v.choice) for v in vote_rows]
+    rule = make_rule(ballot.rule, ballot.rule_params)
+    result = tally(
+        ballot.kind, rule, electorate, votes, ballot.choices if ballot.kind != "yes-no" else ()
+    )
+    statutory = None
+    stat_name = STATUTORY_RULE_FOR_CLASS.get(ballot.matter_class)
+    if stat_name is not None and stat_name != ballot.rule:
+        statutory = tally(
+            ballot.kind,
+            make_rule(stat_name),
+            electorate,
+            votes,
+            ballot.choices if ballot.kind != "yes-no" else (),
+        )
+    channels: dict[str, int] = {}
+    for v in vote_rows:
+        channels[v.channel] = channels.get(v.channel, 0) + 1
+    voted = {v.household_id for v in vote_rows}
+    per: dict[str, list[int | Fraction]] = {}
+    for h in voters:
+        row = per.setdefault(h.building, [0, 0, Fraction(0), Fraction(0)])
+        row[0] += 1
+        row[2] += Fraction(h.area_m2)
+        if h.id in voted:
+            row[1] += 1
+            row[3] += Fraction(h.area_m2)
+    turnout = [
+        BuildingTurnout(b, int(r[0]), int(r[1]), Fraction(r[2]), Fraction(r[3]))
+        for b, r in sorted(per.items(), key=lambda kv: _building_key(kv[0]))
+    ]
+    online = channels.get("online", 0) + channels.get("assisted", 0)
+    return BallotResult(
+        ballot_id=ballot.id,
+        title=ballot.title,
+        kind=ballot.kind,
+        status=status(ballot, now),
+        matter_class=ballot.matter_class,
+        choices=list(ballot.choices),
+        opens_at=ballot.opens_at,
+        closes_at=ballot.closes_at,
+        closed_at=ballot.closed_at,
+        result=result,
+        statutory=statutory,
+        consultative=not ballot.e_voting_recognised and online > 0,
+        channels=channels,
+        turnout=turnout,
+        register_changes=register_changes_during(session, ballot, now),
+        open_conflicts=len(conflicts(session, ballot_id)),
+        audit_head=audit_head(session, ballot.community_id),
+        community_name=community.name,
+        community_slug=community.slug,
+    )
+
+
+def register_changes_during(
+    session: Session, ballot: BallotRow, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Register changes logged while this ballot was open (shown with its result)."""
+    rows = session.scalars(
+        select(AuditRow)
+        .where(AuditRow.community_id == ballot.community_id, AuditRow.action == "register.change")
+        .order_by(AuditRow.seq)
+    )
+    start = ballot.opens_at.isoformat(timespec="microseconds") if ballot.opens_at else ""
+    end_dt = ballot.closed_at or ballot.closes_at
+    end = end_dt.isoformat(timespec="microseconds") if end_dt else "9999"
+    out = []
+    for r in rows:
+        if ballot.id in (r.payload.get("open_ballots") or []) or start <= r.at < end:
+            out.append({"at": r.at, "actor": r.actor, "seq": r.seq, **r.payload})
+    return out
+
+
+# ---------------------------------------------------------------- audit
+
+
+@dataclass
+class AuditReport:
+    community: str
+    entries: int
+    ok: bool
+    first_bad_seq: int | None = None
+    problems: list[str] = field(default_factory=list)
+    head: str = audit_domain.GENESIS
+
+
+def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]:
+    """Check every community's chain (or one) and that the counted votes match the log."""
+    communities = (
+        [repo.community_by_slug(session, slug)] if slug else list(repo.all_communities(session))
+    )
+    reports = []
+    for c in communities:
+        rows = audit_entries(session, c.id)
+        chain = chain_of(rows)
+        bad = audit_domain.verify(chain)
+        rep = AuditReport(
+            c.slug, len(rows), bad is None, head=rows[-1].hash if rows else audit_domain.GENESIS
+        )
+        if bad is not None:
+            r = rows[bad]
+            expected = bad + 1
+            if r.seq != expected:
+                rep.problems.append(
+                    f"entry {expected - 1}→{r.seq}: {r.seq - expected} entr(y/ies) missing before seq {r.seq} (deleted)"
+                )
+            else:
+                rep.problems.append(
+                    f"entry seq {r.seq} ({r.action}, {r.at}) does not match its hash: edited, or the entry before it was deleted"
+                )
+            rep.first_bad_seq = r.seq
+        # The counted votes must be what the log says was cast last.
+        expected_votes: dict[tuple[int, int], tuple[str, str]] = {}
+        for r in rows:
+            p = r.payload
+            if r.action == "vote.cast" or (
+                r.action == "conflict.resolve" and p.get("resolution") == "took-this"
+            ):
+                expected_votes[(p["ballot_id"], p["household_id"])] = (
+                    json.dumps(p["choice"], ensure_ascii=False),
+                    p["channel"],
+                )
+        actual = session.execute(
+            select(VoteRow.ballot_id, VoteRow.household_id, VoteRow.choice, VoteRow.channel)
+            .join(BallotRow, BallotRow.id == VoteRow.ballot_id)
+            .where(BallotRow.community_id == c.id)
+        ).all()
+        seen = set()
+        for b_id, h_id, choice, channel in actual:
+            seen.add((b_id, h_id))
+            exp = expected_votes.get((b_id, h_id))
+            got = (json.dumps(choice, ensure_ascii=False), channel)
+            if exp is None:
+                rep.problems.append(f"ballot {b_id}: vote of household {h_id} is not in the log")
+            elif exp != got:
+                rep.problems.append(
+                    f"ballot {b_id}: vote of household {h_id} is {got[0]} ({got[1]}) but the log says {exp[0]} ({exp[1]})"
+                )
+        for key in expected_votes.keys() - seen:
+            rep.problems.append(f"ballot {key[0]}: vote of household {key[1]} was deleted")
+        rep.ok = not rep.problems
+        reports.append(rep)
+    return reports
+
+
+def rule_names() -> list[str]:
+    return list(RULES)
+
+
+def vote_count(session: Session, ballot_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(VoteRow).where(VoteRow.ballot_id == ballot_id)
+        )
+        or 0
+    )

@@ -1,0 +1,989 @@
+"""Use cases of layout options (issue 4): create, duplicate, import, edit by drawing, metrics,
+comparison, unit costs, exports and the three demo options.
+
+Options are stored as change-sets (``storage.options_tables``) in WGS-84 like every geometry;
+metrics load the base elements and the changes, reproject them to the community's metric CRS
+(``io.crs``) and hand them to the pure domain (``domain.options.apply``,
+``domain.metrics.compute_metrics``/``compare``). The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.affinity
+from shapely.geometry import LineString, Point, box, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import cocreate_map.storage.options_tables  # noqa: F401  (registers the tables on Base)
+from cocreate_map.domain.elements import Kind, PlanElement, parse_kind
+from cocreate_map.domain.layout import Side, stall_row
+from cocreate_map.domain.metrics import (
+    RULES,
+    Metrics,
+    MetricSettings,
+    UnitCosts,
+    compare,
+    compute_metrics,
+)
+from cocreate_map.domain.options import ACTIONS, Change, LayoutOption, apply
+from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
+from cocreate_map.io import crs as crs_io
+from cocreate_map.io.geo_files import ReadOptions, read_geo_file
+from cocreate_map.services.community import DEMO_SLUG, MapData, _map_data
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
+from cocreate_map.storage.tables import CommunityRow, CommunitySettingRow, ElementRow, utcnow
+
+UNIT_COSTS_KEY = "unit_costs"
+_AREA_TOL = 0.01  # m², as in domain.metrics
+SPECIAL_RULE = "civil-code-special"  # domain.voting: art. 278 items (6)–(8), double 3/4
+ORDINARY_RULE = "civil-code-ordinary"
+
+# Keys of the metrics dict (``cocreate metrics --json``), documented in README "Layout metrics".
+METRIC_KEYS = (
+    "parking_stalls",
+    "parking_stalls_estimated",
+    "accessible_stalls_required",
+    "accessible_stalls",
+    "bike_places",
+    "ebike_places",
+    "community_area_m2",
+    "green_area_m2",
+    "green_ratio",
+    "green_occupied_m2",
+    "centralised_green_m2",
+    "centralised_green_per_person_m2",
+    "households",
+    "persons",
+    "demolished_count",
+    "demolished_area_m2",
+    "fire_lane_min_clear_width_m",
+)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class OptionInfo:
+    name: str
+    description: str
+    adds: int
+    removes: int
+    modifies: int
+    updated_at: str
+
+    @property
+    def changes(self) -> int:
+        return self.adds + self.removes + self.modifies
+
+
+@dataclass
+class OptionImportSummary:
+    slug: str
+    option: str
+    created: bool
+    adds: int
+    removes: int
+    modifies: int
+    repairs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OptionMapData:
+    """What the comparison page draws for one option: the applied plan plus what changed."""
+
+    data: MapData
+    added: dict[str, Any]  # FeatureCollection of added/modified elements (WGS-84)
+    removed: dict[str, Any]  # FeatureCollection of removed base elements (WGS-84)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _community(session: Session, slug: str) -> CommunityRow:
+    return repo.community_by_slug(session, slug)
+
+
+def _epsg(community: CommunityRow) -> int:
+    if community.metric_epsg == 4326:
+        raise InvalidInput(
+            f"community {community.slug!r} has no metric CRS yet (no elements); import its "
+            "layers before making options"
+        )
+    return community.metric_epsg
+
+
+def _find_option(session: Session, community: CommunityRow, name: str) -> OptionRow | None:
+    return session.scalar(
+        select(OptionRow).where(OptionRow.community_id == community.id, OptionRow.name == name)
+    )
+
+
+def _option(session: Session, community: CommunityRow, name: str) -> OptionRow:
+    row = _find_option(session, community, name)
+    if row is None:
+        known = ", ".join(o.name for o in _option_rows(session, community)) or "none yet"
+        raise NotFound(
+            f"community {community.slug!r} has no option {name!r}; its options: {known} "
+            "(create one with the options page or cocreate import FILE --option NAME)"
+        )
+    return row
+
+
+def _option_rows(session: Session, community: CommunityRow) -> Sequence[OptionRow]:
+    return session.scalars(
+        select(OptionRow).where(OptionRow.community_id == community.id).order_by(OptionRow.name)
+    ).all()
+
+
+def _check_name(name: str) -> str:
+    clean = (name or "").strip()
+    if not clean:
+        raise InvalidInput('an option needs a name, e.g. "方案A：草坪改车位"')
+    if len(clean) > 200:
+        raise InvalidInput(f"an option name has at most 200 characters, got {len(clean)}")
+    return clean
+
+
+def _to_metric_array(geoms: Sequence[BaseGeometry], epsg: int) -> list[BaseGeometry]:
+    if not geoms:
+        return []
+    arr = np.array(list(geoms), dtype=object)
+    return list(crs_io.transform_array(arr, crs_io.WGS84, f"EPSG:{epsg}"))
+
+
+def _base_elements(session: Session, community: CommunityRow) -> list[PlanElement]:
+    rows = repo.elements_of(session, community.id)
+    metric = _to_metric_array([r.geometry for r in rows], _epsg(community))
+    return [
+        PlanElement(
+            kind=Kind(r.kind),
+            geometry=g,
+            name=r.name,
+            attrs=dict(r.attrs),
+            id=r.id,
+            source_id=r.source_id,
+        )
+        for r, g in zip(rows, metric, strict=True)
+    ]
+
+
+def _layout(row: OptionRow, epsg: int) -> LayoutOption:
+    changes: list[Change] = []
+    geoms = [c.geometry for c in row.changes if c.geometry is not None]
+    metric = iter(_to_metric_array(geoms, epsg))
+    for c in row.changes:
+        element = None
+        if c.geometry is not None:
+            element = PlanElement(
+                kind=Kind(c.kind), geometry=next(metric), name=c.name, attrs=dict(c.attrs)
+            )
+            if c.action == "remove":
+                element = None
+        changes.append(Change(c.action, element, c.ref_element_id))  # type: ignore[arg-type]
+    return LayoutOption(row.name, changes)
+
+
+def _touch(row: OptionRow) -> None:
+    row.updated_at = utcnow()
+
+
+def _info(row: OptionRow) -> OptionInfo:
+    by_action = {a: 0 for a in ACTIONS}
+    for c in row.changes:
+        by_action[c.action] = by_action.get(c.action, 0) + 1
+    return OptionInfo(
+        name=row.name,
+        description=row.description,
+        adds=by_action["add"],
+        removes=by_action["remove"],
+        modifies=by_action["modify"],
+        updated_at=row.updated_at.isoformat(timespec="microseconds"),
+    )
+
+
+def _add_change(
+    row: OptionRow,
+    action: str,
+    kind: str,
+    *,
+    ref: int | None = None,
+    name: str | None = None,
+    attrs: Mapping[str, Any] | None = None,
+    geometry: BaseGeometry | None = None,
+) -> None:
+    row.changes.append(
+        OptionChangeRow(
+            action=action,
+            ref_element_id=ref,
+            kind=kind,
+            name=name,
+            attrs=dict(attrs or {}),
+            geometry=geometry,
+        )
+    )
+
+
+def _round_lonlat(geom: BaseGeometry) -> list[float]:
+    p = geom if geom.geom_type == "Point" else geom.representative_point()
+    return [round(float(p.x), 6), round(float(p.y), 6)]
+
+
+# ---------------------------------------------------------------- options CRUD
+
+
+def list_options(session: Session, slug: str) -> list[OptionInfo]:
+    community = _community(session, slug)
+    return [_info(r) for r in _option_rows(session, community)]
+
+
+def create_option(
+    session: Session,
+    slug: str,
+    name: str,
+    description: str = "",
+    *,
+    duplicate_of: str | None = None,
+) -> OptionInfo:
+    """A new option: empty, or a copy of ``duplicate_of``'s changes (to edit further)."""
+    community = _community(session, slug)
+    name = _check_name(name)
+    if _find_option(session, community, name) is not None:
+        raise AlreadyExists(f"community {slug!r} has an option {name!r} already; pick another name")
+    source = _option(session, community, duplicate_of) if duplicate_of else None
+    row = OptionRow(community_id=community.id, name=name, description=description.strip())
+    session.add(row)
+    if source is not None:
+        if not row.description:
+            row.description = source.description
+        for c in source.changes:
+            _add_change(
+                row,
+                c.action,
+                c.kind,
+                ref=c.ref_element_id,
+                name=c.name,
+                attrs=c.attrs,
+                geometry=c.geometry,
+            )
+    session.flush()
+    return _info(row)
+
+
+def delete_option(session: Session, slug: str, name: str) -> None:
+    community = _community(session, slug)
+    session.delete(_option(session, community, name))
+    session.flush()
+
+
+def _base_row(session: Session, community: CommunityRow, element_id: int) -> ElementRow:
+    row = session.get(ElementRow, element_id)
+    if row is None or row.community_id != community.id:
+        raise NotFound(
+            f"community {community.slug!r} has no element {element_id}; pick an element of its "
+            "base plan (ids are in cocreate export)"
+        )
+    return row
+
+
+def remove_element(session: Session, slug: str, option_name: str, element_id: int) -> None:
+    """Mark a base element as removed (demolished, given up) in an option."""
+    community = _community(session, slug)
+    row = _option(session, community, option_name)
+    base = _base_row(session, community, element_id)
+    if any(c.ref_element_id == element_id for c in row.changes):
+        raise InvalidInput(
+            f"option {option_name!r} changes element {element_id} ({base.name or base.kind}) "
+            "already; undo that change first"
+        )
+    _add_change(row, "remove", base.kind, ref=element_id, name=base.name, attrs=base.attrs)
+    _touch(row)
+    session.flush()
+
+
+def undo_last_change(session: Session, slug: str, option_name: str) -> bool:
+    """Drop the option's most recent change; False if it had none."""
+    community = _community(session, slug)
+    row = _option(session, community, option_name)
+    if not row.changes:
+        return False
+    last = row.changes[-1]
+    row.changes.remove(last)
+    _touch(row)
+    session.flush()
+    return True
+
+
+def add_element(
+    session: Session,
+    slug: str,
+    option_name: str,
+    kind: str,
+    geometry_wgs84: BaseGeometry,
+    name: str | None = None,
+    attrs: Mapping[str, Any] | None = None,
+) -> None:
+    """Add a new element (checked in the metric CRS like an import) to an option."""
+    community = _community(session, slug)
+    row = _option(session, community, option_name)
+    k = parse_kind(kind)
+    element = PlanElement(
+        k, crs_io.to_metric(geometry_wgs84, _epsg(community)), name, dict(attrs or {})
+    )
+    _add_change(row, "add", k.value, name=name, attrs=element.attrs, geometry=geometry_wgs84)
+    _touch(row)
+    session.flush()
+
+
+def add_stall_row(
+    session: Session,
+    slug: str,
+    option_name: str,
+    line_wgs84: BaseGeometry,
+    count: int | None = None,
+    *,
+    side: Side = "left",
+    name: str | None = None,
+    settings: MetricSettings | None = None,
+) -> int:
+    """Place a row of perpendicular stalls (2.5 × 5.3 m by default) along a drawn line, on its
+    left or right; ``count`` None fills the line. Returns the number of stalls added."""
+    s = settings or MetricSettings()
+    if line_wgs84.geom_type != "LineString":
+        raise InvalidInput(
+            f"a stall row is drawn as a line along the road edge, got a {line_wgs84.geom_type}"
+        )
+    community = _community(session, slug)
+    row = _option(session, community, option_name)
+    epsg = _epsg(community)
+    stalls = stall_row(
+        crs_io.to_metric(line_wgs84, epsg),
+        count,
+        side=side,
+        width_m=s.stall_width_m,
+        depth_m=s.stall_depth_m,
+    )
+    label = name or "新增车位"
+    for poly in stalls:
+        _add_change(
+            row,
+            "add",
+            Kind.PARKING_STALL.value,
+            name=label,
+            attrs={"stall_count": 1},
+            geometry=crs_io.to_wgs84(poly, epsg),
+        )
+    _touch(row)
+    session.flush()
+    return len(stalls)
+
+
+def element_at(
+    session: Session, slug: str, lon: float, lat: float, *, tolerance_m: float = 3.0
+) -> tuple[int, str, str | None] | None:
+    """The base element under a clicked point (smallest area first; points/lines within
+    ``tolerance_m``), as (id, kind, name); the boundary is never picked."""
+    community = _community(session, slug)
+    epsg = _epsg(community)
+    click = crs_io.to_metric(Point(lon, lat), epsg)
+    best: tuple[float, float, ElementRow] | None = None
+    rows = [r for r in repo.elements_of(session, community.id) if r.kind != Kind.BOUNDARY.value]
+    for r, g in zip(rows, _to_metric_array([r.geometry for r in rows], epsg), strict=True):
+        d = g.distance(click)
+        if d > tolerance_m:
+            continue
+        key = (d if d > 0 else 0.0, float(g.area))
+        if best is None or key < best[:2]:
+            best = (key[0], key[1], r)
+    if best is None:
+        return None
+    return best[2].id, best[2].kind, best[2].name
+
+
+# ---------------------------------------------------------------- import / export
+
+
+def _resolve_ref(
+    value: Any, by_id: Mapping[int, ElementRow], by_source: Mapping[str, ElementRow], where: str
+) -> ElementRow:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        raise InvalidInput(
+            f"{where}: remove and modify need ref = the id of a base element (from cocreate "
+            "export) or its source id"
+        )
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if text.isdigit() and int(text) in by_id:
+        return by_id[int(text)]
+    if text in by_source:
+        return by_source[text]
+    raise InvalidInput(
+        f"{where}: ref {text!r} is not an element of this community; use an id from "
+        "cocreate export or a source id of the base plan"
+    )
+
+
+def import_option(
+    session: Session,
+    path: Path,
+    slug: str,
+    option_name: str,
+    options: ReadOptions | None = None,
+    *,
+    display_name: str | None = None,
+    description: str = "",
+) -> OptionImportSummary:
+    """Import an option file (GeoJSON or any format ``read_geo_file`` reads): each feature has
+    ``kind``, ``action`` (add | remove | modify) and, for remove/modify, ``ref`` = the base
+    element's id (or its source id). Remove features may have a null geometry. All or nothing:
+    the option is created (or its changes appended when it exists) only if every feature is valid.
+    """
+    label = display_name or path.name
+    community = _community(session, slug)
+    option_name = _check_name(option_name)
+    epsg = _epsg(community)
+    bases = repo.elements_of(session, community.id)
+    by_id = {r.id: r for r in bases}
+    by_source = {r.source_id: r for r in bases if r.source_id}
+    pending: list[tuple[str, str, int | None, str | None, dict[str, Any], BaseGeometry | None]] = []
+    repairs: list[str] = []
+
+    features_path = path
+    removes: list[dict[str, Any]] = []
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if path.suffix.lower() in (".geojson", ".json"):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidInput(f"{label} is not valid GeoJSON ({exc}); check the file") from None
+        feats = doc.get("features") if isinstance(doc, dict) else None
+        if not isinstance(feats, list):
+            raise InvalidInput(f"{label}: expected a GeoJSON FeatureCollection with features")
+        keep = []
+        for i, f in enumerate(feats):
+            props = dict((f or {}).get("properties") or {})
+            if str(props.get("action", "")).strip().lower() == "remove":
+                removes.append({"index": i + 1, **props})
+            else:
+                props.pop("id", None)  # option features are not base elements; never merged
+                keep.append({**f, "properties": props, "id": None})
+        tmp = tempfile.TemporaryDirectory(prefix="cocreate-option-")
+        features_path = Path(tmp.name) / (Path(label).stem + ".geojson")
+        features_path.write_text(
+            json.dumps({**doc, "features": keep}, ensure_ascii=False), encoding="utf-8"
+        )
+    try:
+        for props in removes:
+            where = f"{label}, feature {props['index']}"
+            base = _resolve_ref(props.get("ref"), by_id, by_source, where)
+            pending.append(("remove", base.kind, base.id, base.name, dict(base.attrs), None))
+        if not removes or features_path is not path:
+            result = None
+            has_features = True
+            if features_path is not path:
+                has_features = bool(json.loads(features_path.read_text("utf-8"))["features"])
+            if has_features:
+                result = read_geo_file(features_path, options or ReadOptions(), display_name=label)
+            for i, feat in enumerate(result.features if result else []):
+                attrs = dict(feat.attrs)
+                action = str(attrs.pop("action", "add")).strip().lower() or "add"
+                ref_value = attrs.pop("ref", None)
+                where = f"{label}, feature {feat.source_id or i + 1}"
+                if action not in ACTIONS:
+                    raise InvalidInput(f"{where}: action {action!r} is not add, remove or modify")
+                ref: int | None = None
+                if action == "modify":
+                    ref = _resolve_ref(ref_value, by_id, by_source, where).id
+                elif ref_value not in (None, ""):
+                    raise InvalidInput(
+                        f"{where}: an added feature has no ref; drop ref or set action modify"
+                    )
+                try:
+                    element = PlanElement(
+                        feat.kind, crs_io.to_metric(feat.geometry, epsg), feat.name, attrs
+                    )
+                except InvalidInput as exc:
+                    raise type(exc)(f"{where}: {exc.message}") from None
+                pending.append(
+                    (action, feat.kind.value, ref, feat.name, element.attrs, feat.geometry)
+                )
+            if result is not None:
+                repairs = [str(r) for r in result.repairs]
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    if not pending:
+        raise InvalidInput(f"{label} holds no changes; give features with kind and action")
+    row = _find_option(session, community, option_name)
+    created = row is None
+    if row is None:
+        row = OptionRow(community_id=community.id, name=option_name, description=description)
+        session.add(row)
+    for action, kind, ref, name, attrs, geom in pending:
+        _add_change(row, action, kind, ref=ref, name=name, attrs=attrs, geometry=geom)
+    _touch(row)
+    session.flush()
+    # Validate the whole change-set in the domain (double removals etc.) before returning.
+    apply(_base_elements(session, community), _layout(row, epsg))
+    counts = {a: sum(1 for p in pending if p[0] == a) for a in ACTIONS}
+    return OptionImportSummary(
+        slug=slug,
+        option=option_name,
+        created=created,
+        adds=counts["add"],
+        removes=counts["remove"],
+        modifies=counts["modify"],
+        repairs=repairs,
+    )
+
+
+def option_geojson(session: Session, slug: str, option_name: str) -> dict[str, Any]:
+    """The option as a GeoJSON FeatureCollection that ``import_option`` reads back: one feature
+    per change with kind, action, ref, name and attributes (removals carry the base geometry)."""
+    community = _community(session, slug)
+    row = _option(session, community, option_name)
+    features = []
+    for c in row.changes:
+        geom = c.geometry
+        ref_source = None
+        if c.ref_element_id is not None:
+            base = session.get(ElementRow, c.ref_element_id)
+            if base is not None:
+                ref_source = base.source_id
+                if geom is None:
+                    geom = base.geometry
+        props: dict[str, Any] = {
+            "kind": c.kind,
+            "action": c.action,
+            "ref": c.ref_element_id,
+            "ref_source_id": ref_source,
+            "name": c.name,
+            **c.attrs,
+        }
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": json.loads(shapely.to_geojson(geom)) if geom is not None else None,
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "name": row.name,
+        "description": row.description,
+        "features": features,
+    }
+
+
+def export_option_geojson(session: Session, slug: str, option_name: str, out: Path) -> int:
+    doc = option_geojson(session, slug, option_name)
+    Path(out).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(doc["features"])
+
+
+# ---------------------------------------------------------------- unit costs
+
+
+def get_unit_costs(session: Session, slug: str) -> dict[str, float]:
+    """The community's unit cost table (CNY): defaults (placeholders) overridden by saved values."""
+    community = _community(session, slug)
+    values = asdict(UnitCosts())
+    row = session.scalar(
+        select(CommunitySettingRow).where(
+            CommunitySettingRow.community_id == community.id,
+            CommunitySettingRow.key == UNIT_COSTS_KEY,
+        )
+    )
+    if row is not None:
+        values.update({k: float(v) for k, v in row.value.items() if k in values})
+    return values
+
+
+def set_unit_costs(session: Session, slug: str, values: Mapping[str, Any]) -> dict[str, float]:
+    community = _community(session, slug)
+    known = {f.name for f in fields(UnitCosts)}
+    clean: dict[str, float] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise InvalidInput(f"unknown unit cost {key!r}; use one of: {', '.join(sorted(known))}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"unit cost {key} must be a number of CNY, got {value!r}") from None
+        if not math.isfinite(number) or number < 0:
+            raise InvalidInput(f"unit cost {key} must be ≥ 0 CNY, got {value!r}")
+        clean[key] = number
+    row = session.scalar(
+        select(CommunitySettingRow).where(
+            CommunitySettingRow.community_id == community.id,
+            CommunitySettingRow.key == UNIT_COSTS_KEY,
+        )
+    )
+    if row is None:
+        row = CommunitySettingRow(community_id=community.id, key=UNIT_COSTS_KEY, value={})
+        session.add(row)
+    row.value = {**row.value, **clean}
+    session.flush()
+    return get_unit_costs(session, slug)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def _settings(session: Session, slug: str) -> MetricSettings:
+    return MetricSettings(costs=UnitCosts(**get_unit_costs(session, slug)))
+
+
+def _metric_dict(m: Metrics, epsg: int) -> dict[str, Any]:
+    def where(geom: BaseGeometry | None) -> list[float] | None:
+        if geom is None or geom.is_empty:
+            return None
+        return _round_lonlat(crs_io.to_wgs84(geom, epsg))
+
+    out: dict[str, Any] = {k: getattr(m, k) for k in METRIC_KEYS}
+    for key in (
+        "community_area_m2",
+        "green_area_m2",
+        "green_occupied_m2",
+        "centralised_green_m2",
+        "demolished_area_m2",
+    ):
+        out[key] = round(out[key], 2)
+    out["green_ratio"] = round(m.green_ratio, 6)
+    if out["fire_lane_min_clear_width_m"] is not None:
+        out["fire_lane_min_clear_width_m"] = round(out["fire_lane_min_clear_width_m"], 2)
+    if out["centralised_green_per_person_m2"] is not None:
+        out["centralised_green_per_person_m2"] = round(out["centralised_green_per_person_m2"], 3)
+    out["fire_lane_min_location"] = where(m.fire_lane_min_location)
+    out["fire_lane_narrowings"] = [
+        {"clear_width_m": round(n.clear_width_m, 2), "location": where(n.location)}
+        for n in m.fire_lane_narrowings
+    ]
+    out["walk_coverage"] = {k: round(v, 4) for k, v in m.walk_coverage.items()}
+    out["walk_fallback_buildings"] = list(m.walk_fallback_buildings)
+    out["walk_method"] = "euclidean_fallback" if m.walk_fallback_buildings else "network"
+    out["conflicts"] = [
+        {"reason": c.reason, "element": c.element, "other": c.other, "location": where(c.location)}
+        for c in m.conflicts
+    ]
+    out["cost_total"] = round(m.cost.total, 2)
+    out["cost_by_category"] = {k: round(v, 2) for k, v in m.cost.by_category.items()}
+    out["cost_lines"] = [
+        {
+            "item": c.item,
+            "category": c.category,
+            "quantity": round(c.quantity, 2),
+            "unit_cost": c.unit_cost,
+            "total": round(c.total, 2),
+        }
+        for c in m.cost.lines
+    ]
+    out["violations"] = [
+        {
+            "rule": v.rule,
+            "severity": v.severity,
+            "message": v.message,
+            "location": where(v.location),
+        }
+        for v in m.violations
+    ]
+    return out
+
+
+def _boundary(community: CommunityRow, base: Sequence[PlanElement]) -> BaseGeometry | None:
+    """None when the plan has boundary elements (the domain unions them), else the community's
+    stored boundary (the hull computed at import) in the metric CRS."""
+    if any(e.kind is Kind.BOUNDARY for e in base) or community.boundary is None:
+        return None
+    return crs_io.to_metric(community.boundary, _epsg(community))
+
+
+def _compute(
+    session: Session, community: CommunityRow, option_name: str | None
+) -> tuple[Metrics, Metrics | None, int]:
+    epsg = _epsg(community)
+    base = _base_elements(session, community)
+    settings = _settings(session, community.slug)
+    area = _boundary(community, base)
+    before = compute_metrics(base, area, settings=settings, base=base)
+    if option_name is None:
+        return before, None, epsg
+    row = _option(session, community, option_name)
+    after = compute_metrics(apply(base, _layout(row, epsg)), area, settings=settings, base=base)
+    return before, after, epsg
+
+
+def _result(
+    community: CommunityRow, name: str | None, before: Metrics, after: Metrics | None, epsg: int
+) -> dict[str, Any]:
+    m = after or before
+    out: dict[str, Any] = {"community": community.slug, "option": name, "metric_epsg": epsg}
+    out.update(_metric_dict(m, epsg))
+    cmp = compare(before, m)
+    out["green_change_m2"] = round(m.green_area_m2 - before.green_area_m2, 2)
+    out["changes"] = {
+        k: {"before": c.before, "after": c.after, "delta": c.delta} for k, c in cmp.changes.items()
+    }
+    reasons = []
+    if before.green_area_m2 - m.green_area_m2 > _AREA_TOL:
+        reasons.append("green_loss")  # R14a: change of use of common parts, art. 278 (8)
+    if m.ebike_places > before.ebike_places and after is not None:
+        reasons.append("new_ebike_shed")  # DOMAIN §0.2: a shed on common land is a 3/4 item
+    out["change_of_use"] = "green_loss" in reasons
+    out["special_majority_reasons"] = reasons
+    out["ballot_rule_default"] = SPECIAL_RULE if reasons else ORDINARY_RULE
+    out["new_violations"] = [{"rule": v.rule, "message": v.message} for v in cmp.new_violations]
+    out["resolved_violations"] = [
+        {"rule": v.rule, "message": v.message} for v in cmp.resolved_violations
+    ]
+    out["warnings"] = [{"rule": v.rule, "message": v.message} for v in cmp.warnings]
+    out["rules"] = dict(RULES)
+    return out
+
+
+def option_metrics(session: Session, slug: str, option_name: str | None = None) -> dict[str, Any]:
+    """Every metric of an option (or of today's plan when ``option_name`` is None) as a JSON-ready
+    dict: the keys of ``METRIC_KEYS`` plus ``walk_coverage``, ``cost_total``,
+    ``cost_by_category``, ``violations`` [{rule, severity, message, location [lon, lat]}],
+    ``conflicts``, ``changes`` against today, ``change_of_use`` and ``ballot_rule_default``."""
+    community = _community(session, slug)
+    before, after, epsg = _compute(session, community, option_name)
+    return _result(community, option_name, before, after, epsg)
+
+
+def compare_options(session: Session, slug: str, names: Sequence[str]) -> dict[str, Any]:
+    """Today's metrics and those of each named option (base computed once)."""
+    community = _community(session, slug)
+    if not names:
+        raise InvalidInput("pick at least one option to compare")
+    epsg = _epsg(community)
+    base = _base_elements(session, community)
+    settings = _settings(session, slug)
+    area = _boundary(community, base)
+    before = compute_metrics(base, area, settings=settings, base=base)
+    out: dict[str, Any] = {"base": _result(community, None, before, None, epsg), "options": {}}
+    for name in names:
+        row = _option(session, community, name)
+        after = compute_metrics(apply(base, _layout(row, epsg)), area, settings=settings, base=base)
+        out["options"][name] = _result(community, name, before, after, epsg)
+    return out
+
+
+# ---------------------------------------------------------------- map data
+
+
+def option_map_data(session: Session, slug: str, option_name: str | None) -> OptionMapData:
+    """MapData of the plan after the option (today's plan when None), plus added/removed layers."""
+    community = _community(session, slug)
+    rows = repo.elements_of(session, community.id)
+    items = {r.id: (r.id, r.kind, r.name, dict(r.attrs), r.geometry) for r in rows}
+    added: list[tuple[int | None, str, str | None, dict[str, Any], BaseGeometry]] = []
+    removed: list[tuple[int | None, str, str | None, dict[str, Any], BaseGeometry]] = []
+    if option_name is not None:
+        row = _option(session, community, option_name)
+        for c in row.changes:
+            if c.action == "remove" and c.ref_element_id in items:
+                removed.append(items.pop(c.ref_element_id))
+            elif c.action == "modify" and c.ref_element_id in items and c.geometry is not None:
+                items[c.ref_element_id] = (c.ref_element_id, c.kind, c.name, c.attrs, c.geometry)
+                added.append(items[c.ref_element_id])
+            elif c.action == "add" and c.geometry is not None:
+                added.append((None, c.kind, c.name, dict(c.attrs), c.geometry))
+    plan = list(items.values()) + [a for a in added if a[0] is None]
+    data = _map_data(community.slug, community.name, community.boundary, plan)
+
+    def collection(
+        group: list[tuple[int | None, str, str | None, dict[str, Any], BaseGeometry]],
+    ) -> dict[str, Any]:
+        feats = []
+        for layer in _map_data(community.slug, "", None, group).layers.values():
+            feats.extend(layer["features"])
+        return {"type": "FeatureCollection", "features": feats}
+
+    return OptionMapData(data=data, added=collection(added), removed=collection(removed))
+
+
+def sheet_layers(
+    session: Session, slug: str, names: Sequence[str]
+) -> tuple[BaseGeometry | None, dict[str, list[tuple[str, BaseGeometry, str]]]]:
+    """Metric geometries for static maps: boundary and, per option, (kind, geometry, state) with
+    state "same", "added" or "removed"."""
+    community = _community(session, slug)
+    epsg = _epsg(community)
+    boundary = crs_io.to_metric(community.boundary, epsg) if community.boundary else None
+    out: dict[str, list[tuple[str, BaseGeometry, str]]] = {}
+    for name in names:
+        od = option_map_data(session, slug, name)
+        layers: list[tuple[str, BaseGeometry, str]] = []
+        for kind, fc in od.data.layers.items():
+            for f in fc["features"]:
+                layers.append((kind, shape(f["geometry"]), "same"))
+        for state, fc in (("removed", od.removed), ("added", od.added)):
+            for f in fc["features"]:
+                layers.append((f["properties"]["kind"], shape(f["geometry"]), state))
+        metric = _to_metric_array([g for _, g, _ in layers], epsg)
+        out[name] = [(k, g, s) for (k, _, s), g in zip(layers, metric, strict=True)]
+    return boundary, out
+
+
+def comparison_sheet(session: Session, slug: str, names: Sequence[str], out: Path) -> Path:
+    """Write the one-page A4 PDF comparison sheet of 1–3 options for the notice board."""
+    from cocreate_map.io.reports_options import SheetOption, write_comparison_sheet
+
+    if not 1 <= len(names) <= 3:
+        raise InvalidInput(f"a comparison sheet shows 1 to 3 options, got {len(names)}")
+    community = _community(session, slug)
+    cmp = compare_options(session, slug, names)
+    boundary, layers = sheet_layers(session, slug, names)
+    infos = {i.name: i for i in list_options(session, slug)}
+    write_comparison_sheet(
+        Path(out),
+        community_name=community.name,
+        boundary=boundary,
+        base=cmp["base"],
+        options=[SheetOption(n, infos[n].description, cmp["options"][n], layers[n]) for n in names],
+    )
+    return Path(out)
+
+
+# ---------------------------------------------------------------- demo options
+
+DEMO_OPTIONS = (
+    ("方案A：草坪改车位", "多停车：8栋、9栋北侧两条草坪改为 48 个车位。"),
+    (
+        "方案B：保留绿地",
+        "保绿地：拆除 4 处违建，其中 3 处原址改车位；草坪和消防通道上的车移走；新建电动车棚。",
+    ),
+    (
+        "方案C：平衡",
+        "平衡：拆除违建，清空消防通道；一条草坪改 12 个车位；新建电动车棚和东侧垃圾分类点。",
+    ),
+)
+
+
+def load_demo_options(session: Session, slug: str = DEMO_SLUG) -> list[str]:
+    """Create the three demo options A/B/C on the demo community 棉花小区 (idempotent: options
+    that exist are kept). Drawn in the demo's local frame (metres from the south-west corner of
+    the wall, see data/README.md) and placed relative to base elements found by source id."""
+    community = _community(session, slug)
+    epsg = _epsg(community)
+    rows = repo.elements_of(session, community.id)
+    by_source = {r.source_id: r for r in rows if r.source_id}
+    needed = ["ill-01", "ill-02", "ill-03", "ill-04", "stall-041", "stall-047", "stall-048"]
+    missing = [s for s in needed if s not in by_source]
+    if missing or community.boundary is None:
+        raise InvalidInput(
+            f"community {slug!r} is not the demo community (no {', '.join(missing[:3])}); "
+            "load it with cocreate demo"
+        )
+    x0, y0, _, _ = crs_io.to_metric(community.boundary, epsg).bounds
+
+    def wgs(geom: BaseGeometry) -> BaseGeometry:
+        return crs_io.to_wgs84(shapely.affinity.translate(geom, x0, y0), epsg)
+
+    def local(source_id: str) -> BaseGeometry:
+        g = crs_io.to_metric(by_source[source_id].geometry, epsg)
+        return shapely.affinity.translate(g, -x0, -y0)
+
+    def row_of(line: Iterable[tuple[float, float]], n: int) -> list[BaseGeometry]:
+        return [wgs(p) for p in stall_row(LineString(list(line)), n)]
+
+    def stall_on(source_id: str) -> BaseGeometry:
+        g = local(source_id)
+        c = g.centroid
+        minx, miny, maxx, maxy = g.bounds
+        if maxx - minx >= maxy - miny:  # lie the stall along the shed's long side
+            return wgs(box(c.x - 2.65, c.y - 1.25, c.x + 2.65, c.y + 1.25))
+        return wgs(box(c.x - 1.25, c.y - 2.65, c.x + 1.25, c.y + 2.65))
+
+    sheds = ["ill-01", "ill-02", "ill-03", "ill-04"]
+    lawn_cars = [f"stall-{i:03d}" for i in range(41, 47)]
+    lane_cars = ["stall-047", "stall-048"]
+    ebike = wgs(box(14, 18, 24, 22.4))  # 44 m², 20 places at 2.2 m² each (R15)
+    plans: dict[str, list[tuple[str, str, str | None, dict[str, Any], BaseGeometry | str]]] = {
+        DEMO_OPTIONS[0][0]: [
+            *(
+                ("add", "parking_stall", "草坪改车位", {"stall_count": 1}, g)
+                for g in row_of([(95, 137), (165, 137)], 24)
+            ),
+            *(
+                ("add", "parking_stall", "草坪改车位", {"stall_count": 1}, g)
+                for g in row_of([(175, 137), (245, 137)], 24)
+            ),
+        ],  # fmt: skip
+        DEMO_OPTIONS[1][0]: [
+            *(("remove", "", None, {}, s) for s in sheds + lawn_cars + lane_cars),
+            *(
+                ("add", "parking_stall", "拆违后车位", {"stall_count": 1}, stall_on(s))
+                for s in ("ill-01", "ill-03", "ill-04")
+            ),
+            (
+                "add",
+                "facility",
+                "新建电动车棚",
+                {"facility_type": "ebike_shed", "stall_count": 20},
+                ebike,
+            ),
+        ],  # fmt: skip
+        DEMO_OPTIONS[2][0]: [
+            *(("remove", "", None, {}, s) for s in sheds + lane_cars),
+            *(
+                ("add", "parking_stall", "草坪改车位", {"stall_count": 1}, g)
+                for g in row_of([(175, 137), (245, 137)], 12)
+            ),
+            (
+                "add",
+                "facility",
+                "新建电动车棚",
+                {"facility_type": "ebike_shed", "stall_count": 20},
+                ebike,
+            ),
+            (
+                "add",
+                "facility",
+                "东侧垃圾分类点",
+                {"facility_type": "waste_point"},
+                wgs(Point(210, 104)),
+            ),
+        ],  # fmt: skip
+    }
+    created: list[str] = []
+    for name, description in DEMO_OPTIONS:
+        if _find_option(session, community, name) is not None:
+            continue
+        row = OptionRow(community_id=community.id, name=name, description=description)
+        session.add(row)
+        for action, kind, label, attrs, target in plans[name]:
+            if isinstance(target, str):
+                base = by_source[target]
+                _add_change(row, "remove", base.kind, ref=base.id, name=base.name, attrs=base.attrs)
+            else:
+                _add_change(row, action, kind, name=label, attrs=attrs, geometry=target)
+        created.append(name)
+    session.flush()
+    return created
+
+
+def option_count(session: Session, slug: str) -> int:
+    community = _community(session, slug)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OptionRow)
+            .where(OptionRow.community_id == community.id)
+        )
+        or 0
+    )

@@ -1,0 +1,334 @@
+"""Staff: create and close ballots, enter paper votes one by one or from a CSV, settle
+paper/online conflicts, view and edit the household register.
+
+Staff sign in with COCREATE_ADMIN_PASSWORD (compared with hmac.compare_digest); without it set,
+the page stays locked. Per-person staff accounts (argon2) are not built yet.
+"""
+
+import hmac
+import tempfile
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from cocreate_map import config
+from cocreate_map.domain.voting import KINDS, RULES
+from cocreate_map.services import ballots as ballot_service
+from cocreate_map.services import households as household_service
+from cocreate_map.storage.db import transaction
+from cocreate_map.storage.tables import utcnow
+from cocreate_map.ui import widgets
+from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+STAFF = "staff_signed_in"
+CHINA = timedelta(hours=8)
+
+
+def choice_label(choice: object) -> str:
+    if isinstance(choice, list):
+        return " → ".join(map(str, choice)) if choice else t("choice.abstain")
+    if choice in ("yes", "no", "abstain"):
+        return t(f"choice.{choice}")
+    return str(choice)
+
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+st.title(t("ballots.title"))
+
+password = config.get("admin_password")
+if not password:
+    st.warning(t("staff.locked"), icon=":material/lock:")
+    st.stop()
+if not st.session_state.get(STAFF):
+    with st.form("staff_sign_in"):
+        typed = st.text_input(t("staff.password"), type="password")
+        if st.form_submit_button(t("staff.sign_in"), type="primary"):
+            if hmac.compare_digest(typed.encode(), password.encode()):
+                st.session_state[STAFF] = True
+                st.rerun()
+            st.error(t("staff.wrong_password"))
+    st.stop()
+if st.sidebar.button(t("staff.sign_out"), key="staff_sign_out"):
+    st.session_state.pop(STAFF, None)
+    st.rerun()
+
+slug = community.slug
+with transaction(engine()) as session:
+    ballots = ballot_service.list_ballots(session, slug)
+    states = {b.id: ballot_service.status(b) for b in ballots}
+    counts = {b.id: ballot_service.vote_count(session, b.id) for b in ballots}
+    open_conflicts = {b.id: ballot_service.conflicts(session, b.id) for b in ballots}
+    register = household_service.list_households(session, slug)
+n_conflicts = sum(len(v) for v in open_conflicts.values())
+open_ids = [b.id for b in ballots if states[b.id] == "open"]
+titles = {b.id: b.title for b in ballots}
+labels = {h.id: h.label for h in register}
+
+tab_list, tab_new, tab_paper, tab_conflicts, tab_register = st.tabs(
+    [
+        t("ballots.tab_list"),
+        t("ballots.tab_new"),
+        t("ballots.tab_paper"),
+        t("ballots.tab_conflicts", n=n_conflicts),
+        t("ballots.tab_register"),
+    ]
+)
+
+with tab_list:
+    if not ballots:
+        st.info(t("ballots.none"))
+    for b in ballots:
+        with st.container(border=True):
+            st.markdown(
+                f"**#{b.id} {escape_text(b.title)}** · {t(f'ballots.status.{states[b.id]}')} · "
+                f"{t('ballots.votes', n=counts[b.id])}"
+            )
+            parts = [t(f"ballots.kind.{b.kind}"), b.rule]
+            if b.closes_at:
+                parts.append(t("vote.until", when=f"{b.closes_at + CHINA:%Y-%m-%d %H:%M}"))
+            st.caption(" · ".join(parts))
+            cols = st.columns([1, 1, 3])
+            cols[0].page_link(
+                "cocreate_map/ui/pages/results.py",
+                label=t("ballots.results"),
+                icon=":material/bar_chart:",
+                query_params={"community": slug, "ballot": str(b.id), "lang": lang()},
+            )
+            if states[b.id] == "open" and cols[1].button(
+                t("ballots.close"), key=f"close_{b.id}", type="primary"
+            ):
+                with shown_errors(), transaction(engine()) as session:
+                    res = ballot_service.close_ballot(session, b.id, actor="staff")
+                    st.success(
+                        t("ballots.closed_ok", outcome=t(f"results.outcome.{res.result.outcome}"))
+                    )
+
+with tab_new, st.form("new_ballot"):
+    title = st.text_input(t("ballots.question"), key="new_title")
+    description = st.text_area(t("ballots.description"), key="new_description", height=80)
+    kind = st.selectbox(
+        t("ballots.kind"), list(KINDS), format_func=lambda k: t(f"ballots.kind.{k}"), key="new_kind"
+    )
+    choices_text = st.text_area(t("ballots.choices"), key="new_choices", height=100)
+    rule = st.selectbox(
+        t("ballots.rule"),
+        list(RULES),
+        format_func=lambda r: f"{r} — {RULES[r].title}",
+        key="new_rule",
+    )
+    params_text = st.text_area(t("ballots.params"), key="new_params", height=68)
+    matter = st.selectbox(
+        t("ballots.matter_class"), ["auto", "ordinary", "special", "consultative"], key="new_matter"
+    )
+    buildings = st.multiselect(
+        t("ballots.buildings"),
+        sorted({h.building for h in register}, key=lambda b: (len(b), b)),
+        key="new_buildings",
+    )
+    c1, c2 = st.columns(2)
+    today_china = (utcnow() + CHINA).date()
+    closes_date = c1.date_input(
+        t("ballots.closes_date"), value=today_china + timedelta(days=7), key="new_closes_date"
+    )
+    closes_time = c2.time_input(t("ballots.closes_time"), value=time(20, 0), key="new_closes_time")
+    show_running = st.checkbox(t("ballots.show_running"), value=True, key="new_show_running")
+    e_voting = st.checkbox(t("ballots.e_voting"), value=False, key="new_e_voting")
+    if st.form_submit_button(t("ballots.create"), type="primary"):
+        params = {}
+        for line in params_text.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip():
+                params[key.strip()] = value.strip()
+        closes = datetime.combine(closes_date, closes_time) - CHINA
+        with shown_errors(), transaction(engine()) as session:
+            created = ballot_service.create_ballot(
+                session,
+                slug,
+                title,
+                rule,
+                params,
+                [c for c in choices_text.splitlines() if c.strip()] if kind != "yes-no" else [],
+                kind=kind,
+                buildings=buildings,
+                matter_class=None if matter == "auto" else matter,
+                description=description,
+                closes_at=closes,
+                show_running=show_running,
+                e_voting_recognised=e_voting,
+                actor="staff",
+            )
+            st.success(t("ballots.created", id=created.id))
+
+with tab_paper:
+    if not open_ids:
+        st.info(t("ballots.no_open"))
+    else:
+        bid = st.selectbox(
+            t("ballots.pick_ballot"),
+            open_ids,
+            format_func=lambda i: f"#{i} {titles[i]}",
+            key="paper_ballot",
+        )
+        ballot = next(b for b in ballots if b.id == bid)
+        options = (
+            ["yes", "no", "abstain"] if ballot.kind == "yes-no" else [*ballot.choices, "abstain"]
+        )
+        with st.form("paper_vote", clear_on_submit=True):
+            hid = st.selectbox(
+                t("ballots.household"),
+                [h.id for h in register],
+                format_func=lambda i: labels[i],
+                key="paper_household",
+            )
+            if ballot.kind in ("approval", "ranked"):
+                choice: object = st.multiselect(
+                    t("results.choice"), ballot.choices, key="paper_multi"
+                )
+            else:
+                choice = st.radio(
+                    t("results.choice"),
+                    options,
+                    format_func=choice_label,
+                    horizontal=True,
+                    key="paper_choice",
+                )
+            channel = st.radio(
+                t("ballots.channel"),
+                ["paper", "assisted"],
+                format_func=lambda c: t(f"ballots.channel.{c}"),
+                horizontal=True,
+                key="paper_channel",
+            )
+            ballot_no = st.text_input(t("ballots.ballot_no"), key="paper_no")
+            if st.form_submit_button(t("ballots.record"), type="primary"):
+                with shown_errors(), transaction(engine()) as session:
+                    cast = ballot_service.cast_vote(
+                        session,
+                        bid,
+                        hid,
+                        choice,
+                        channel,
+                        ballot_no.strip() or None,
+                        actor="staff",
+                    )
+                    if cast.status == "conflict":
+                        st.warning(t("ballots.conflict_recorded", label=labels[hid]))
+                    else:
+                        st.success(
+                            t(
+                                "ballots.recorded",
+                                label=labels[hid],
+                                choice=choice_label(cast.choice),
+                            )
+                        )
+        upload = st.file_uploader(t("ballots.paper_file"), type=["csv", "xlsx"], key="paper_file")
+        if upload is not None and st.button(t("ballots.import"), key="paper_import"):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(upload.name).name
+                path.write_bytes(upload.getvalue())
+                with shown_errors(), transaction(engine()) as session:
+                    imported = ballot_service.import_paper_votes(session, bid, path, actor="staff")
+                    st.success(t("ballots.imported", **vars(imported)))
+
+with tab_conflicts:
+    if not n_conflicts:
+        st.info(t("ballots.no_conflicts"))
+    with transaction(engine()) as session:
+        counted = {
+            (b_id, c.household_id): ballot_service.my_vote(session, b_id, c.household_id)
+            for b_id, cs in open_conflicts.items()
+            for c in cs
+        }
+    for b_id, cs in open_conflicts.items():
+        for c in cs:
+            now_counted = counted[(b_id, c.household_id)]
+            with st.container(border=True):
+                st.markdown(f"**#{b_id} {escape_text(titles[b_id])}**")
+                st.markdown(
+                    t(
+                        "ballots.conflict_line",
+                        label=labels.get(c.household_id, c.household_id),
+                        counted=choice_label(now_counted.choice) if now_counted else "—",
+                        counted_channel=t(f"ballots.channel.{now_counted.channel}")
+                        if now_counted
+                        else "—",
+                        other=choice_label(c.choice),
+                        other_channel=t(f"ballots.channel.{c.channel}"),
+                    )
+                )
+                k1, k2 = st.columns(2)
+                for col, take, text_key in (
+                    (k1, False, "ballots.keep"),
+                    (k2, True, "ballots.take"),
+                ):
+                    if col.button(t(text_key), key=f"conflict_{c.id}_{take}"):
+                        with shown_errors(), transaction(engine()) as session:
+                            ballot_service.resolve_conflict(session, c.id, take, actor="staff")
+                            st.success(t("ballots.settled"))
+
+with tab_register:
+    st.caption(t("ballots.register_count", n=len(register)))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("results.building"): h.building,
+                    "unit": h.unit,
+                    "room": h.room,
+                    t("ballots.area"): h.area_m2,
+                    t("ballots.owner"): h.owner_id or "",
+                    t("ballots.residents"): h.residents,
+                }
+                for h in register
+            ]
+        ),
+        hide_index=True,
+        height=260,
+    )
+    if register:
+        with st.form("edit_household"):
+            st.markdown(t("ballots.edit_household"))
+            hid = st.selectbox(
+                t("ballots.household"),
+                [h.id for h in register],
+                format_func=lambda i: labels[i],
+                key="edit_household_id",
+            )
+            row = next(h for h in register if h.id == hid)
+            area = st.text_input(t("ballots.area"), value=row.area_m2, key="edit_area")
+            owner = st.text_input(t("ballots.owner"), value=row.owner_id or "", key="edit_owner")
+            residents = st.number_input(
+                t("ballots.residents"), 0, 50, value=row.residents or 0, key="edit_residents"
+            )
+            if st.form_submit_button(t("ballots.save")):
+                with shown_errors(), transaction(engine()) as session:
+                    household_service.update_household(
+                        session,
+                        hid,
+                        area_m2=area,
+                        owner_id=owner,
+                        residents=int(residents),
+                        actor="staff",
+                    )
+                    st.success(t("ballots.saved"))
+    upload = st.file_uploader(t("ballots.register_file"), type=["csv", "xlsx"], key="register_file")
+    if upload is not None and st.button(t("ballots.import"), key="register_import"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            with shown_errors(), transaction(engine()) as session:
+                imported = household_service.import_households(session, path, slug, actor="staff")
+                st.success(
+                    t(
+                        "ballots.register_imported",
+                        created=imported.created,
+                        updated=imported.updated,
+                    )
+                )

@@ -1,0 +1,420 @@
+"""Compare layout options: side-by-side maps, the metrics table (changes against today, best
+value of each row in bold), problems shown on the map, before/after, downloads, and a planner
+section to create, duplicate and edit options by drawing (url_path "options")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+from shapely.geometry import shape
+
+from cocreate_map import services
+from cocreate_map.domain.layout import COMPARISON_ROWS, best_columns, metric_value
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import option_maps, widgets
+from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+# Session-state keys of this page (to move into ui/state.py with the other keys).
+PICK = "options_pick"
+VIOLATION = "options_violation"
+BEFORE_AFTER = "options_before_after"
+EDIT = "options_edit"
+TOOL = "options_tool"
+ROW_COUNT = "options_row_count"
+ROW_SIDE = "options_row_side"
+DRAW_MAP = "options_draw_map"
+CLICK_MAP = "options_click_map"
+DONE_DRAWING = "options_done_drawing"
+PDF = "options_pdf"
+FLASH = "options_flash"
+PENDING = "options_pending"  # widget values to set on the next run, before the widgets exist
+
+
+# ---------------------------------------------------------------- cached reads
+
+
+def _stamp(slug: str) -> tuple[Any, ...]:
+    """Changes whenever an option, the unit costs or the base plan change (cache key)."""
+    with transaction(engine()) as session:
+        infos = services.list_options(session, slug)
+        costs = services.get_unit_costs(session, slug)
+    counts = next((c.element_counts for c in widgets.communities() if c.slug == slug), {})
+    return (
+        engine().url.render_as_string(),
+        tuple((o.name, o.updated_at, o.changes) for o in infos),
+        tuple(sorted(costs.items())),
+        tuple(sorted(counts.items())),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _compare(slug: str, names: tuple[str, ...], stamp: tuple[Any, ...]) -> dict[str, Any]:
+    with transaction(engine()) as session:
+        return services.compare_options(session, slug, list(names))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_data(slug: str, name: str | None, stamp: tuple[Any, ...]) -> services.OptionMapData:
+    with transaction(engine()) as session:
+        return services.option_map_data(session, slug, name)
+
+
+# ---------------------------------------------------------------- table
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key == "ballot_rule_default":
+        return t(f"options.rule.{value}")
+    if key in ("green_ratio", "walk_coverage.waste_point_120m"):
+        return f"{float(value):.1%}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if key == "cost_total" or abs(value) >= 100 else f"{value:.2f}"
+    return str(value)
+
+
+def _delta(key: str, value: Any, before: Any) -> str:
+    if not isinstance(value, int | float) or not isinstance(before, int | float):
+        return ""
+    d = float(value) - float(before)
+    if abs(d) < 1e-9 or key == "accessible_stalls_required":
+        return ""
+    if key in ("green_ratio", "walk_coverage.waste_point_120m"):
+        text = f"{d * 100:+.1f} pt"
+    elif key == "cost_total" or abs(d) >= 100:
+        text = f"{d:+,.0f}"
+    else:
+        text = f"{d:+.0f}" if d.is_integer() else f"{d:+.2f}"
+    return f'<span class="cc-d">{escape_text(text)}</span>'
+
+
+TABLE_CSS = """
+<style>
+.cc-opt-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
+.cc-opt{border-collapse:collapse;width:100%;font-size:14px;line-height:1.35}
+.cc-opt th,.cc-opt td{border:1px solid #d0d7de;padding:4px 8px;text-align:right;white-space:nowrap}
+.cc-opt th:first-child,.cc-opt td:first-child{text-align:left;white-space:normal;min-width:9em}
+.cc-opt thead th{background:#e6ecf2;white-space:normal;min-width:5.5em}
+.cc-opt td.cc-best{background:#dff2e9;font-weight:700}
+.cc-opt .cc-d{display:block;color:#555;font-size:12px}
+@media (min-width:1400px){.cc-opt{font-size:18px}.cc-opt .cc-d{font-size:15px}}
+@media (max-width:640px){.cc-opt{font-size:12px}.cc-opt th,.cc-opt td{padding:3px 4px}}
+</style>
+"""
+
+
+def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:
+    """The comparison table as escaped HTML: rows = metrics, columns = today + options."""
+    base = result["base"]
+    head = "".join(f"<th>{escape_text(n)}</th>" for n in names)
+    rows = []
+    for key, better in COMPARISON_ROWS:
+        before = metric_value(base, key)
+        values = [metric_value(result["options"][n], key) for n in names]
+        best = best_columns(values, better)
+        cells = [f"<td>{escape_text(_fmt(key, before))}</td>"]
+        for i, value in enumerate(values):
+            cls = ' class="cc-best"' if i in best else ""
+            cells.append(
+                f"<td{cls}>{escape_text(_fmt(key, value))}{_delta(key, value, before)}</td>"
+            )
+        rows.append(f"<tr><td>{escape_text(t('options.row.' + key))}</td>{''.join(cells)}</tr>")
+    return (
+        f'{TABLE_CSS}<div class="cc-opt-wrap"><table class="cc-opt"><thead><tr>'
+        f"<th>{escape_text(t('options.metric'))}</th><th>{escape_text(t('options.today'))}</th>"
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+# ---------------------------------------------------------------- page
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+slug = community.slug
+st.title(t("options.title"))
+st.caption(f"{community.name} · {t('options.intro')}")
+
+st.session_state.update(st.session_state.pop(PENDING, {}))
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+with transaction(engine()) as _session:
+    infos = services.list_options(_session, slug)
+all_names = [o.name for o in infos]
+stamp = _stamp(slug)
+
+
+TOPICS = ("R11", "R13", "R14", "R15", "R16", "R17")
+
+
+def _topic(rule: str) -> str:
+    base = rule.rstrip("abcdefgh")
+    return t(f"options.topic.{base}") if base in TOPICS else t("options.topic.other")
+
+
+def comparison(names: list[str]) -> None:
+    with shown_errors():
+        result = _compare(slug, tuple(names), stamp)
+        st.markdown(metrics_table_html(result, names), unsafe_allow_html=True)
+        for n in names:
+            r = result["options"][n]
+            if r["change_of_use"]:
+                st.warning(
+                    t("options.change_of_use", name=n, m2=f"{-r['green_change_m2']:,.0f}"),
+                    icon=":material/gavel:",
+                )
+
+        st.subheader(t("options.violations"))
+        found: list[tuple[str, dict[str, Any]]] = [
+            (n, v) for n in names for v in result["options"][n]["violations"]
+        ]
+        if not found:
+            st.info(t("options.violations.none"))
+        rows = [
+            {
+                "#": i + 1,
+                t("options.col.option"): n,
+                "": t(f"options.severity.{v['severity']}"),
+                t("options.col.topic"): _topic(v["rule"]),
+                t("options.col.rule"): v["rule"],
+                t("options.col.message"): v["message"],
+            }
+            for i, (n, v) in enumerate(found)
+        ]
+        if rows:
+            st.dataframe(
+                rows,
+                hide_index=True,
+                width="stretch",
+                height=min(320, 36 + 35 * len(rows)),
+            )
+        located = [i for i, (_, v) in enumerate(found) if v["location"]]
+        choice = st.selectbox(
+            t("options.violation.show"),
+            [None, *located],
+            format_func=lambda i: (
+                t("options.violation.none_selected")
+                if i is None
+                else f"{i + 1}. {found[i][0]} · {found[i][1]['rule']} · {found[i][1]['message'][:70]}"
+            ),
+            key=VIOLATION,
+        )
+        highlight_for: dict[str, tuple[float, float, str]] = {}
+        if choice is not None:
+            n, v = found[choice]
+            lon, lat = v["location"]
+            highlight_for[n] = (lon, lat, f"{v['rule']}: {v['message']}")
+
+        st.subheader(t("options.maps"))
+        st.caption(option_maps.legend_caption(lang()))
+        cols = st.columns(len(names))
+        for i, (col, n) in enumerate(zip(cols, names, strict=True)):
+            with col:
+                st.markdown(f"**{escape_text(n)}**")
+                option_maps.render_option_map(
+                    _map_data(slug, n, stamp),
+                    lang(),
+                    key=f"options_map_{i}",
+                    highlight=highlight_for.get(n),
+                )
+
+
+def before_after(names: list[str]) -> None:
+    st.subheader(t("options.before_after"))
+    name = st.selectbox(t("options.before_after.pick"), names, key=BEFORE_AFTER)
+    left, right = st.columns(2)
+    with shown_errors():
+        with left:
+            st.markdown(f"**{t('options.before')}**")
+            option_maps.render_option_map(
+                _map_data(slug, None, stamp), lang(), key="options_before"
+            )
+        with right:
+            st.markdown(f"**{t('options.after')}: {escape_text(name)}**")
+            option_maps.render_option_map(_map_data(slug, name, stamp), lang(), key="options_after")
+
+
+def downloads(names: list[str]) -> None:
+    st.subheader(t("options.downloads"))
+    cols = st.columns(max(2, len(names) + 1))
+    with cols[0], shown_errors():
+        wanted = (slug, tuple(names), stamp)
+        ready = st.session_state.get(PDF)
+        if ready is None or ready[0] != wanted:
+            if st.button(
+                t("options.download.pdf"), icon=":material/picture_as_pdf:", key="options_pdf_make"
+            ):
+                import tempfile
+                from pathlib import Path
+
+                with tempfile.TemporaryDirectory() as tmp, transaction(engine()) as session:
+                    out = services.comparison_sheet(session, slug, names, Path(tmp) / "sheet.pdf")
+                    st.session_state[PDF] = (wanted, out.read_bytes())
+                ready = st.session_state[PDF]
+        if ready is not None and ready[0] == wanted:
+            st.download_button(
+                t("options.download.pdf"),
+                ready[1],
+                file_name=f"{slug}-options.pdf",
+                mime="application/pdf",
+                icon=":material/download:",
+                key="options_pdf_download",
+            )
+    for col, n in zip(cols[1:], names, strict=False):
+        with col, shown_errors(), transaction(engine()) as session:
+            doc = services.option_geojson(session, slug, n)
+            st.download_button(
+                t("options.download.geojson", name=n),
+                json.dumps(doc, ensure_ascii=False),
+                file_name=f"{slug}-option-{names.index(n) + 1}.geojson",
+                mime="application/geo+json",
+                icon=":material/download:",
+                key=f"options_geojson_{names.index(n)}",
+            )
+
+
+def _done(message: str | None) -> None:
+    """After a committed change (call it outside the transaction): flash and rerun the page."""
+    if message is None:
+        return
+    st.session_state[FLASH] = message
+    for key in (DRAW_MAP, CLICK_MAP):  # the maps' mirrored values are spent
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
+def unit_costs() -> None:
+    """The community's editable unit cost table (placeholders until local prices are set)."""
+    with st.expander(t("options.unit_costs"), icon=":material/payments:"):
+        with transaction(engine()) as session:
+            costs = services.get_unit_costs(session, slug)
+        with st.form("options_costs", border=False):
+            cols = st.columns(3)
+            values = {
+                key: cols[i % 3].number_input(
+                    t(f"options.cost.{key}"), min_value=0.0, value=float(value), step=100.0
+                )
+                for i, (key, value) in enumerate(costs.items())
+            }
+            if st.form_submit_button(t("options.unit_costs.save"), icon=":material/save:"):
+                message = None
+                with shown_errors(), transaction(engine()) as session:
+                    services.set_unit_costs(session, slug, values)
+                    message = t("options.unit_costs.saved")
+                _done(message)
+
+
+@st.fragment
+def planner(names_all: list[str]) -> None:
+    st.subheader(t("options.planner"))
+    with st.form("options_new", border=True):
+        c1, c2 = st.columns(2)
+        new_name = c1.text_input(t("options.new_name"), key="options_new_name")
+        source = c2.selectbox(
+            t("options.duplicate_from"),
+            [None, *names_all],
+            format_func=lambda n: t("options.duplicate_none") if n is None else n,
+            key="options_new_source",
+        )
+        if st.form_submit_button(t("options.create"), icon=":material/add:"):
+            message = None
+            with shown_errors(), transaction(engine()) as session:
+                info = services.create_option(session, slug, new_name, duplicate_of=source)
+                picked = [n for n in st.session_state.get(PICK, []) if n in names_all][:2]
+                st.session_state[PENDING] = {PICK: [*picked, info.name], EDIT: info.name}
+                message = t("options.created", name=info.name)
+            _done(message)
+    unit_costs()
+    if not names_all:
+        return
+    if st.session_state.get(EDIT) not in names_all:
+        st.session_state[EDIT] = names_all[0]
+    name = st.selectbox(t("options.edit_which"), names_all, key=EDIT)
+    info = next(o for o in infos if o.name == name)
+    st.caption(t("options.changes", adds=info.adds, removes=info.removes, modifies=info.modifies))
+    tool = st.radio(
+        t("options.tool"),
+        ["row", "remove"],
+        format_func=lambda v: t(f"options.tool.{v}"),
+        horizontal=True,
+        key=TOOL,
+    )
+    od = _map_data(slug, name, stamp)
+    if tool == "row":
+        c1, c2 = st.columns(2)
+        count = c1.number_input(t("options.stall_count"), 0, 400, 0, 1, key=ROW_COUNT)
+        side = c2.radio(
+            t("options.stall_side"),
+            ["left", "right"],
+            format_func=lambda v: t(f"options.side.{v}"),
+            horizontal=True,
+            key=ROW_SIDE,
+        )
+        st.caption(t("options.draw_hint"))
+        result = option_maps.render_option_map(od, lang(), key=DRAW_MAP, draw=True)
+        drawing = result.get("last_active_drawing") or None
+        geometry = (drawing or {}).get("geometry") or {}
+        fresh = geometry.get("type") == "LineString" and json.dumps(
+            geometry
+        ) != st.session_state.get(DONE_DRAWING)
+        if not fresh:
+            st.caption(t("options.no_line"))
+        if st.button(
+            t("options.add_row"), type="primary", disabled=not fresh, key="options_add_row"
+        ):
+            with shown_errors(), transaction(engine()) as session:
+                n = services.add_stall_row(
+                    session, slug, name, shape(geometry), int(count) or None, side=side
+                )
+                st.session_state[DONE_DRAWING] = json.dumps(geometry)
+                message = t("options.added_stalls", n=n, name=name)
+            _done(message)
+    else:
+        st.caption(t("options.remove_hint"))
+        result = option_maps.render_option_map(od, lang(), key=CLICK_MAP, clicks=True)
+        clicked = result.get("last_clicked") or None
+        if clicked:
+            with shown_errors(), transaction(engine()) as session:
+                hit = services.element_at(session, slug, clicked["lng"], clicked["lat"])
+            if hit is None:
+                st.info(t("options.nothing_here"))
+            else:
+                eid, kind, ename = hit
+                label = f"{ename or ''} · {t('kind.' + kind)} #{eid}".strip(" ·")
+                st.markdown(escape_text(t("options.remove_pick", label=label)))
+                if st.button(t("options.remove_button"), type="primary", key="options_remove"):
+                    message = None
+                    with shown_errors(), transaction(engine()) as session:
+                        services.remove_element(session, slug, name, eid)
+                        message = t("options.removed", label=label, name=name)
+                    _done(message)
+    if info.changes and st.button(t("options.undo"), icon=":material/undo:", key="options_undo"):
+        message = None
+        with shown_errors(), transaction(engine()) as session:
+            services.undo_last_change(session, slug, name)
+            message = t("options.undone", name=name)
+        _done(message)
+
+
+if not all_names:
+    st.info(t("options.none"))
+else:
+    if PICK not in st.session_state:
+        st.session_state[PICK] = all_names[:3]
+    st.session_state[PICK] = [n for n in st.session_state[PICK] if n in all_names]
+    picked = st.multiselect(t("options.pick"), all_names, key=PICK, max_selections=3)
+    if len(picked) < 2:
+        st.info(t("options.pick_more"))
+    if picked:
+        comparison(picked)
+        before_after(picked)
+        downloads(picked)
+planner(all_names)

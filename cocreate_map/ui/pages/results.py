@@ -1,0 +1,189 @@
+"""Results of a ballot: outcome, both measures (households and area), turnout by building, the
+thresholds with the reason a rule was met or missed, and the consultative label (DOMAIN.md R9).
+Read straight from the database on every run (never cached)."""
+
+from fractions import Fraction
+
+import pandas as pd
+import streamlit as st
+
+from cocreate_map.domain.voting import percent
+from cocreate_map.services import ballots as ballot_service
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import widgets
+from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+st.title(t("results.title"))
+
+with transaction(engine()) as session:
+    ballots = ballot_service.list_ballots(session, community.slug)
+    states = {b.id: ballot_service.status(b) for b in ballots}
+    visible = [b for b in ballots if states[b.id] != "draft"]
+if not visible:
+    st.info(t("results.none"))
+    st.stop()
+
+ids = [b.id for b in visible]
+titles = {b.id: b.title for b in visible}
+wanted = st.query_params.get("ballot")
+start = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else ids[0]
+ballot_id = st.selectbox(
+    t("ballots.pick_ballot"),
+    ids,
+    index=ids.index(start),
+    format_func=lambda i: f"#{i} {titles[i]} · {t(f'ballots.status.{states[i]}')}",
+    key="results_ballot",
+)
+if st.query_params.get("ballot") != str(ballot_id):
+    st.query_params["ballot"] = str(ballot_id)
+ballot = next(b for b in visible if b.id == ballot_id)
+st.button(t("results.refresh"), icon=":material/refresh:", key="results_refresh")
+
+if states[ballot_id] == "open" and not ballot.show_running:
+    st.info(t("results.hidden"))
+    st.stop()
+
+with shown_errors(), transaction(engine()) as session:
+    res = ballot_service.tally_ballot(session, ballot_id)
+if "res" not in dir():
+    st.stop()
+r = res.result
+c = r.counts
+
+
+def label(choice: str) -> str:
+    return t(f"choice.{choice}") if choice in ("yes", "no", "abstain") else choice
+
+
+def pct(x: Fraction) -> str:
+    return f"{percent(x)} %"
+
+
+st.subheader(escape_text(res.title))
+if res.status == "open":
+    st.caption(t("results.running"))
+outcome = t(f"results.outcome.{r.outcome}")
+headline = f"**{outcome}**"
+if r.winner:
+    headline += " · " + t("results.winner", choice=escape_text(label(r.winner)))
+elif r.leader and res.kind != "yes-no":  # a yes-no ballot's "leader" is always the proposal
+    headline += " · " + t("results.leader", choice=escape_text(label(r.leader)))
+missed = [ch for ch in r.checks if not ch.met]
+if missed:
+    headline += " — " + ("；" if lang() == "zh" else "; ").join(
+        f"{t(f'check.{ch.code}')} {pct(ch.ratio)} {'<' if ch.ratio < ch.threshold else '='} "
+        f"{pct(ch.threshold)}"
+        for ch in missed
+    )
+box = {"passed": st.success, "rejected": st.error, "invalid": st.warning}[r.outcome]
+box(headline)
+st.markdown(
+    " · ".join(
+        f"{escape_text(label(x.choice))} **{t('results.n_households', n=x.households)}**"
+        for x in r.choices
+    )
+)
+if res.consultative:
+    st.info(t("results.consultative"), icon=":material/info:")
+
+m1, m2 = st.columns(2)
+m1.metric(
+    t("results.participation_households"),
+    f"{c.participating_households} / {c.households}",
+    pct(r.participation_households_ratio),
+    delta_color="off",
+    delta_arrow="off",
+)
+m2.metric(
+    t("results.participation_area"),
+    f"{float(c.participating_area_m2):,.2f} m²",
+    pct(r.participation_area_ratio),
+    delta_color="off",
+    delta_arrow="off",
+)
+m3, m4 = st.columns(2)
+m3.metric(
+    t("results.approval_households"),
+    f"{c.agreeing_households}",
+    pct(r.approval_households_ratio),
+    delta_color="off",
+    delta_arrow="off",
+)
+m4.metric(
+    t("results.approval_area"),
+    f"{float(c.agreeing_area_m2):,.2f} m²",
+    pct(r.approval_area_ratio),
+    delta_color="off",
+    delta_arrow="off",
+)
+st.caption(
+    t(
+        "results.channels",
+        online=res.channels.get("online", 0),
+        paper=res.channels.get("paper", 0),
+        assisted=res.channels.get("assisted", 0),
+    )
+)
+
+st.markdown(f"#### {t('results.checks')}")
+for ch in r.checks:
+    op = "≥" if ch.inclusive else ">"
+    mark = t("results.met") if ch.met else t("results.not_met")
+    icon = ":green[:material/check_circle:]" if ch.met else ":red[:material/cancel:]"
+    st.markdown(
+        f"{icon} {t(f'check.{ch.code}')}: **{pct(ch.ratio)}** ({op} {pct(ch.threshold)} — {mark})"
+    )
+if res.statutory is not None:
+    st.markdown(
+        t(
+            "results.statutory",
+            rule=res.statutory.rule,
+            outcome=t(f"results.outcome.{res.statutory.outcome}"),
+        )
+    )
+
+choice_rows = pd.DataFrame(
+    {
+        t("results.choice"): [label(x.choice) for x in r.choices],
+        t("results.households"): [x.households for x in r.choices],
+        t("results.area"): [float(x.area_m2) for x in r.choices],
+    }
+).set_index(t("results.choice"))
+left, right = st.columns(2)
+with left:
+    st.markdown(f"#### {t('results.by_households')}")
+    st.bar_chart(choice_rows[t("results.households")], horizontal=True, height=220, sort=False)
+with right:
+    st.markdown(f"#### {t('results.by_area')}")
+    st.bar_chart(choice_rows[t("results.area")], horizontal=True, height=220, sort=False)
+
+st.markdown(f"#### {t('results.turnout')}")
+turnout = pd.DataFrame(
+    {
+        t("results.building"): [x.building for x in res.turnout],
+        "%": [round(100 * x.voted / x.households, 1) if x.households else 0 for x in res.turnout],
+    }
+).set_index(t("results.building"))
+st.bar_chart(turnout, height=240, y_label="%", x_label=t("results.building"), sort=False)
+
+if res.open_conflicts:
+    st.warning(t("results.conflicts", n=res.open_conflicts))
+if res.register_changes:
+    with st.expander(t("results.register_changes", n=len(res.register_changes)), expanded=True):
+        for change in res.register_changes:
+            st.markdown(
+                escape_text(
+                    f"{change.get('at', '')[:16]} · {change.get('actor', '')} · "
+                    f"{change.get('what', '')} {change.get('household', '')} "
+                    f"{change.get('changed', '')}"
+                )
+            )
+with st.expander(t("results.reasons")):
+    for reason in r.reasons:
+        st.markdown(f"- {escape_text(reason)}")

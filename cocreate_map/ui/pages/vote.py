@@ -1,0 +1,233 @@
+"""The resident's ballot page, phone first: join by code (or ?code= from the slip's QR), tap a
+choice, confirm, see the receipt; change the vote until the ballot closes."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import streamlit as st
+
+from cocreate_map.errors import CocreateError
+from cocreate_map.services import ballots as ballot_service
+from cocreate_map.services import households as household_service
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import widgets
+from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+HOUSEHOLD = "vote_household"  # {"id", "slug", "building", "unit", "room"}
+PENDING = "vote_pending"  # {"ballot_id", "choice"} awaiting confirmation
+RECEIPT = "vote_receipt"  # {"ballot_id", "status", "choice", "at"}
+CHINA = timedelta(hours=8)
+
+st.html(
+    """<style>
+    .stButton button, .stFormSubmitButton button {min-height: 3.4rem;}
+    .stButton button p, .stFormSubmitButton button p {font-size: 1.3rem;}
+    .stTextInput input {font-size: 1.4rem; letter-spacing: .12em; min-height: 3rem;}
+    </style>"""
+)
+
+
+def local(dt: datetime | None, with_date: bool = False) -> str:
+    if dt is None:
+        return ""
+    return f"{dt + CHINA:%m-%d %H:%M}" if with_date else f"{dt + CHINA:%H:%M}"
+
+
+def choice_label(choice: Any) -> str:
+    if isinstance(choice, list):
+        return " → ".join(choice_label(c) for c in choice) if choice else t("choice.abstain")
+    if choice in ("yes", "no", "abstain"):
+        return t(f"choice.{choice}")
+    return str(choice)
+
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+st.title(t("vote.title"))
+
+
+def join(code: str) -> None:
+    with shown_errors(), transaction(engine()) as session:
+        result = household_service.join_with_code(session, community.slug, code)
+    if "result" not in locals():
+        return
+    if result.household is None:
+        st.error(t("vote.wrong_code", n=result.failures_left), icon=":material/key_off:")
+        return
+    h = result.household
+    st.session_state[HOUSEHOLD] = {
+        "id": h.id,
+        "slug": h.community_slug,
+        "building": h.building,
+        "unit": h.unit,
+        "room": h.room,
+    }
+    if "code" in st.query_params:
+        del st.query_params["code"]  # the code does not stay in the address bar
+    st.rerun()
+
+
+me = st.session_state.get(HOUSEHOLD)
+if me is not None and me["slug"] != community.slug:
+    me = None
+if me is None:
+    qr_code = st.query_params.get("code")
+    if qr_code and not st.session_state.get("_vote_qr_tried") == qr_code:
+        st.session_state["_vote_qr_tried"] = qr_code
+        join(qr_code)
+    with st.form("vote_join"):
+        typed = st.text_input(
+            t("vote.code_label"), placeholder=t("vote.code_placeholder"), help=t("vote.code_help")
+        )
+        if st.form_submit_button(t("vote.join"), type="primary", width="stretch"):
+            join(typed)
+    st.stop()
+
+label = t("vote.household_label", b=me["building"], u=me["unit"], r=me["room"])
+top_left, top_right = st.columns([3, 1], vertical_alignment="center")
+top_left.markdown(f"**{escape_text(t('vote.joined_as', label=label))}**")
+if top_right.button(t("vote.leave"), key="vote_leave"):
+    for key in (HOUSEHOLD, PENDING, RECEIPT):
+        st.session_state.pop(key, None)
+    st.rerun()
+
+# ---------------------------------------------------------------- receipt / confirmation screens
+receipt = st.session_state.get(RECEIPT)
+if receipt is not None:
+    text_key = {"recorded": "vote.recorded", "changed": "vote.changed"}.get(receipt["status"])
+    if text_key:
+        st.success(
+            t(text_key, choice=choice_label(receipt["choice"]), time=local(receipt["at"])),
+            icon=":material/check_circle:",
+        )
+        until = receipt.get("until")
+        st.markdown(
+            t("vote.change_until", when=local(until, True)) if until else t("vote.change_any")
+        )
+    else:
+        st.warning(t("vote.conflict"), icon=":material/info:")
+    if st.button(t("vote.done"), type="primary", width="stretch", key="vote_done"):
+        st.session_state.pop(RECEIPT, None)
+        st.rerun()
+    st.stop()
+
+pending = st.session_state.get(PENDING)
+if pending is not None:
+    st.subheader(t("vote.confirm_title"))
+    st.markdown(
+        f"### {escape_text(t('vote.confirm_text', choice=choice_label(pending['choice'])))}"
+    )
+    st.caption(escape_text(pending["title"]))
+    if st.button(t("vote.confirm"), type="primary", width="stretch", key="vote_confirm"):
+        with shown_errors(), transaction(engine()) as session:
+            cast = ballot_service.cast_vote(
+                session, pending["ballot_id"], me["id"], pending["choice"], "online"
+            )
+            st.session_state[RECEIPT] = {
+                "ballot_id": cast.ballot_id,
+                "status": cast.status,
+                "choice": cast.choice,
+                "at": cast.cast_at,
+                "until": cast.changeable_until,
+            }
+        st.session_state.pop(PENDING, None)
+        if RECEIPT in st.session_state:
+            st.rerun()
+    if st.button(t("vote.back"), width="stretch", key="vote_back"):
+        st.session_state.pop(PENDING, None)
+        st.rerun()
+    st.stop()
+
+# ---------------------------------------------------------------- ballots of this household
+try:
+    with transaction(engine()) as session:
+        ballots = ballot_service.ballots_for_household(session, me["id"])
+        mine = {b.id: ballot_service.my_vote(session, b.id, me["id"]) for b in ballots}
+        states = {b.id: ballot_service.status(b) for b in ballots}
+except CocreateError as exc:
+    st.session_state.pop(HOUSEHOLD, None)
+    st.error(exc.message)
+    st.stop()
+
+if not ballots:
+    st.info(t("vote.no_ballots"))
+
+
+def ask(ballot_id: int, title: str, choice: Any) -> None:
+    st.session_state[PENDING] = {"ballot_id": ballot_id, "title": title, "choice": choice}
+
+
+for b in ballots:
+    is_open = states[b.id] == "open"
+    with st.container(border=True):
+        st.subheader(escape_text(b.title))
+        if b.description:
+            st.markdown(escape_text(b.description))
+        if is_open:
+            st.caption(
+                t("vote.until", when=local(b.closes_at, True))
+                if b.closes_at
+                else t("vote.no_deadline")
+            )
+        else:
+            st.caption(t("vote.closed"))
+        current = mine[b.id]
+        if current is not None:
+            st.info(
+                t(
+                    "vote.you_voted",
+                    choice=choice_label(current.choice),
+                    time=local(current.cast_at),
+                )
+                + " "
+                + (
+                    t("vote.change_until", when=local(b.closes_at, True))
+                    if is_open and b.closes_at
+                    else (t("vote.change_any") if is_open else "")
+                ),
+                icon=":material/how_to_vote:",
+            )
+        if is_open and current is not None and current.channel == "paper":
+            st.caption(t("vote.paper_counted"))
+        elif is_open:
+            st.markdown(t("vote.change") if current is not None else t("vote.not_voted"))
+            if b.kind in ("yes-no", "choose-one"):
+                options = (
+                    ["yes", "no", "abstain"] if b.kind == "yes-no" else [*b.choices, "abstain"]
+                )
+                for c in options:
+                    st.button(
+                        choice_label(c),
+                        key=f"vote_{b.id}_{c}",
+                        width="stretch",
+                        type="primary" if c != "abstain" else "secondary",
+                        on_click=ask,
+                        args=(b.id, b.title, c),
+                    )
+            else:
+                picked = st.multiselect(
+                    t("vote.pick_ranked") if b.kind == "ranked" else t("vote.pick_many"),
+                    b.choices,
+                    key=f"vote_{b.id}_multi",
+                )
+                st.button(
+                    t("vote.submit"),
+                    key=f"vote_{b.id}_submit",
+                    width="stretch",
+                    type="primary",
+                    on_click=ask,
+                    args=(b.id, b.title, list(picked)),
+                )
+            if not b.e_voting_recognised:
+                st.caption(t("vote.consultative_note"))
+        if not is_open or b.show_running:
+            st.page_link(
+                "cocreate_map/ui/pages/results.py",
+                label=t("vote.see_result"),
+                icon=":material/bar_chart:",
+                query_params={"community": community.slug, "ballot": str(b.id), "lang": lang()},
+            )

@@ -1,0 +1,80 @@
+"""A household votes from a phone (390×844) in Debian Chromium and then changes its vote."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from cocreate_map import services
+from cocreate_map.storage.db import make_engine, transaction
+from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def ballot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("e2e-ballots")
+    port = free_port()
+    url = f"sqlite:///{tmp / 'app.sqlite3'}"
+    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_LOAD_DEMO": "1"}
+    log = tmp / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        server = Server(f"http://127.0.0.1:{port}", url, process, log)
+        try:
+            _wait_healthy(server)
+            yield server
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_household_votes_from_phone_and_changes_vote(ballot_server, chromium, artifacts):
+    base = ballot_server.base_url
+    page = chromium.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page.goto(f"{base}/vote?lang=zh")  # first start loads the demo community
+        page.get_by_text("住户码").first.wait_for(timeout=60_000)
+        with transaction(make_engine(ballot_server.database_url)) as s:
+            ballot_id = services.create_ballot(
+                s, services.DEMO_SLUG, "是否采纳方案B（增加停车位）？", "co-creation-two-thirds"
+            ).id
+        label, code = services.demo_codes()[0]
+        page.goto(f"{base}/vote?community={services.DEMO_SLUG}&lang=zh")
+        box = page.get_by_placeholder("K7M-9QX-4TPW")
+        box.wait_for(timeout=30_000)
+        box.fill(code.replace("-", " ").lower())
+        page.get_by_role("button", name="进入").click()
+        page.get_by_text("您好，1栋 1单元 101室 住户").wait_for(timeout=30_000)
+        page.get_by_role("button", name="同意", exact=True).click()
+        page.get_by_text("您选择：同意").wait_for(timeout=30_000)
+        page.get_by_role("button", name="确认提交").click()
+        page.get_by_text("已记录！您投了：同意").wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "vote-phone-recorded.png"))
+        page.get_by_role("button", name="完成").click()
+        page.get_by_text("您已投：同意").wait_for(timeout=30_000)
+        page.get_by_role("button", name="反对", exact=True).click()
+        page.get_by_role("button", name="确认提交").click()
+        page.get_by_text("已修改！您现在投的是：反对").wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "vote-phone-changed.png"))
+
+        page.goto(f"{base}/results?community={services.DEMO_SLUG}&ballot={ballot_id}&lang=zh")
+        page.get_by_text("反对 1 户").wait_for(timeout=30_000)
+        page.get_by_text("同意 0 户").wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "results-phone-after-change.png"), full_page=True)
+        with transaction(make_engine(ballot_server.database_url)) as s:
+            res = services.tally_ballot(s, ballot_id)
+        counts = {c.choice: c.households for c in res.result.choices}
+        assert counts["no"] == 1 and counts["yes"] == 0
+    finally:
+        page.close()

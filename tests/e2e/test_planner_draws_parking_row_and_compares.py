@@ -1,0 +1,160 @@
+"""User story in real Chromium: a planner opens the option comparison page, creates an option,
+draws a line along a road edge on the map (clicks ~300 ms apart), adds the row of stalls it
+places, and sees the comparison table change."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
+
+FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+@pytest.fixture(scope="module")
+def options_server(tmp_path_factory: pytest.TempPathFactory, map_assets: None) -> Iterator[Server]:
+    """The app on its own fresh database: only the demo community and its three options."""
+    tmp = tmp_path_factory.mktemp("e2e-options")
+    port = free_port()
+    database_url = f"sqlite:///{tmp / 'app.sqlite3'}"
+    env = {**os.environ, "COCREATE_DATABASE_URL": database_url, "COCREATE_LOAD_DEMO": "1"}
+    log = tmp / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", database_url, process, log)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def stalls_row(page: Any) -> list[str]:
+    """The cells of the car-stalls row of the comparison table (first number of each cell)."""
+    row = page.locator("table.cc-opt tr", has_text="机动车位").first
+    cells = row.locator("td").all_inner_texts()
+    return [re.split(r"\s", c.strip())[0] for c in cells[1:]]
+
+
+def header(page: Any) -> list[str]:
+    return [h.strip() for h in page.locator("table.cc-opt thead th").all_inner_texts()]
+
+
+ADD_ENABLED = (
+    "() => [...document.querySelectorAll('button')].some(b => "
+    "b.innerText.includes('添加这排车位') && !b.disabled)"
+)
+
+
+def draw_line(page: Any) -> bool:
+    """Pick the polyline tool, click two points ~300 ms apart, click the last again to finish;
+    True once the page enables the add-row button."""
+    iframe = page.locator(FOLIUM_IFRAME).last
+    iframe.scroll_into_view_if_needed()
+    frame = page.frame_locator(FOLIUM_IFRAME).last
+    frame.locator(".leaflet-overlay-pane svg").wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    iframe.scroll_into_view_if_needed()
+    tool = frame.locator("a.leaflet-draw-draw-polyline")
+    tool.wait_for(timeout=30_000)
+    tool.click()
+    page.wait_for_timeout(300)
+    box = iframe.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] * 0.55
+    points = [(box["x"] + box["width"] * 0.35, y), (box["x"] + box["width"] * 0.55, y)]
+    for x, yy in points:
+        page.mouse.click(x, yy)
+        page.wait_for_timeout(300)
+    page.mouse.click(*points[-1])  # clicking the last point again finishes the line
+    try:
+        page.wait_for_function(ADD_ENABLED, timeout=20_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+        return False
+    return True
+
+
+def test_planner_draws_parking_row_and_compares(options_server, chromium, artifacts):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{options_server.base_url}/options?lang=zh", wait_until="networkidle")
+        page.get_by_text("改造方案比选").first.wait_for(timeout=60_000)
+        page.locator("table.cc-opt").wait_for(timeout=60_000)
+        assert stalls_row(page)[:4] == ["88", "136", "83", "98"]
+
+        # create an option
+        page.get_by_label("新方案名称").fill("方案D：路边车位")
+        page.get_by_role("button", name="新建方案").click()
+        page.get_by_text("已新建方案 方案D：路边车位").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('table.cc-opt thead th')]"
+            ".some(th => th.innerText.includes('方案D'))",
+            timeout=60_000,
+        )
+        column = header(page).index("方案D：路边车位") - 1
+        assert stalls_row(page)[column] == "88"  # empty so far: today's count
+
+        # draw a line on the planner's map (the last map on the page); the page may still be
+        # laying out the maps above it, so each attempt measures the map afresh
+        page.wait_for_load_state("networkidle")
+        add = page.get_by_role("button", name="添加这排车位")
+        for _attempt in range(3):
+            if draw_line(page):
+                break
+            page.keyboard.press("Escape")
+        else:
+            pytest.fail("the drawn line never reached the page (see test-artifacts)")
+        add.click()
+        message = page.get_by_text(re.compile(r"已在 方案D：路边车位 中添加 \d+ 个车位"))
+        message.wait_for(timeout=60_000)
+        added = int(re.search(r"添加 (\d+) 个", message.inner_text()).group(1))
+        assert added > 0
+        page.locator("table.cc-opt").wait_for(timeout=60_000)
+        column = header(page).index("方案D：路边车位") - 1
+        page.wait_for_function(
+            "([col, want]) => { const row = [...document.querySelectorAll('table.cc-opt tr')]"
+            ".find(r => r.innerText.includes('机动车位'));"
+            " return row && row.querySelectorAll('td')[col + 1].innerText.startsWith(want); }",
+            arg=[column, str(88 + added)],
+            timeout=60_000,
+        )
+        assert stalls_row(page)[column] == str(88 + added)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(artifacts / "options_planner_row.png"), full_page=True)
+        # one atomic scroll: Streamlit may re-render the table between locating and scrolling
+        page.evaluate("document.querySelector('table.cc-opt').scrollIntoView()")
+        page.screenshot(path=str(artifacts / "options_planner_table.png"))
+    finally:
+        page.close()

@@ -1,0 +1,226 @@
+"""Ballots and votes through the service layer, on SQLite and PostgreSQL/PostGIS."""
+
+from datetime import timedelta
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from cocreate_map import services
+from cocreate_map.domain.voting import Electorate, Household, Vote, make_rule, tally
+from cocreate_map.errors import BallotClosed, InvalidInput, NotEligible
+from cocreate_map.services import ballots as B
+from cocreate_map.storage.ballot_tables import (
+    AuditRow,
+    HouseholdRow,
+    VoteConflictRow,
+    VoteHistoryRow,
+    VoteRow,
+)
+from cocreate_map.storage.db import transaction
+from cocreate_map.storage.tables import utcnow
+from tests.services.ballot_factories import make_register
+
+SLUG = "test-estate"
+
+
+@pytest.fixture
+def reg(engine):
+    return make_register(engine)
+
+
+def new_ballot(engine, **kw):
+    kw.setdefault("rule", "co-creation-two-thirds")
+    with transaction(engine) as s:
+        return services.create_ballot(s, SLUG, kw.pop("title", "采纳方案B？"), **kw).id
+
+
+def vote(engine, ballot_id, hid, choice, channel="online", now=None):
+    with transaction(engine) as s:
+        return services.cast_vote(s, ballot_id, hid, choice, channel, now=now)
+
+
+def rows(engine, model, **where):
+    with transaction(engine) as s:
+        stmt = select(model)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(model, k) == v)
+        return list(s.scalars(stmt))
+
+
+def test_one_vote_per_household_revote_replaces_history_kept(engine, reg):
+    bid = new_ballot(engine)
+    hid = reg["1-1-101"][0]
+    assert vote(engine, bid, hid, "同意").status == "recorded"
+    assert vote(engine, bid, hid, "no").status == "changed"
+    assert vote(engine, bid, hid, "yes").status == "changed"
+    [v] = rows(engine, VoteRow, ballot_id=bid)
+    assert (v.choice, v.casts) == ("yes", 3)
+    assert [h.choice for h in rows(engine, VoteHistoryRow, ballot_id=bid)] == ["yes", "no", "yes"]
+    with transaction(engine) as s:
+        res = services.tally_ballot(s, bid)
+    assert res.result.counts.participating_households == 1
+    assert res.result.counts.agreeing_households == 1
+
+
+def test_closed_ballot_refuses_with_a_clear_message(engine, reg):
+    bid = new_ballot(engine)
+    with transaction(engine) as s:
+        services.close_ballot(s, bid)
+    with pytest.raises(BallotClosed, match="closed at .* no longer accepted"):
+        vote(engine, bid, reg["1-1-101"][0], "yes")
+    assert rows(engine, VoteRow, ballot_id=bid) == []
+    # a ballot past its closing time refuses as well
+    closes = utcnow() + timedelta(hours=1)
+    bid2 = new_ballot(engine, closes_at=closes)
+    with pytest.raises(BallotClosed):
+        vote(engine, bid2, reg["1-1-101"][0], "yes", now=closes + timedelta(seconds=1))
+
+
+def test_paper_vote_after_online_is_a_conflict_not_a_merge(engine, reg):
+    bid = new_ballot(engine)
+    hid = reg["1-1-101"][0]
+    vote(engine, bid, hid, "yes", "online")
+    assert vote(engine, bid, hid, "no", "paper").status == "conflict"
+    [v] = rows(engine, VoteRow, ballot_id=bid)
+    assert (v.choice, v.channel) == ("yes", "online")
+    [c] = rows(engine, VoteConflictRow, ballot_id=bid)
+    assert (c.choice, c.channel, c.resolved_at) == ("no", "paper", None)
+    with transaction(engine) as s:
+        assert services.tally_ballot(s, bid).open_conflicts == 1
+        services.resolve_conflict(s, c.id, take_this=True)
+    [v] = rows(engine, VoteRow, ballot_id=bid)
+    assert (v.choice, v.channel) == ("no", "paper")
+    with transaction(engine) as s:
+        assert all(r.ok for r in services.verify_audit(s))
+
+
+def test_import_paper_votes_line_errors_write_nothing(engine, reg, tmp_path):
+    bid = new_ballot(engine)
+    f = tmp_path / "p.csv"
+    f.write_text(
+        "楼栋,单元,房号,选择,ballot_no\n1,1,101,同意,P1\n1,1,999,同意,P2\n1,1,201,也许,P3\n"
+        "1,1,101,反对,P4\n",
+        "utf-8",
+    )
+    with pytest.raises(InvalidInput) as exc:
+        with transaction(engine) as s:
+            services.import_paper_votes(s, bid, f)
+    msg = exc.value.message
+    assert "line 3" in msg and "line 4" in msg and "line 5" in msg and "no vote recorded" in msg
+    assert rows(engine, VoteRow, ballot_id=bid) == []
+    assert rows(engine, AuditRow, action="vote.cast") == []
+    f.write_text("building,unit,room,choice\n1,1,101,同意\n1,1,201,反对\n2,1,101,弃权\n", "utf-8")
+    with transaction(engine) as s:
+        res = services.import_paper_votes(s, bid, f)
+    assert (res.recorded, res.conflicts) == (3, 0)
+    got = {v.household_id: v.choice for v in rows(engine, VoteRow, ballot_id=bid)}
+    assert sorted(got.values()) == ["abstain", "no", "yes"]
+    assert {v.channel for v in rows(engine, VoteRow, ballot_id=bid)} == {"paper"}
+
+
+def test_household_outside_the_electorate_is_refused(engine, reg):
+    bid = new_ballot(engine, buildings=["1"], title="1栋楼道改造")
+    with pytest.raises(NotEligible, match="2-1-101 is not in the electorate"):
+        vote(engine, bid, reg["2-1-101"][0], "yes")
+    with transaction(engine) as s:
+        assert services.tally_ballot(s, bid).result.counts.households == 6
+
+
+def test_bad_choice_is_refused(engine, reg):
+    bid = new_ballot(engine, choices=["红", "蓝"])
+    with pytest.raises(InvalidInput):
+        vote(engine, bid, reg["1-1-101"][0], "绿")
+    assert vote(engine, bid, reg["1-1-101"][0], "蓝").status == "recorded"
+
+
+def test_register_change_under_open_ballot_is_logged_and_shown(engine, reg):
+    bid = new_ballot(engine, rule="civil-code-ordinary")
+    hid = reg["1-1-101"][0]
+    with transaction(engine) as s:
+        services.update_household(s, hid, area_m2="99.99", actor="staff:王")
+    with transaction(engine) as s:
+        res = services.tally_ballot(s, bid)
+    [change] = res.register_changes
+    assert change["household"] == "1-1-101" and bid in change["open_ballots"]
+    assert change["changed"]["area_m2"][1] == "99.99"
+    assert res.to_dict()["register_changes"][0]["actor"] == "staff:王"
+
+
+def test_tally_equals_the_domain_tally(engine, reg):
+    bid = new_ballot(engine, rule="civil-code-special")
+    choices = {"1-1-101": "yes", "1-1-201": "no", "1-1-301": "yes", "2-1-101": "abstain"}
+    for label, c in choices.items():
+        vote(engine, bid, reg[label][0], c)
+    vote(engine, bid, reg["1-1-301"][0], "no")  # changed
+    with transaction(engine) as s:
+        res = services.tally_ballot(s, bid)
+        hh = s.scalars(select(HouseholdRow).order_by(HouseholdRow.id)).all()
+        electorate = Electorate(
+            tuple(
+                Household(str(h.id), h.building, h.unit, h.room, Fraction(h.area_m2), h.owner_id)
+                for h in hh
+            )
+        )
+    final = {**choices, "1-1-301": "no"}
+    expected = tally(
+        "yes-no",
+        make_rule("civil-code-special"),
+        electorate,
+        [Vote(str(reg[label][0]), c) for label, c in final.items()],
+    )
+    assert res.result.to_dict() == expected.to_dict()
+    d = res.to_dict()
+    for key in ("rule", "electorate", "participation", "choices", "passed", "winner", "reasons"):
+        assert key in d
+    assert d["participation"]["households"] == 4 and d["consultative"] is True
+
+
+def test_audit_verify_detects_an_edited_and_a_deleted_row(engine, reg):
+    bid = new_ballot(engine)
+    for label in ("1-1-101", "1-1-201", "1-1-301"):
+        vote(engine, bid, reg[label][0], "yes")
+    with transaction(engine) as s:
+        assert [r.ok for r in services.verify_audit(s)] == [True]
+        entries = s.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+        second_vote = entries[2]
+        original = dict(second_vote.payload)
+        seq = second_vote.seq
+        s.execute(
+            update(AuditRow)
+            .where(AuditRow.id == second_vote.id)
+            .values(payload={**original, "choice": "no"})
+        )
+    with transaction(engine) as s:
+        [rep] = services.verify_audit(s)
+    assert not rep.ok and rep.first_bad_seq == seq
+    with transaction(engine) as s:  # restore, then delete one entry
+        s.execute(update(AuditRow).where(AuditRow.id == second_vote.id).values(payload=original))
+        assert services.verify_audit(s)[0].ok
+        s.execute(delete(AuditRow).where(AuditRow.id == second_vote.id))
+    with transaction(engine) as s:
+        [rep] = services.verify_audit(s)
+    assert not rep.ok and rep.first_bad_seq == seq + 1
+
+
+def test_audit_verify_detects_an_edited_vote_row(engine, reg):
+    bid = new_ballot(engine)
+    vote(engine, bid, reg["1-1-101"][0], "yes")
+    with transaction(engine) as s:
+        s.execute(update(VoteRow).values(choice="no"))
+    with transaction(engine) as s:
+        [rep] = services.verify_audit(s)
+    assert not rep.ok and any("log says" in p for p in rep.problems)
+
+
+def test_close_records_the_result(engine, reg):
+    bid = new_ballot(engine, rule="simple-majority")
+    vote(engine, bid, reg["1-1-101"][0], "yes")
+    with transaction(engine) as s:
+        res = services.close_ballot(s, bid)
+    assert res.status == "closed" and res.result.passed
+    [entry] = rows(engine, AuditRow, action="ballot.close")
+    assert entry.payload["passed"] is True
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(VoteRow)) == 1
+        assert B.status(B.get_ballot(s, bid)) == "closed"

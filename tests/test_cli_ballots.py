@@ -1,0 +1,84 @@
+"""cocreate households / codes / ballot / audit: the whole story from the command line."""
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from cocreate_map.cli import main
+from cocreate_map.storage.db import make_engine
+
+
+def run(*args):
+    return main([str(a) for a in args])
+
+
+@pytest.fixture
+def demo(sqlite_url):
+    assert run("demo") == 0
+    return sqlite_url
+
+
+def test_register_codes_ballot_paper_votes_tally_notice_audit(demo, tmp_path, capsys):
+    reg = tmp_path / "reg.csv"
+    reg.write_text("楼栋,单元,房号,面积\n13,1,101,66.60\n13,1,102,70.00\n", "utf-8")
+    assert run("households", "import", reg, "--community", "cotton-compound") == 0
+    assert "2 households added" in capsys.readouterr().out
+    slips = tmp_path / "slips.pdf"
+    assert run("codes", "--community", "cotton-compound", "--out", slips) == 0
+    assert slips.read_bytes()[:4] == b"%PDF" and b"NotoSansCJK" in slips.read_bytes()
+    capsys.readouterr()
+    assert (
+        run(
+            "ballot", "create", "--community", "cotton-compound", "--title", "13栋加装电梯？",
+            "--rule", "co-creation-two-thirds", "--param", "denominator=participants",
+            "--buildings", "13",
+        )
+        == 0
+    )  # fmt: skip
+    ballot_id = int(capsys.readouterr().out.strip())
+    votes = tmp_path / "v.csv"
+    votes.write_text("building,unit,room,choice,ballot_no\n13,1,101,同意,A1\n13,1,102,反对,A2\n")
+    assert run("ballot", "import-votes", ballot_id, votes) == 0
+    assert "2 recorded" in capsys.readouterr().out
+    assert run("ballot", "tally", ballot_id, "--json") == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["rule"] == "co-creation-two-thirds"
+    assert d["electorate"] == {"households": 2, "owner_heads": 2, "area_m2": "136.60"}
+    assert d["participation"]["households"] == 2 and d["participation"]["met"] is True
+    assert {c["choice"]: c["households"] for c in d["choices"]} == {"yes": 1, "no": 1, "abstain": 0}
+    assert d["passed"] is False and d["winner"] is None and d["reasons"]
+    assert d["consultative"] is False  # paper only
+    notice = tmp_path / "notice.pdf"
+    assert run("ballot", "notice", ballot_id, "--out", notice) == 0
+    assert notice.read_bytes()[:4] == b"%PDF"
+    assert run("ballot", "close", ballot_id) == 0
+    assert run("ballot", "close", ballot_id) == 2
+    assert "closed already" in capsys.readouterr().err
+    assert run("ballot", "import-votes", ballot_id, votes) == 2
+    assert "no longer accepted" in capsys.readouterr().err
+    assert run("audit", "verify") == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_bad_input_exits_2_with_one_line(demo, tmp_path, capsys):
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "x",
+               "--rule", "simple-majority", "--param", "approval=0.3x") == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.startswith("cocreate: ") and err.count("\n") == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("building,unit,room\n1,1,101\n")
+    assert run("households", "import", bad, "--community", "cotton-compound") == 2
+    assert "lacks the column" in capsys.readouterr().err
+
+
+def test_audit_verify_fails_on_an_edited_log(demo, capsys):
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "t",
+               "--rule", "simple-majority") == 0  # fmt: skip
+    engine = make_engine(demo)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1"))
+    engine.dispose()
+    capsys.readouterr()
+    assert run("audit", "verify") == 1
+    assert "FAILED" in capsys.readouterr().out

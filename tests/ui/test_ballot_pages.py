@@ -1,0 +1,136 @@
+"""AppTest of the ballot pages: a household joins by code and votes; staff sign in, create a
+ballot, enter a paper vote and see a conflict; the results page shows both measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from cocreate_map import services
+from cocreate_map.storage.db import make_engine, transaction
+
+ROOT = Path(__file__).resolve().parents[2]
+VOTE = "cocreate_map/ui/pages/vote.py"
+STAFF = "cocreate_map/ui/pages/ballots.py"
+RESULTS = "cocreate_map/ui/pages/results.py"
+
+
+@pytest.fixture
+def entry(sqlite_url, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COCREATE_ADMIN_PASSWORD", "s3cret-staff")
+    st.cache_resource.clear()
+    yield ROOT / "app.py"
+    st.cache_resource.clear()
+
+
+def open_page(entry, page, **params):
+    at = AppTest.from_file(str(entry), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def demo_ballot(url, **kw):
+    with transaction(make_engine(url)) as s:
+        return services.create_ballot(
+            s, services.DEMO_SLUG, "是否采纳方案B？", kw.pop("rule", "co-creation-two-thirds"), **kw
+        ).id
+
+
+def press(at, label):
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+
+
+def test_household_joins_by_code_votes_and_changes(entry, sqlite_url):
+    at = open_page(entry, VOTE)  # the demo loads on first start
+    bid = demo_ballot(sqlite_url)
+    label, code = services.demo_codes()[0]
+    at.text_input[0].set_value("wrong-code-22")
+    press(at, "进入")
+    assert at.error  # malformed code explained
+    at.text_input[0].set_value(code.lower())
+    press(at, "进入")
+    assert any("1栋 1单元 101" in m.value for m in at.markdown)
+    press(at, "同意")
+    assert any("您选择：同意" in m.value for m in at.markdown)
+    press(at, "确认提交")
+    assert any("已记录" in s.value for s in at.success)
+    press(at, "完成")
+    assert any("您已投：同意" in i.value for i in at.info)
+    press(at, "反对")
+    press(at, "确认提交")
+    assert any("已修改" in s.value for s in at.success)
+    with transaction(make_engine(sqlite_url)) as s:
+        res = services.tally_ballot(s, bid)
+    assert {c.choice: c.households for c in res.result.choices}["no"] == 1
+
+
+def test_qr_link_joins_directly(entry, sqlite_url):
+    open_page(entry, VOTE)
+    demo_ballot(sqlite_url)
+    _, code = services.demo_codes()[1]
+    at = open_page(entry, VOTE, code=code, community=services.DEMO_SLUG)
+    assert any("1栋 1单元 102" in m.value for m in at.markdown)
+    assert "code" not in at.query_params
+
+
+def test_staff_page_is_locked_without_the_password(entry, monkeypatch):
+    at = open_page(entry, STAFF)
+    assert not at.tabs
+    at.text_input[0].set_value("nope")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert at.error and not at.tabs
+    monkeypatch.setenv("COCREATE_ADMIN_PASSWORD", "")
+    at = open_page(entry, STAFF)
+    assert any("COCREATE_ADMIN_PASSWORD" in w.value for w in at.warning)
+
+
+def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
+    at = open_page(entry, STAFF)
+    at.text_input[0].set_value("s3cret-staff")
+    press(at, "登录")
+    at.text_input(key="new_title").set_value("晾衣架颜色")
+    at.selectbox(key="new_kind").set_value("choose-one")
+    at.text_area(key="new_choices").set_value("蓝色\n绿色")
+    at.selectbox(key="new_rule").set_value("simple-majority")
+    press(at, "创建并开始表决")
+    assert any("已创建表决" in s.value for s in at.success), [e.value for e in at.error]
+    with transaction(make_engine(sqlite_url)) as s:
+        [ballot] = services.list_ballots(s, services.DEMO_SLUG)
+        hid = services.list_households(s, services.DEMO_SLUG)[0].id
+        services.cast_vote(s, ballot.id, hid, "蓝色", "online")
+    at.run()
+    at.selectbox(key="paper_household").set_value(hid)
+    at.radio(key="paper_choice").set_value("绿色")
+    press(at, "记录这一票")
+    assert any("冲突" in w.value for w in at.warning)
+    at.run()
+    assert any("冲突 (1)" in tab.label for tab in at.tabs)
+    press(at, "改用这一票")
+    assert any("已处理" in s.value for s in at.success)
+
+    res = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(ballot.id))
+    assert any("晾衣架颜色" in h.value for h in res.subheader)
+    labels = [m.label for m in res.metric]
+    assert "参与户数" in labels and "参与面积" in labels
+    assert any(
+        "通过" in x.value and "绿色" in x.value for x in res.success
+    )  # the paper vote counts
+    assert not any("协商意见" in i.value for i in res.info)  # no online vote left: not consultative
+
+
+def test_results_page_in_english(entry, sqlite_url):
+    open_page(entry, VOTE)
+    bid = demo_ballot(sqlite_url, rule="civil-code-special")
+    at = open_page(entry, RESULTS, lang="en", ballot=str(bid))
+    assert any("Invalid" in w.value for w in at.warning)
+    assert any("participating area" in m.value for m in at.markdown)

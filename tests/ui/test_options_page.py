@@ -1,0 +1,122 @@
+"""AppTest of the option comparison page: demo options, pick 2, table, zh/en, planner actions
+(the map's drawing and click are injected through the st_folium component's session key)."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from shapely.geometry import LineString, Point
+from streamlit.testing.v1 import AppTest
+
+from cocreate_map import services
+from cocreate_map.io import crs as crs_io
+from cocreate_map.storage.db import make_engine, transaction
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "cocreate_map" / "ui" / "pages" / "options.py"
+A, B, C = "方案A：草坪改车位", "方案B：保留绿地", "方案C：平衡"
+
+
+@pytest.fixture
+def app(sqlite_url, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(PAGE), default_timeout=120)
+    at.run()
+    yield at
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def table(at):
+    return next(m.value for m in at.markdown if 'class="cc-opt"' in m.value)
+
+
+def press(at, label):
+    next(b for b in at.button if b.label == label).click().run()
+
+
+def test_page_renders_the_demo_options_and_the_table(app):
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.multiselect[0].value == [A, B, C]
+    html = table(app)
+    assert "机动车位" in html and "现状" in html and "cc-best" in html
+    assert "136" in html and "+48" in html  # option A: 88 + 48 stalls
+    assert any("双四分之三" in w.value for w in app.warning)  # A and C give up green
+
+
+def test_pick_two_options(app):
+    app.multiselect[0].set_value([A, B]).run()
+    assert not app.exception
+    html = table(app)
+    assert A in html and B in html and C not in html
+
+
+def test_english(app):
+    app.session_state["lang"] = "en"
+    app.run()
+    html = table(app)
+    assert "Car stalls" in html and "Today" in html
+    assert app.title[0].value == "Compare layout options"
+
+
+def test_a_hostile_option_name_is_escaped(app, sqlite_url):
+    with transaction(make_engine(sqlite_url)) as s:
+        services.create_option(s, services.DEMO_SLUG, "<img src=x onerror=alert(1)>${1}")
+    app.multiselect[0].set_value([A, "<img src=x onerror=alert(1)>${1}"]).run()
+    html = table(app)
+    assert "<img" not in html and "&lt;img" in html and "${" not in html
+
+
+def test_planner_creates_an_option_and_draws_a_stall_row(app, sqlite_url):
+    app.text_input(key="options_new_name").set_value("方案D")
+    next(b for b in app.button if b.label == "新建方案").click().run()
+    assert not app.exception
+    assert any("已新建方案 方案D" in s.value for s in app.success)
+    assert app.selectbox(key="options_edit").value == "方案D"
+    # a line drawn on the map arrives as the component's value
+    with transaction(make_engine(sqlite_url)) as s:
+        epsg = services.list_communities(s)[0].metric_epsg
+    line = crs_io.to_wgs84(
+        LineString([(244270 + 95, 3380658 + 20), (244270 + 120, 3380658 + 20)]), epsg
+    )
+    app.session_state["options_draw_map"] = {
+        "last_active_drawing": {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "LineString", "coordinates": [list(c) for c in line.coords]},
+        }
+    }
+    app.run()
+    press(app, "添加这排车位")
+    assert not app.exception
+    assert any("添加 10 个车位" in s.value for s in app.success), [s.value for s in app.success]
+    assert "方案D" in table(app)
+    with transaction(make_engine(sqlite_url)) as s:
+        m = services.option_metrics(s, services.DEMO_SLUG, "方案D")
+    assert m["parking_stalls"] == 88 + 10
+
+
+def test_planner_removes_a_clicked_shed(app, sqlite_url):
+    app.selectbox(key="options_edit").set_value(C).run()
+    app.radio(key="options_tool").set_value("remove").run()
+    with transaction(make_engine(sqlite_url)) as s:
+        epsg = services.list_communities(s)[0].metric_epsg
+    shed = crs_io.to_wgs84(Point(244270 + 16.5, 3380658 + 152.5), epsg)  # 10栋西山墙违建棚 (ill-04)
+    app.session_state["options_click_map"] = {"last_clicked": {"lat": shed.y, "lng": shed.x}}
+    app.run()
+    assert not app.exception
+    assert any("10栋西山墙违建棚" in m.value for m in app.markdown)
+    press(app, "从方案中移除")
+    assert any("already" in e.value for e in app.error)  # C demolishes it already
+
+
+def test_unit_costs_edit_changes_the_cost_row(app):
+    stall = next(n for n in app.number_input if n.label.startswith("每个车位"))
+    stall.set_value(6000.0)
+    press(app, "保存单价")
+    assert not app.exception
+    assert any("已保存单价" in s.value for s in app.success)
+    assert "288,000" in table(app)  # option A: 48 stalls × 6 000
