@@ -238,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `cocreate … | head`: the reader went away; not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
