@@ -61,3 +61,30 @@ def test_only_config_reads_the_environment():
         if "os.environ" in p.read_text(encoding="utf-8") and p.name != "config.py"
     ]
     assert offenders == []
+
+
+def _declared_dependencies() -> set[str]:
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    names = project["project"]["dependencies"]
+    return {re.split(r"[<>=\[; ]", n, maxsplit=1)[0].lower().replace("_", "-") for n in names}
+
+
+def test_every_third_party_import_is_a_declared_dependency():
+    """A clean machine installs only pyproject's dependencies: an undeclared import breaks it."""
+    import sys
+    from importlib.metadata import packages_distributions
+
+    dists = packages_distributions()
+    declared = _declared_dependencies()
+    missing = {}
+    for path in [*PACKAGE.rglob("*.py"), PACKAGE.parent / "app.py"]:
+        for module in imports(path) - {"open", "cocreate_map"}:
+            if module in sys.stdlib_module_names:
+                continue
+            for dist in dists.get(module, [module]):
+                if dist.lower().replace("_", "-") not in declared:
+                    missing.setdefault(dist, set()).add(str(path.relative_to(PACKAGE.parent)))
+    assert not missing, f"imported but not in pyproject dependencies: {missing}"
