@@ -14,6 +14,7 @@ NAVIGATION = [
     ("map.py", "nav.map", "map", "map"),
     ("options.py", "nav.options", "compare", "options"),
     ("vote.py", "nav.vote", "how_to_vote", "vote"),
+    ("meeting.py", "nav.meeting", "slideshow", "meeting"),
     ("results.py", "nav.results", "bar_chart", "results"),
     ("ballots.py", "nav.ballots", "ballot", "ballots"),
     ("import_data.py", "nav.import", "upload_file", "import"),

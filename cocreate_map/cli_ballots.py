@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,33 @@ def cmd_codes(args: argparse.Namespace) -> int:
 
 
 def cmd_ballot_create(args: argparse.Namespace) -> int:
-    from cocreate_map.services.ballots import create_ballot
+    from cocreate_map.services.ballots import check_options, create_ballot, rule_for_options
     from cocreate_map.storage.db import transaction
 
+    notes: list[str] = []
     with transaction(_engine()) as session:
+        options = _csv(args.options)
+        advice = None
+        if options:
+            options = check_options(session, args.community, options)
+            advice = rule_for_options(session, args.community, options)
+            words = {
+                "green_loss": "loses green (change of use of common parts, Civil Code art. 278)",
+                "new_ebike_shed": "builds an e-bike shed on common land",
+            }
+            why = "; ".join(f"{o} {words.get(code, code)}" for o, code in advice.reasons)
+            if args.rule is None:
+                notes.append(
+                    f"rule {advice.rule} (default for these options"
+                    + (f": {why}" if why else "")
+                    + "); give --rule to choose another"
+                )
+            elif why and args.rule != advice.rule:
+                notes.append(
+                    f"note: {why}; the statutory check ({advice.rule}) is shown with the result"
+                )
+        elif args.rule is None:
+            raise InvalidInput("--rule is required unless the ballot is on --options")
         ballot = create_ballot(
             session,
             args.community,
@@ -100,6 +124,8 @@ def cmd_ballot_create(args: argparse.Namespace) -> int:
             _params(args.param),
             _csv(args.choices),
             kind=args.kind,
+            options=options,
+            advice=advice,
             buildings=_csv(args.buildings),
             units=_csv(args.units),
             matter_class=args.matter_class,
@@ -112,6 +138,8 @@ def cmd_ballot_create(args: argparse.Namespace) -> int:
         )
         ballot_id = ballot.id
     print(ballot_id)
+    for line in notes:  # on stderr: stdout stays just the id, for ID=$(cocreate ballot create …)
+        print(line, file=sys.stderr)
     return 0
 
 
@@ -153,7 +181,16 @@ def cmd_ballot_tally(args: argparse.Namespace) -> int:
         + (" — consultative" if res.consultative else "")
     )
     for t in r.choices:
-        print(f"  {t.choice:<20} {t.households:>5} households  {float(t.area_m2):>10.2f} m²")
+        borda = "" if t.borda_points is None else f"  Borda {t.borda_points}"
+        print(f"  {t.choice:<20} {t.households:>5} households  {float(t.area_m2):>10.2f} m²{borda}")
+    for rnd in res.irv_rounds():
+        print(
+            f"  round {rnd.number}: "
+            + ", ".join(
+                f"{x.choice} {x.votes}" + (f" ({x.status})" if x.status else "") for x in rnd.rows
+            )
+            + (f"; exhausted {rnd.exhausted}" if rnd.exhausted else "")
+        )
     for line in r.reasons:
         print(f"  {line}")
     return 0
@@ -180,7 +217,7 @@ def cmd_ballot_notice(args: argparse.Namespace) -> int:
 
     with transaction(_engine()) as session:
         res = tally_ballot(session, args.id)
-    ballot_notice(res, config.get("public_url"), Path(args.out), utcnow() + CHINA)
+    ballot_notice(res, config.get("public_url"), Path(args.out), utcnow())
     print(f"wrote the notice of ballot {args.id} to {args.out}")
     return 0
 
@@ -229,13 +266,24 @@ def register(sub: Any) -> None:
     q = bs.add_parser("create", help="create a ballot (open now unless --opens); prints its id")
     q.add_argument("--community", required=True)
     q.add_argument("--title", required=True, help="the question")
-    q.add_argument("--rule", required=True, choices=list(RULES))
+    q.add_argument(
+        "--rule",
+        choices=list(RULES),
+        help="required, except with --options: then civil-code-special when an option changes "
+        "the use of common parts (loses green), else civil-code-ordinary",
+    )
     q.add_argument(
         "--param", action="append", metavar="KEY=VALUE", help="rule parameter, repeatable"
     )
     q.add_argument("--choices", help='"A,B,C" (omit for a yes/no/abstain question)')
     q.add_argument(
-        "--kind", choices=list(KINDS), help="default: choose-one with --choices, else yes-no"
+        "--options",
+        help='layout options of the community as the choices, e.g. "方案A：草坪改车位,方案B：保留绿地"',
+    )
+    q.add_argument(
+        "--kind",
+        choices=list(KINDS),
+        help="default: choose-one with --choices or several --options, else yes-no",
     )
     q.add_argument("--buildings", help="only these buildings vote, e.g. 1,2")
     q.add_argument("--units", help="only these units vote, e.g. 3-1,3-2")

@@ -82,3 +82,59 @@ def test_audit_verify_fails_on_an_edited_log(demo, capsys):
     capsys.readouterr()
     assert run("audit", "verify") == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_ballot_on_options_defaults_to_the_special_rule_and_says_so(demo, tmp_path, capsys):
+    capsys.readouterr()
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "采用哪个方案？",
+               "--options", "方案A：草坪改车位，方案B：保留绿地") == 0  # fmt: skip
+    out = capsys.readouterr()
+    ballot_id = int(out.out.strip())  # stdout stays just the id
+    assert "civil-code-special" in out.err and "方案A：草坪改车位 loses green" in out.err
+    assert run("ballot", "tally", ballot_id, "--json") == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["rule"] == "civil-code-special"
+    assert d["ballot"]["options"] == ["方案A：草坪改车位", "方案B：保留绿地"]
+    assert [c["choice"] for c in d["choices"]][:2] == ["方案A：草坪改车位", "方案B：保留绿地"]
+    # --rule wins
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "A?",
+               "--options", "方案A：草坪改车位", "--rule", "co-creation-two-thirds") == 0  # fmt: skip
+    out = capsys.readouterr()
+    assert out.out.strip().isdigit() and "statutory check (civil-code-special)" in out.err
+    # unknown option: one line, the known ones listed
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "?",
+               "--options", "方案Z") == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'方案Z'" in err and "方案C：平衡" in err
+
+
+def test_ranked_tally_and_notice_show_rounds_in_china_time(demo, tmp_path, capsys, monkeypatch):
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "晾衣架颜色",
+               "--rule", "simple-majority", "--kind", "ranked", "--choices", "蓝,绿,灰") == 0  # fmt: skip
+    ballot_id = int(capsys.readouterr().out.strip())
+    votes = tmp_path / "v.csv"
+    votes.write_text(
+        "building,unit,room,choice\n1,1,101,蓝|绿\n1,1,102,绿\n1,1,201,灰|绿\n", "utf-8"
+    )
+    assert run("ballot", "import-votes", ballot_id, votes) == 0
+    capsys.readouterr()
+    assert run("ballot", "tally", ballot_id) == 0
+    out = capsys.readouterr().out
+    assert "round 1:" in out and "eliminated" in out and "Borda" in out
+    from cocreate_map.io import reports_ballots
+
+    texts: list[str] = []
+    real = reports_ballots.FPDF.multi_cell
+
+    def spy(self, w, h=None, text="", *a, **kw):
+        texts.append(str(text))
+        return real(self, w, h, text, *a, **kw)
+
+    monkeypatch.setattr(reports_ballots.FPDF, "multi_cell", spy)
+    notice = tmp_path / "notice.pdf"
+    assert run("ballot", "notice", ballot_id, "--out", notice) == 0
+    joined = "\n".join(texts)
+    assert "Borda" in joined and "UTC" not in joined
+    import re
+
+    assert re.search(r"公示时间 Date: \d{4}-\d\d-\d\d \d\d:\d\d", joined)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Literal
 
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LineString, MultiPoint, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points, unary_union
 
 from cocreate_map.errors import InvalidInput
 
@@ -23,6 +26,60 @@ def row_capacity(line: LineString, width_m: float = 2.5) -> int:
     for (x0, y0), (x1, y1) in zip(coords, coords[1:], strict=False):
         total += int(math.floor(math.hypot(x1 - x0, y1 - y0) / width_m + 1e-9))
     return total
+
+
+SNAP_TOLERANCE_M = 2.0
+
+
+def _edges(targets: Iterable[BaseGeometry]) -> BaseGeometry | None:
+    parts = []
+    for g in targets:
+        if g is None or g.is_empty:
+            continue
+        parts.append(g.boundary if g.geom_type in ("Polygon", "MultiPolygon") else g)
+    return unary_union(parts) if parts else None
+
+
+def snap_line_ends(
+    line: LineString,
+    targets: Iterable[BaseGeometry],
+    tolerance_m: float = SNAP_TOLERANCE_M,
+) -> tuple[LineString, int]:
+    """Move each end point of ``line`` onto the nearest edge of ``targets`` (polygon outlines,
+    lines) when it lies within ``tolerance_m``; a corner within the tolerance wins over the edge
+    so rows line up with what is there. Returns the new line and how many ends moved; the line
+    is returned unchanged when snapping would collapse it.
+
+    >>> lot = Polygon([(0, 0), (30, 0), (30, 6), (0, 6)])
+    >>> snapped, moved = snap_line_ends(LineString([(1.2, 7.0), (20, 7.5), (31.0, 7.1)]), [lot])
+    >>> list(snapped.coords), moved
+    ([(0.0, 6.0), (20.0, 7.5), (30.0, 6.0)], 2)
+    >>> snap_line_ends(LineString([(5, 9), (15, 9)]), [lot])[1]
+    0
+    """
+    edges = _edges(targets)
+    coords = [tuple(c) for c in line.coords]
+    if edges is None or edges.is_empty or len(coords) < 2:
+        return line, 0
+    corners = MultiPoint([c for g in getattr(edges, "geoms", [edges]) for c in g.coords])
+    moved = 0
+    for i in (0, len(coords) - 1):
+        p = Point(coords[i])
+        target = None
+        corner = nearest_points(p, corners)[1]
+        if p.distance(corner) <= tolerance_m:
+            target = corner
+        else:
+            on_edge = nearest_points(p, edges)[1]
+            if p.distance(on_edge) <= tolerance_m:
+                target = on_edge
+        if target is not None and p.distance(target) > 1e-9:
+            coords[i] = (target.x, target.y)
+            moved += 1
+    snapped = LineString(coords)
+    if moved == 0 or snapped.length < 1e-6 or coords[0] == coords[-1]:
+        return line, 0
+    return snapped, moved
 
 
 def stall_row(

@@ -10,7 +10,7 @@ import io
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,13 @@ import segno
 from fpdf import FPDF
 
 from cocreate_map.errors import InvalidInput
+
+try:
+    from zoneinfo import ZoneInfo
+
+    _CHINA: Any = ZoneInfo("Asia/Shanghai")
+except Exception:  # noqa: BLE001 - no tz database: China has had no DST since 1991
+    _CHINA = timezone(timedelta(hours=8), "CST")
 
 _FONT_CANDIDATES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -179,7 +186,8 @@ CHOICE_WORDS = {"yes": "同意 yes", "no": "反对 no", "abstain": "弃权 absta
 
 
 def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
-    """The 公示 of one ballot (``res`` is a services.ballots.BallotResult)."""
+    """The 公示 of one ballot (``res`` is a services.ballots.BallotResult); ``now`` and every
+    stored time are UTC (naive) and printed as China time, e.g. "2026-11-22 16:41"."""
     from cocreate_map.domain.voting import RULES
 
     r = res.result
@@ -200,7 +208,8 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
         f"依据 Source: {r.rule_source}",
         f"参数 Parameters: {', '.join(f'{k}={v}' for k, v in r.rule_params.items()) or '—'}",
         f"事项类别 Matter class: {res.matter_class}",
-        f"表决期间 Voting: {_dt(res.opens_at)} — {_dt(res.closed_at or res.closes_at)}",
+        f"表决期间 Voting (北京时间 China time): {_dt(res.opens_at)} — "
+        f"{_dt(res.closed_at or res.closes_at)}",
         f"表决人范围 Electorate: {c.households} 户 households, {c.owner_heads} 业主 owner heads, "
         f"{_area(c.area_m2)}",
         f"参与 Participation: {c.participating_households} 户 ({_pct(r.participation_households_ratio)}), "
@@ -234,6 +243,14 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
         table.row(["选项 choice", "户数 households", "面积 area"])
         for t in r.choices:
             table.row([CHOICE_WORDS.get(t.choice, t.choice), str(t.households), _area(t.area_m2)])
+    if r.kind == "approval":
+        pdf.set_font(FONT, size=8)
+        pdf.multi_cell(
+            0, 5, "认可投票：每户可选多项，户数为选择该项的户数。Approval: households approving each.",
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip
+    if r.kind == "ranked":
+        _irv_rounds(pdf, res)
     pdf.ln(2)
     pdf.set_font(FONT, size=12)
     pdf.cell(0, 8, "各楼栋参与 Turnout by building", new_x="LMARGIN", new_y="NEXT")
@@ -289,7 +306,7 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
             pdf.multi_cell(
                 0,
                 5,
-                f"  {ch.get('at', '')[:16]} {ch.get('what', '')} {ch.get('household', '')} {ch.get('changed', '')}",
+                f"  {_dt(ch.get('at'))} {ch.get('what', '')} {ch.get('household', '')} {ch.get('changed', '')}",
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
@@ -304,12 +321,48 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
     pdf.image(_qr_png(url, 5), x=10, y=y, w=32, h=32)
     pdf.set_xy(46, y + 2)
     pdf.set_font(FONT, size=10)
-    pdf.multi_cell(0, 6, f"扫码查看实时结果 Live result:\n{url}\n公示日期 Date: {now:%Y-%m-%d}")
+    pdf.multi_cell(0, 6, f"扫码查看实时结果 Live result:\n{url}\n公示时间 Date: {_dt(now)}")
     pdf.set_xy(46, y + 22)
     pdf.set_font(FONT, size=7)
     pdf.multi_cell(0, 4, f"审计链头 Audit head: {res.audit_head}")
     pdf.output(str(out))
 
 
-def _dt(d: datetime | None) -> str:
-    return "—" if d is None else f"{d:%Y-%m-%d %H:%M} UTC"
+def _dt(d: datetime | str | None) -> str:
+    """Naive UTC (or ISO text of the audit log) → "2026-11-22 16:41" China time."""
+    if d is None or d == "":
+        return "—"
+    dt = datetime.fromisoformat(d) if isinstance(d, str) else d
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return f"{dt.astimezone(_CHINA):%Y-%m-%d %H:%M}"
+
+
+def _irv_rounds(pdf: FPDF, res: Any) -> None:
+    """The instant-runoff rounds and the Borda points (for information) of a ranked ballot."""
+    rounds = res.irv_rounds()
+    if not rounds:
+        return
+    pdf.ln(2)
+    pdf.set_font(FONT, size=12)
+    pdf.cell(0, 8, "排序复选轮次 Instant-runoff rounds", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=9)
+    status_words = {"eliminated": "淘汰 eliminated", "elected": "当选 elected", "": ""}
+    for rnd in rounds:
+        pdf.cell(
+            0, 6, f"第 {rnd.number} 轮 Round {rnd.number}"
+            + (f"（无有效排序 exhausted {rnd.exhausted}）" if rnd.exhausted else ""),
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip
+        with pdf.table(col_widths=(90, 35, 45), text_align=("LEFT", "RIGHT", "LEFT")) as table:
+            table.row(["选项 choice", "票数 votes", ""])
+            for row in rnd.rows:
+                table.row([row.choice, str(row.votes), status_words.get(row.status, row.status)])
+    borda = [(t.choice, t.borda_points) for t in res.result.choices if t.borda_points is not None]
+    if borda:
+        pdf.set_font(FONT, size=9)
+        pdf.multi_cell(
+            0, 6, "波达计分（仅供参考）Borda points (for information): "
+            + "，".join(f"{c} {p}" for c, p in borda),
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,13 @@ from cocreate_map.storage.ballot_tables import (
 )
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
+try:
+    from zoneinfo import ZoneInfo
+
+    CHINA_TZ: Any = ZoneInfo("Asia/Shanghai")
+except Exception:  # noqa: BLE001 - no tz database: China has had no DST since 1991
+    CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
 CHANNELS = ("online", "paper", "assisted")
 MATTER_CLASSES = ("ordinary", "special", "consultative")
 PAPER_WORDS = {
@@ -77,6 +84,130 @@ PAPER_WORDS = {
     "弃权": ABSTAIN,
     "abstain": ABSTAIN,
 }
+
+
+# ---------------------------------------------------------------- times
+
+
+def china_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive UTC, or ISO text of the audit log) as China time, e.g.
+    "2026-11-22 16:41"; "" for None."""
+    if value is None or value == "":
+        return ""
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(CHINA_TZ).strftime(fmt)
+
+
+# ---------------------------------------------------------------- options of a ballot
+
+# The key metrics a voter sees for an option: (metric key, kind of value).
+OPTION_KEY_METRICS = (
+    "parking_stalls",
+    "green_area_m2",
+    "green_ratio",
+    "fire_lane_min_clear_width_m",
+    "demolished_count",
+    "cost_total",
+    "violations",
+)
+
+
+@dataclass(frozen=True)
+class OptionRuleAdvice:
+    """The rule an option ballot takes by default, and why (DOMAIN.md R14a, §0.2)."""
+
+    rule: str  # civil-code-special or civil-code-ordinary
+    change_of_use: tuple[str, ...]  # options that lose green (change of use of common parts)
+    reasons: tuple[tuple[str, str], ...]  # (option, reason code) from the options service
+
+
+def check_options(session: Session, slug: str, names: Sequence[str]) -> list[str]:
+    """The cleaned option names, each an option of this community (else one clear error)."""
+    from cocreate_map.services.options import list_options
+
+    known = [o.name for o in list_options(session, slug)]
+    clean = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in clean if n not in known]
+    if unknown:
+        raise InvalidInput(
+            f"unknown option(s) {', '.join(map(repr, unknown))} in {slug}; "
+            + (
+                f"its options are: {', '.join(known)}"
+                if known
+                else "it has no layout options yet (make them on the options page)"
+            )
+        )
+    if len(set(clean)) != len(clean):
+        raise InvalidInput(f"an option is listed twice: {', '.join(clean)}")
+    if not clean:
+        raise InvalidInput("name at least one layout option")
+    return clean
+
+
+def rule_for_options(session: Session, slug: str, names: Sequence[str]) -> OptionRuleAdvice:
+    """civil-code-special when an option changes the use of common parts (it loses green, or
+    adds an e-bike shed on common land), else civil-code-ordinary."""
+    from cocreate_map.services.options import compare_options
+
+    names = check_options(session, slug, names)
+    cmp = compare_options(session, slug, names)["options"]
+    reasons = tuple(
+        (n, str(code)) for n in names for code in cmp[n].get("special_majority_reasons") or ()
+    )
+    special = any(cmp[n]["ballot_rule_default"] == "civil-code-special" for n in names)
+    return OptionRuleAdvice(
+        rule="civil-code-special" if special or reasons else "civil-code-ordinary",
+        change_of_use=tuple(n for n in names if cmp[n].get("change_of_use")),
+        reasons=reasons,
+    )
+
+
+@dataclass(frozen=True)
+class OptionPreview:
+    """What a voter sees behind "see the option": the map and key metrics against today."""
+
+    name: str
+    description: str
+    metrics: dict[str, Any]  # option_metrics of the option
+    today: dict[str, Any]  # option_metrics of today's plan
+    map_data: Any  # services.options.OptionMapData
+
+    def key_metrics(self) -> list[tuple[str, Any, Any]]:
+        """(metric, today, option) for OPTION_KEY_METRICS; violations as counts."""
+        out = []
+        for key in OPTION_KEY_METRICS:
+            before, after = self.today.get(key), self.metrics.get(key)
+            if key == "violations":
+                before, after = len(before or []), len(after or [])
+            out.append((key, before, after))
+        return out
+
+
+def option_preview(session: Session, ballot_id: int, name: str) -> OptionPreview:
+    """The linked option ``name`` of a ballot, as it stands now."""
+    from cocreate_map.services.options import compare_options, list_options, option_map_data
+
+    ballot = get_ballot(session, ballot_id)
+    if name not in (ballot.options or []):
+        raise InvalidInput(
+            f"ballot {ballot_id} does not link the option {name!r}; it links: "
+            + (", ".join(ballot.options or []) or "no option")
+        )
+    community = session.get(CommunityRow, ballot.community_id)
+    assert community is not None
+    infos = {o.name: o for o in list_options(session, community.slug)}
+    if name not in infos:
+        raise NotFound(f"the option {name!r} was deleted after this ballot was created")
+    cmp = compare_options(session, community.slug, [name])
+    return OptionPreview(
+        name=name,
+        description=infos[name].description,
+        metrics=cmp["options"][name],
+        today=cmp["base"],
+        map_data=option_map_data(session, community.slug, name),
+    )
 
 
 # ---------------------------------------------------------------- ballots
@@ -138,10 +269,12 @@ def create_ballot(
     session: Session,
     slug: str,
     title: str,
-    rule: str,
+    rule: str | None,
     params: dict[str, str] | None = None,
     choices: Sequence[str] = (),
     kind: str | None = None,
+    options: Sequence[str] = (),
+    advice: OptionRuleAdvice | None = None,
     buildings: Sequence[str] = (),
     units: Sequence[str] = (),
     matter_class: str | None = None,
@@ -153,11 +286,39 @@ def create_ballot(
     actor: str = "staff",
     now: datetime | None = None,
 ) -> BallotRow:
-    """A new ballot, open from ``opens_at`` (default: now)."""
+    """A new ballot, open from ``opens_at`` (default: now).
+
+    With ``options`` (layout options of the community) the choices are those options (kind
+    choose-one by default; a yes-no ballot links exactly one option, "adopt option B?"). The
+    rule may then be None: ``rule_for_options`` picks civil-code-special when an option changes
+    the use of common parts, and the matter class becomes "special" so the statutory check is
+    shown whatever the rule. ``advice`` passes a ``rule_for_options`` computed already."""
     now = now or utcnow()
     community = repo.community_by_slug(session, slug)
     if not title.strip():
         raise InvalidInput("a ballot needs a question, e.g. 'Adopt layout option B?'")
+    linked: list[str] = []
+    if options:
+        linked = check_options(session, slug, options)
+        if any(c.strip() for c in choices):
+            raise InvalidInput(
+                "give either choices or options: a ballot on options has those options as choices"
+            )
+        kind = kind or ("yes-no" if len(linked) == 1 else "choose-one")
+        if kind == "yes-no" and len(linked) != 1:
+            raise InvalidInput(
+                f"a yes/no ballot adopts one option, got {len(linked)}; use --kind choose-one, "
+                "approval or ranked to choose among options"
+            )
+        advice = advice or rule_for_options(session, slug, linked)
+        rule = rule or advice.rule
+        if matter_class is None and advice.rule == "civil-code-special":
+            matter_class = "special"
+        choices = [] if kind == "yes-no" else linked
+    if rule is None:
+        raise InvalidInput(
+            f"choose a rule: {', '.join(RULES)} (only a ballot on layout options has a default)"
+        )
     rule_obj = make_rule(rule, params or {})
     kind = kind or ("choose-one" if choices else "yes-no")
     if kind not in KINDS:
@@ -174,7 +335,9 @@ def create_ballot(
         )
     opens = opens_at or now
     if closes_at is not None and closes_at <= opens:
-        raise InvalidInput(f"the ballot must close after it opens ({opens:%Y-%m-%d %H:%M})")
+        raise InvalidInput(
+            f"the ballot must close after it opens ({china_time(opens)}, China time)"
+        )
     ballot = BallotRow(
         community_id=community.id,
         title=title.strip(),
@@ -183,6 +346,7 @@ def create_ballot(
         rule=rule_obj.name,
         rule_params=rule_obj.params(),
         choices=prepared,
+        options=linked,
         electorate={
             "buildings": sorted({clean_label(b) for b in buildings if clean_label(b)}),
             "units": _parse_units(units),
@@ -220,6 +384,8 @@ def create_ballot(
             "rule": ballot.rule,
             "rule_params": ballot.rule_params,
             "choices": prepared,
+            "options": linked,
+            "rule_from_options": [list(r) for r in advice.reasons] if linked and advice else [],
             "electorate": ballot.electorate,
             "electorate_households": len(voters),
             "matter_class": matter_class,
@@ -239,7 +405,7 @@ def close_ballot(
     session.refresh(ballot)
     if ballot.closed_at is not None:
         raise InvalidTransition(
-            f"ballot {ballot_id} was closed already at {ballot.closed_at:%Y-%m-%d %H:%M} (UTC)"
+            f"ballot {ballot_id} was closed already at {china_time(ballot.closed_at)} (China time)"
         )
     ballot.closed_at = (
         now if ballot.closes_at is None or now < ballot.closes_at else ballot.closes_at
@@ -310,13 +476,17 @@ def _open_or_raise(ballot: BallotRow, now: datetime) -> None:
     if st == "closed":
         when = ballot.closed_at or ballot.closes_at
         raise BallotClosed(
-            f"ballot {ballot.id} ({ballot.title}) closed at {when:%Y-%m-%d %H:%M} UTC; "
+            f"ballot {ballot.id} ({ballot.title}) closed at {china_time(when)} (China time); "
             "votes are no longer accepted — the result is on the results page"
         )
     if st == "draft":
         raise BallotClosed(
             f"ballot {ballot.id} ({ballot.title}) is not open yet"
-            + (f"; it opens at {ballot.opens_at:%Y-%m-%d %H:%M} UTC" if ballot.opens_at else "")
+            + (
+                f"; it opens at {china_time(ballot.opens_at)} (China time)"
+                if ballot.opens_at
+                else ""
+            )
         )
 
 
@@ -375,7 +545,7 @@ def cast_vote(
     closed_at = session.scalar(select(BallotRow.closed_at).where(BallotRow.id == ballot_id))
     if closed_at is not None and closed_at <= now:
         raise BallotClosed(
-            f"ballot {ballot_id} ({ballot.title}) closed at {closed_at:%Y-%m-%d %H:%M} UTC; "
+            f"ballot {ballot_id} ({ballot.title}) closed at {china_time(closed_at)} (China time); "
             "votes are no longer accepted — the result is on the results page"
         )
     payload = {
@@ -626,6 +796,20 @@ class BuildingTurnout:
     voted_area_m2: Fraction
 
 
+@dataclass(frozen=True)
+class RoundRow:
+    choice: str
+    votes: int
+    status: str  # "eliminated", "elected" or ""
+
+
+@dataclass(frozen=True)
+class IrvRound:
+    number: int
+    rows: list[RoundRow]
+    exhausted: int  # ballots with no continuing choice left
+
+
 @dataclass
 class BallotResult:
     ballot_id: int
@@ -647,6 +831,24 @@ class BallotResult:
     audit_head: str = audit_domain.GENESIS
     community_name: str = ""
     community_slug: str = ""
+    options: list[str] = field(default_factory=list)  # linked layout options
+
+    def irv_rounds(self) -> list[IrvRound]:
+        """The instant-runoff rounds of a ranked ballot (empty for other kinds)."""
+        out = []
+        for i, rec in enumerate(self.result.rounds, 1):
+            eliminated, elected = rec.get("_eliminated"), rec.get("_elected")
+            rows = [
+                RoundRow(
+                    str(k),
+                    int(v or 0),
+                    "eliminated" if k == eliminated else "elected" if k == elected else "",
+                )
+                for k, v in rec.items()
+                if not str(k).startswith("_")
+            ]
+            out.append(IrvRound(i, rows, int(rec.get("_exhausted") or 0)))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = self.result.to_dict()
@@ -658,6 +860,7 @@ class BallotResult:
                     "status": self.status,
                     "matter_class": self.matter_class,
                     "choices": self.choices,
+                    "options": self.options,
                     "opens_at": _iso(self.opens_at),
                     "closes_at": _iso(self.closes_at),
                     "closed_at": _iso(self.closed_at),
@@ -774,6 +977,7 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
         audit_head=audit_head(session, ballot.community_id),
         community_name=community.name,
         community_slug=community.slug,
+        options=list(ballot.options or []),
     )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 import cocreate_map.storage.options_tables  # noqa: F401  (registers the tables on Base)
 from cocreate_map.domain.elements import Kind, PlanElement, parse_kind
-from cocreate_map.domain.layout import Side, stall_row
+from cocreate_map.domain.layout import SNAP_TOLERANCE_M, Side, snap_line_ends, stall_row
 from cocreate_map.domain.metrics import (
     RULES,
     Metrics,
@@ -388,6 +388,33 @@ def add_stall_row(
     _touch(row)
     session.flush()
     return len(stalls)
+
+
+SNAP_KINDS = (Kind.ROAD, Kind.PARKING_LOT, Kind.PARKING_STALL)
+
+
+def snap_row_line(
+    session: Session,
+    slug: str,
+    option_name: str,
+    line_wgs84: BaseGeometry,
+    *,
+    tolerance_m: float = SNAP_TOLERANCE_M,
+) -> tuple[BaseGeometry, int]:
+    """A drawn stall-row line with its end points moved onto the nearest road / parking lot /
+    stall edge of the plan after the option, where one lies within ``tolerance_m`` (a corner
+    first). Returns the (WGS-84) line and how many ends moved; 0 returns the line as drawn."""
+    if line_wgs84.geom_type != "LineString":
+        return line_wgs84, 0
+    community = _community(session, slug)
+    row = _option(session, community, option_name)
+    epsg = _epsg(community)
+    plan = apply(_base_elements(session, community), _layout(row, epsg))
+    targets = [e.geometry for e in plan if e.kind in SNAP_KINDS]
+    snapped, moved = snap_line_ends(crs_io.to_metric(line_wgs84, epsg), targets, tolerance_m)
+    if not moved:
+        return line_wgs84, 0
+    return crs_io.to_wgs84(snapped, epsg), moved
 
 
 def element_at(

@@ -51,6 +51,9 @@ class BallotRow(Base):
     rule: Mapped[str] = mapped_column(String(64))
     rule_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Names of the community's layout options this ballot decides on (issue 4); for choose-one,
+    # approval and ranked ballots they are the choices, for yes-no the one proposal.
+    options: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     electorate: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     matter_class: Mapped[str] = mapped_column(String(16), default="consultative")
     opens_at: Mapped[datetime | None]

@@ -76,5 +76,17 @@ def test_household_votes_from_phone_and_changes_vote(ballot_server, chromium, ar
             res = services.tally_ballot(s, ballot_id)
         counts = {c.choice: c.households for c in res.result.choices}
         assert counts["no"] == 1 and counts["yes"] == 0
+
+        # a ballot on layout options: each option's map and metrics one tap away
+        with transaction(make_engine(ballot_server.database_url)) as s:
+            services.create_ballot(
+                s, services.DEMO_SLUG, "采用哪个方案？", None,
+                options=["方案A：草坪改车位", "方案B：保留绿地"],
+            )  # fmt: skip
+        page.goto(f"{base}/vote?community={services.DEMO_SLUG}&lang=zh&code={code}")
+        page.get_by_text("看方案：方案A：草坪改车位").click()
+        page.get_by_text("现状").first.wait_for(timeout=60_000)
+        page.get_by_text("绿地率").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "vote-phone-option-open.png"))
     finally:
         page.close()

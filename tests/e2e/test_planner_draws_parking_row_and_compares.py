@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
 
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+SYNC_IFRAME = 'iframe[srcdoc*="cc-sync"]'  # the one page holding the synced option maps
+CENTERS = "() => window.ccSyncedMaps.map(m => [m.getCenter().lat, m.getCenter().lng])"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +83,17 @@ ADD_ENABLED = (
 
 def draw_line(page: Any) -> bool:
     """Pick the polyline tool, click two points ~300 ms apart, click the last again to finish;
-    True once the page enables the add-row button."""
+    True once the page enables the add-row button, False when Streamlit re-rendered the map
+    under us (the caller tries again)."""
+    # Let a rerun in flight finish first: it may replace the map's iframe.
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=60_000)
+    try:
+        return _draw_line(page)
+    except PlaywrightError:  # the iframe was detached mid-gesture
+        return False
+
+
+def _draw_line(page: Any) -> bool:
     iframe = page.locator(FOLIUM_IFRAME).last
     iframe.scroll_into_view_if_needed()
     frame = page.frame_locator(FOLIUM_IFRAME).last
@@ -92,7 +105,8 @@ def draw_line(page: Any) -> bool:
     tool.click()
     page.wait_for_timeout(300)
     box = iframe.bounding_box()
-    assert box is not None
+    if box is None:  # remounted while Streamlit re-ran the page: measure again next attempt
+        return False
     y = box["y"] + box["height"] * 0.55
     points = [(box["x"] + box["width"] * 0.35, y), (box["x"] + box["width"] * 0.55, y)]
     for x, yy in points:
@@ -106,6 +120,40 @@ def draw_line(page: Any) -> bool:
     return True
 
 
+def pan_first_map_moves_the_others(page: Any) -> None:
+    """Drag the first compared map; inside the maps' iframe the second map's centre follows."""
+    holder = page.locator(SYNC_IFRAME).first
+    holder.wait_for(timeout=60_000)
+    holder.scroll_into_view_if_needed()
+    frame = holder.element_handle().content_frame()
+    assert frame is not None
+    frame.wait_for_function(
+        "() => window.ccSyncedMaps && window.ccSyncedMaps.length === 3", timeout=60_000
+    )
+    frame.locator(".leaflet-overlay-pane svg").first.wait_for(timeout=60_000)
+    titles = frame.locator(".cc-title").all_inner_texts()
+    assert titles == ["方案A：草坪改车位", "方案B：保留绿地", "方案C：平衡"]
+    before = frame.evaluate(CENTERS)
+    box = frame.locator(".folium-map").first.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 70, steps=10)
+    page.mouse.up()
+    frame.wait_for_function(
+        "([lat, lng]) => { const c = window.ccSyncedMaps[1].getCenter();"
+        " return Math.abs(c.lat - lat) > 1e-7 || Math.abs(c.lng - lng) > 1e-7; }",
+        arg=before[1],
+        timeout=20_000,
+    )
+    after = frame.evaluate(CENTERS)
+    assert after[0] != before[0] and after[1] != before[1] and after[2] != before[2]
+    # same view, not just "moved": within a pixel (≈ 1 m at zoom 17; inertia may still be settling)
+    assert after[1] == pytest.approx(after[0], abs=1e-5)
+    assert after[2] == pytest.approx(after[0], abs=1e-5)
+
+
 def test_planner_draws_parking_row_and_compares(options_server, chromium, artifacts):
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     try:
@@ -113,6 +161,7 @@ def test_planner_draws_parking_row_and_compares(options_server, chromium, artifa
         page.get_by_text("改造方案比选").first.wait_for(timeout=60_000)
         page.locator("table.cc-opt").wait_for(timeout=60_000)
         assert stalls_row(page)[:4] == ["88", "136", "83", "98"]
+        pan_first_map_moves_the_others(page)
 
         # create an option
         page.get_by_label("新方案名称").fill("方案D：路边车位")

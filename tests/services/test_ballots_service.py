@@ -224,3 +224,92 @@ def test_close_records_the_result(engine, reg):
     with transaction(engine) as s:
         assert s.scalar(select(func.count()).select_from(VoteRow)) == 1
         assert B.status(B.get_ballot(s, bid)) == "closed"
+
+
+# ---------------------------------------------------------------- ballots on layout options
+
+OPT_A, OPT_B = "方案A：草坪改车位", "方案B：保留绿地"
+
+
+@pytest.fixture
+def demo(engine):
+    with transaction(engine) as s:
+        services.load_demo(s)
+    return services.DEMO_SLUG
+
+
+def test_ballot_on_options_links_them_and_defaults_to_the_special_rule(engine, demo):
+    with transaction(engine) as s:
+        b = services.create_ballot(s, demo, "采用哪个方案？", None, options=[OPT_A, OPT_B])
+        bid = b.id
+        assert (b.kind, b.choices, b.options) == ("choose-one", [OPT_A, OPT_B], [OPT_A, OPT_B])
+        # A loses green: a change of use of common parts (art. 278) → the 3/4 rule
+        assert (b.rule, b.matter_class) == ("civil-code-special", "special")
+        advice = B.rule_for_options(s, demo, [OPT_A])
+        assert advice.change_of_use == (OPT_A,) and (OPT_A, "green_loss") in advice.reasons
+        # an explicit rule wins, the statutory check stays (matter class special)
+        c = services.create_ballot(
+            s, demo, "A?", "co-creation-two-thirds", options=[OPT_A], advice=advice
+        )
+        assert (c.kind, c.options, c.rule) == ("yes-no", [OPT_A], "co-creation-two-thirds")
+        assert services.tally_ballot(s, c.id).statutory is not None
+        [entry] = [
+            a
+            for a in s.scalars(select(AuditRow).where(AuditRow.action == "ballot.create"))
+            if a.payload["ballot_id"] == bid
+        ]
+        assert entry.payload["options"] == [OPT_A, OPT_B]
+        assert services.tally_ballot(s, bid).to_dict()["ballot"]["options"] == [OPT_A, OPT_B]
+
+
+def test_unknown_option_is_one_clear_error_listing_the_known_ones(engine, demo):
+    with transaction(engine) as s, pytest.raises(InvalidInput) as err:
+        services.create_ballot(s, demo, "?", None, options=[OPT_A, "方案Z"])
+    msg = err.value.message
+    assert "'方案Z'" in msg and OPT_A in msg and "方案C：平衡" in msg and "\n" not in msg
+    with transaction(engine) as s, pytest.raises(InvalidInput, match="either choices or options"):
+        services.create_ballot(s, demo, "?", None, choices=["x", "y"], options=[OPT_A])
+    with transaction(engine) as s, pytest.raises(InvalidInput, match="choose a rule"):
+        services.create_ballot(s, demo, "?", None, choices=["x", "y"])
+
+
+def test_option_preview_has_the_map_and_key_metrics_against_today(engine, demo):
+    with transaction(engine) as s:
+        bid = services.create_ballot(s, demo, "?", None, options=[OPT_A, OPT_B]).id
+        p = B.option_preview(s, bid, OPT_A)
+        with pytest.raises(InvalidInput, match="does not link"):
+            B.option_preview(s, bid, "方案C：平衡")
+    km = {k: (before, after) for k, before, after in p.key_metrics()}
+    assert set(km) == set(B.OPTION_KEY_METRICS)
+    assert km["parking_stalls"][1] > km["parking_stalls"][0]  # lawn → parking
+    assert km["green_area_m2"][1] < km["green_area_m2"][0]
+    assert isinstance(km["violations"][0], int) and isinstance(km["violations"][1], int)
+    assert p.metrics["change_of_use"] is True
+    assert p.map_data.added["features"]  # the new stalls are drawn
+
+
+def test_ranked_rounds_and_china_times(engine, reg):
+    bid = new_ballot(engine, kind="ranked", choices=["A", "B", "C"], rule="simple-majority")
+    ids = [h for h, _ in reg.values()]
+    for hid, ranking in zip(
+        ids, [["A", "B"], ["A"], ["B", "A"], ["C", "B"], ["C", "B"]], strict=False
+    ):
+        vote(engine, bid, hid, ranking)
+    with transaction(engine) as s:
+        res = services.tally_ballot(s, bid)
+    rounds = res.irv_rounds()
+    assert [(x.choice, x.votes, x.status) for x in rounds[0].rows] == [
+        ("A", 2, ""),
+        ("B", 1, "eliminated"),
+        ("C", 2, ""),
+    ]
+    assert {(x.choice, x.votes, x.status) for x in rounds[-1].rows} >= {("A", 3, "elected")}
+    assert {c.choice: c.borda_points for c in res.result.choices if c.borda_points is not None} == {
+        "A": 5,
+        "B": 5,
+        "C": 4,
+    }
+    from datetime import datetime
+
+    assert B.china_time(datetime(2026, 11, 22, 8, 41)) == "2026-11-22 16:41"
+    assert B.china_time("2026-11-22T20:00:00.000001") == "2026-11-23 04:00"

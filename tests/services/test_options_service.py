@@ -11,8 +11,10 @@ from shapely.geometry import LineString, box, mapping
 from sqlalchemy import func, select
 
 from cocreate_map import services
+from cocreate_map.domain.layout import snap_line_ends
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
 from cocreate_map.io import crs as crs_io
+from cocreate_map.services.options import snap_row_line
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
 from cocreate_map.storage.tables import ElementRow
@@ -184,6 +186,42 @@ def test_a_drawn_line_becomes_a_row_of_stalls_and_can_be_undone(site):
         assert services.option_metrics(s, "site", "画")["parking_stalls"] == 12
     with pytest.raises(InvalidInput, match="room for 2 stalls"), transaction(site) as s:
         services.add_stall_row(s, "site", "画", wgs(LineString([(10, 20), (16, 20)])), 3)
+
+
+def test_snap_line_ends_edge_corner_tolerance_and_collapse():
+    lot = box(0, 0, 30, 6)
+    # 1.5 m off the north edge, far from corners: onto the edge, straight down
+    line, moved = snap_line_ends(LineString([(10, 7.5), (20, 12)]), [lot])
+    assert moved == 1 and list(line.coords) == [(10, 6), (20, 12)]
+    # a corner within the tolerance wins over the nearer edge point
+    line, moved = snap_line_ends(LineString([(31.0, 1.2), (40, 1.2)]), [lot])
+    assert moved == 1 and line.coords[0] == (30, 0)
+    # 2.1 m away: beyond the default 2 m; a wider tolerance takes it
+    far = LineString([(10, 8.1), (20, 8.1)])
+    assert snap_line_ends(far, [lot]) == (far, 0)
+    assert snap_line_ends(far, [lot], tolerance_m=2.5)[1] == 2
+    # lines (a road centre line) are edges too; no targets, nothing moves
+    road = LineString([(0, 50), (100, 50)])
+    assert snap_line_ends(LineString([(5, 51), (5, 60)]), [road])[0].coords[0] == (5, 50)
+    assert snap_line_ends(far, []) == (far, 0)
+    # both ends onto the same corner would collapse the line: left as drawn
+    tiny = LineString([(30.5, 6.5), (30.6, 6.4)])
+    assert snap_line_ends(tiny, [lot]) == (tiny, 0)
+
+
+def test_a_drawn_row_snaps_to_the_stalls_already_in_the_option(site):
+    with transaction(site) as s:
+        services.create_option(s, "site", "吸附")
+        assert (
+            services.add_stall_row(s, "site", "吸附", wgs(LineString([(10, 20), (35, 20)]))) == 10
+        )
+        drawn = wgs(LineString([(36.2, 20.5), (50, 20.5)]))  # 1.3 m from the row's corner
+        line, moved = snap_row_line(s, "site", "吸附", drawn)
+        assert moved == 1
+        start = crs_io.to_metric(line, EPSG).coords[0]
+        assert start == pytest.approx((X0 + 35, Y0 + 20), abs=1e-3)
+        assert services.add_stall_row(s, "site", "吸附", line) == 6  # 15 m → 6 stalls, no gap
+        assert snap_row_line(s, "site", "吸附", wgs(LineString([(60, 40), (70, 40)])))[1] == 0
 
 
 def test_click_picks_the_element_and_removing_it_counts_as_demolition(site):

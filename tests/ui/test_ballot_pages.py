@@ -134,3 +134,45 @@ def test_results_page_in_english(entry, sqlite_url):
     at = open_page(entry, RESULTS, lang="en", ballot=str(bid))
     assert any("Invalid" in w.value for w in at.warning)
     assert any("participating area" in m.value for m in at.markdown)
+
+
+def test_vote_page_shows_each_option_one_tap_away(entry, sqlite_url):
+    at = open_page(entry, VOTE)
+    with transaction(make_engine(sqlite_url)) as s:
+        bid = services.create_ballot(
+            s, services.DEMO_SLUG, "采用哪个方案？", None,
+            options=["方案A：草坪改车位", "方案B：保留绿地"],
+        ).id  # fmt: skip
+    _, code = services.demo_codes()[2]
+    at.text_input[0].set_value(code)
+    press(at, "进入")
+    labels = [e.label for e in at.expander]
+    assert "看方案：方案A：草坪改车位" in labels and "看方案：方案B：保留绿地" in labels
+    assert not any("车位" in m.value and "|" in m.value for m in at.markdown)  # closed: not drawn
+    at.session_state[f"vote_{bid}_option_0"] = True  # the resident taps "看方案"
+    at.run()
+    assert not at.exception, at.exception
+    [table] = [m.value for m in at.markdown if m.value.startswith("| 指标")]
+    assert "车位" in table and "绿地率" in table and "消防通道最窄净宽" in table
+    assert "估算费用" in table and "违反规范" in table and "现状" in table
+    assert any("改变共有部分用途" in w.value for w in at.warning)  # A loses green
+    press(at, "方案A：草坪改车位")
+    assert any("您选择：方案A：草坪改车位" in m.value for m in at.markdown)
+
+
+def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
+    open_page(entry, VOTE)
+    with transaction(make_engine(sqlite_url)) as s:
+        bid = services.create_ballot(
+            s, services.DEMO_SLUG, "晾衣架颜色", "simple-majority", kind="ranked",
+            choices=["蓝", "绿", "灰"],
+        ).id  # fmt: skip
+        hids = [h.id for h in services.list_households(s, services.DEMO_SLUG)[:3]]
+        for hid, ranking in zip(hids, [["蓝", "绿"], ["绿"], ["灰", "绿"]], strict=True):
+            services.cast_vote(s, bid, hid, ranking, "paper")
+    at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid))
+    assert any("第 1 轮" in m.value for m in at.markdown)
+    first = at.table[0].value
+    assert list(first.index) == ["蓝", "绿", "灰"] and "淘汰" in set(first.iloc[:, 1])
+    assert any("波达" in m.value for m in at.markdown)
+    assert any("北京时间" in c.value for c in at.caption)

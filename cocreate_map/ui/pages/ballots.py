@@ -17,6 +17,7 @@ from cocreate_map import config
 from cocreate_map.domain.voting import KINDS, RULES
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import households as household_service
+from cocreate_map.services import options as option_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import widgets
@@ -66,6 +67,7 @@ with transaction(engine()) as session:
     counts = {b.id: ballot_service.vote_count(session, b.id) for b in ballots}
     open_conflicts = {b.id: ballot_service.conflicts(session, b.id) for b in ballots}
     register = household_service.list_households(session, slug)
+    option_names = [o.name for o in option_service.list_options(session, slug)]
 n_conflicts = sum(len(v) for v in open_conflicts.values())
 open_ids = [b.id for b in ballots if states[b.id] == "open"]
 titles = {b.id: b.title for b in ballots}
@@ -116,11 +118,12 @@ with tab_new, st.form("new_ballot"):
     kind = st.selectbox(
         t("ballots.kind"), list(KINDS), format_func=lambda k: t(f"ballots.kind.{k}"), key="new_kind"
     )
+    picked_options = st.multiselect(t("ballots.options"), option_names, key="new_options")
     choices_text = st.text_area(t("ballots.choices"), key="new_choices", height=100)
     rule = st.selectbox(
         t("ballots.rule"),
-        list(RULES),
-        format_func=lambda r: f"{r} — {RULES[r].title}",
+        ["auto", *RULES],
+        format_func=lambda r: t("ballots.rule.auto") if r == "auto" else f"{r} — {RULES[r].title}",
         key="new_rule",
     )
     params_text = st.text_area(t("ballots.params"), key="new_params", height=68)
@@ -148,14 +151,23 @@ with tab_new, st.form("new_ballot"):
                 params[key.strip()] = value.strip()
         closes = datetime.combine(closes_date, closes_time) - CHINA
         with shown_errors(), transaction(engine()) as session:
+            advice = (
+                ballot_service.rule_for_options(session, slug, picked_options)
+                if picked_options
+                else None
+            )
             created = ballot_service.create_ballot(
                 session,
                 slug,
                 title,
-                rule,
+                None if rule == "auto" else rule,
                 params,
-                [c for c in choices_text.splitlines() if c.strip()] if kind != "yes-no" else [],
+                []
+                if kind == "yes-no" or picked_options
+                else [c for c in choices_text.splitlines() if c.strip()],
                 kind=kind,
+                options=picked_options,
+                advice=advice,
                 buildings=buildings,
                 matter_class=None if matter == "auto" else matter,
                 description=description,
@@ -165,6 +177,11 @@ with tab_new, st.form("new_ballot"):
                 actor="staff",
             )
             st.success(t("ballots.created", id=created.id))
+            if advice is not None and advice.reasons:
+                why = "；".join(
+                    t(f"ballots.why.{code}", option=name) for name, code in advice.reasons
+                )
+                st.info(t("ballots.rule_from_options", rule=created.rule, why=why))
 
 with tab_paper:
     if not open_ids:

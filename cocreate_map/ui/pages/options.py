@@ -11,7 +11,13 @@ import streamlit as st
 from shapely.geometry import shape
 
 from cocreate_map import services
-from cocreate_map.domain.layout import COMPARISON_ROWS, best_columns, metric_value
+from cocreate_map.domain.layout import (
+    COMPARISON_ROWS,
+    SNAP_TOLERANCE_M,
+    best_columns,
+    metric_value,
+)
+from cocreate_map.services.options import snap_row_line
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import option_maps, widgets
 from cocreate_map.ui.escape import escape_text
@@ -215,16 +221,19 @@ def comparison(names: list[str]) -> None:
 
         st.subheader(t("options.maps"))
         st.caption(option_maps.legend_caption(lang()))
-        cols = st.columns(len(names))
-        for i, (col, n) in enumerate(zip(cols, names, strict=True)):
-            with col:
-                st.markdown(f"**{escape_text(n)}**")
-                option_maps.render_option_map(
-                    _map_data(slug, n, stamp),
-                    lang(),
-                    key=f"options_map_{i}",
-                    highlight=highlight_for.get(n),
-                )
+        if len(names) >= 2:  # one iframe, maps side by side (stacked on phones), views synced
+            st.caption(t("options.maps.synced"))
+            option_maps.render_synced_maps(
+                [(n, _map_data(slug, n, stamp)) for n in names], lang(), highlight=highlight_for
+            )
+        else:
+            st.markdown(f"**{escape_text(names[0])}**")
+            option_maps.render_option_map(
+                _map_data(slug, names[0], stamp),
+                lang(),
+                key="options_map_0",
+                highlight=highlight_for.get(names[0]),
+            )
 
 
 def before_after(names: list[str]) -> None:
@@ -358,7 +367,7 @@ def planner(names_all: list[str]) -> None:
             horizontal=True,
             key=ROW_SIDE,
         )
-        st.caption(t("options.draw_hint"))
+        st.caption(f"{t('options.draw_hint')} {t('options.snap_hint', m=f'{SNAP_TOLERANCE_M:g}')}")
         result = option_maps.render_option_map(od, lang(), key=DRAW_MAP, draw=True)
         drawing = result.get("last_active_drawing") or None
         geometry = (drawing or {}).get("geometry") or {}
@@ -371,11 +380,12 @@ def planner(names_all: list[str]) -> None:
             t("options.add_row"), type="primary", disabled=not fresh, key="options_add_row"
         ):
             with shown_errors(), transaction(engine()) as session:
-                n = services.add_stall_row(
-                    session, slug, name, shape(geometry), int(count) or None, side=side
-                )
+                line, snapped = snap_row_line(session, slug, name, shape(geometry))
+                n = services.add_stall_row(session, slug, name, line, int(count) or None, side=side)
                 st.session_state[DONE_DRAWING] = json.dumps(geometry)
                 message = t("options.added_stalls", n=n, name=name)
+                if snapped:
+                    message += t("options.snapped", k=snapped, m=f"{SNAP_TOLERANCE_M:g}")
             _done(message)
     else:
         st.caption(t("options.remove_hint"))

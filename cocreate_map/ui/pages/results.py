@@ -66,6 +66,13 @@ def pct(x: Fraction) -> str:
 
 
 st.subheader(escape_text(res.title))
+st.caption(
+    t(
+        "results.voting_period",
+        opens=ballot_service.china_time(res.opens_at) or "—",
+        closes=ballot_service.china_time(res.closed_at or res.closes_at) or "—",
+    )
+)
 if res.status == "open":
     st.caption(t("results.running"))
 outcome = t(f"results.outcome.{r.outcome}")
@@ -163,6 +170,48 @@ with right:
     st.markdown(f"#### {t('results.by_area')}")
     st.bar_chart(choice_rows[t("results.area")], horizontal=True, height=220, sort=False)
 
+if res.kind == "approval":
+    st.markdown(f"#### {t('results.approvals')}")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("results.choice"): [label(x.choice) for x in r.choices],
+                t("results.approving_households"): [x.households for x in r.choices],
+                t("results.approving_area"): [f"{float(x.area_m2):,.2f}" for x in r.choices],
+            }
+        ),
+        hide_index=True,
+        key="results_approvals",
+    )
+if res.kind == "ranked":
+    st.markdown(f"#### {t('results.rounds')}")
+    for rnd in res.irv_rounds():
+        st.markdown(f"**{t('results.round', n=rnd.number)}**")
+        st.table(
+            pd.DataFrame(
+                {
+                    t("results.choice"): [label(x.choice) for x in rnd.rows],
+                    t("results.votes"): [x.votes for x in rnd.rows],
+                    t("results.round_status"): [
+                        t(f"results.{x.status}") if x.status else "" for x in rnd.rows
+                    ],
+                }
+            ).set_index(t("results.choice"))
+        )
+        if rnd.exhausted:
+            st.caption(t("results.round_exhausted", n=rnd.exhausted))
+    borda = [x for x in r.choices if x.borda_points is not None]
+    if borda:
+        st.markdown(f"#### {t('results.borda')}")
+        st.table(
+            pd.DataFrame(
+                {
+                    t("results.choice"): [label(x.choice) for x in borda],
+                    t("results.borda_points"): [x.borda_points for x in borda],
+                }
+            ).set_index(t("results.choice"))
+        )
+
 st.markdown(f"#### {t('results.turnout')}")
 turnout = pd.DataFrame(
     {
@@ -179,7 +228,7 @@ if res.register_changes:
         for change in res.register_changes:
             st.markdown(
                 escape_text(
-                    f"{change.get('at', '')[:16]} · {change.get('actor', '')} · "
+                    f"{ballot_service.china_time(change.get('at'))} · {change.get('actor', '')} · "
                     f"{change.get('what', '')} {change.get('household', '')} "
                     f"{change.get('changed', '')}"
                 )

@@ -10,7 +10,7 @@ from cocreate_map.errors import CocreateError
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import households as household_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import widgets
+from cocreate_map.ui import option_maps, widgets
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
@@ -20,6 +20,7 @@ HOUSEHOLD = "vote_household"  # {"id", "slug", "building", "unit", "room"}
 PENDING = "vote_pending"  # {"ballot_id", "choice"} awaiting confirmation
 RECEIPT = "vote_receipt"  # {"ballot_id", "status", "choice", "at"}
 CHINA = timedelta(hours=8)
+OPTION_MAP_HEIGHT = 320
 
 st.html(
     """<style>
@@ -161,6 +162,94 @@ def ask(ballot_id: int, title: str, choice: Any) -> None:
     st.session_state[PENDING] = {"ballot_id": ballot_id, "title": title, "choice": choice}
 
 
+def _number(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key == "green_ratio":
+        return f"{100 * value:.1f} %"
+    if key == "green_area_m2":
+        return f"{value:,.0f} m²"
+    if key == "fire_lane_min_clear_width_m":
+        return f"{value:.1f} m"
+    if key == "cost_total":
+        return f"¥{value:,.0f}"
+    return f"{value:,}"
+
+
+# Which way is better for the voter's eye: +1 more is good, -1 fewer is good, 0 neutral.
+_BETTER = {
+    "parking_stalls": 1,
+    "green_area_m2": 1,
+    "green_ratio": 1,
+    "fire_lane_min_clear_width_m": 1,
+    "demolished_count": 0,
+    "cost_total": 0,
+    "violations": -1,
+}
+
+
+def _delta(key: str, before: Any, after: Any) -> str:
+    if before is None or after is None:
+        return "—"
+    d = after - before
+    if abs(d) < 1e-9:
+        return t("vote.option.same")
+    if key == "green_ratio":
+        text = f"{100 * d:+.1f} pt"
+    elif key == "green_area_m2":
+        text = f"{d:+,.0f} m²"
+    elif key == "fire_lane_min_clear_width_m":
+        text = f"{d:+.1f} m"
+    elif key == "cost_total":
+        text = f"+¥{d:,.0f}" if d > 0 else f"−¥{-d:,.0f}"
+    else:
+        text = f"{d:+,}"
+    better = _BETTER.get(key, 0) * d
+    return f":green[**{text}**]" if better > 0 else f":red[**{text}**]" if better < 0 else text
+
+
+def show_option(ballot_id: int, name: str, index: int) -> None:
+    """The option's map and key metrics against today (computed when the expander opens)."""
+    try:
+        with st.spinner(t("vote.option.loading")), transaction(engine()) as session:
+            preview = ballot_service.option_preview(session, ballot_id, name)
+    except CocreateError as exc:
+        st.warning(exc.message, icon=":material/info:")
+        return
+    if preview.description:
+        st.markdown(escape_text(preview.description))
+    if preview.metrics.get("change_of_use"):
+        st.warning(t("vote.option.change_of_use"), icon=":material/park:")
+    rows = [
+        f"| {t('vote.option.metric')} | {t('vote.option.today')} | {t('vote.option.this')} "
+        f"| {t('vote.option.change')} |",
+        "|:--|--:|--:|--:|",
+    ]
+    for key, before, after in preview.key_metrics():
+        rows.append(
+            f"| {t(f'vote.metric.{key}')} | {_number(key, before)} | **{_number(key, after)}** "
+            f"| {_delta(key, before, after)} |"
+        )
+    st.markdown("\n".join(rows))
+    option_maps.render_option_map(
+        preview.map_data, lang(), key=f"vote_map_{ballot_id}_{index}", height=OPTION_MAP_HEIGHT
+    )
+    st.caption(option_maps.legend_caption(lang()))
+
+
+def option_expander(ballot_id: int, name: str, index: int) -> None:
+    """ "See the option" one tap away; its content is computed only while it is open."""
+    box = st.expander(
+        t("vote.see_option", name=name),
+        icon=":material/map:",
+        key=f"vote_{ballot_id}_option_{index}",
+        on_change="rerun",
+    )
+    if box.open:
+        with box:
+            show_option(ballot_id, name, index)
+
+
 for b in ballots:
     is_open = states[b.id] == "open"
     with st.container(border=True):
@@ -194,6 +283,10 @@ for b in ballots:
         if is_open and current is not None and current.channel == "paper":
             st.caption(t("vote.paper_counted"))
         elif is_open:
+            linked = list(b.options or [])
+            if b.kind == "yes-no" or (linked and b.kind in ("approval", "ranked")):
+                for i, name in enumerate(linked):
+                    option_expander(b.id, name, i)
             st.markdown(t("vote.change") if current is not None else t("vote.not_voted"))
             if b.kind in ("yes-no", "choose-one"):
                 options = (
@@ -208,6 +301,8 @@ for b in ballots:
                         on_click=ask,
                         args=(b.id, b.title, c),
                     )
+                    if b.kind == "choose-one" and c in linked:
+                        option_expander(b.id, c, linked.index(c))
             else:
                 picked = st.multiselect(
                     t("vote.pick_ranked") if b.kind == "ranked" else t("vote.pick_many"),

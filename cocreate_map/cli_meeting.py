@@ -1,0 +1,50 @@
+"""``cocreate meeting-pack BALLOT_ID --out pack.pdf``: the printed meeting pack (issue 6).
+
+The lead wires it into cli.py with ``cli_meeting.register(sub)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from cocreate_map import config
+
+
+def cmd_meeting_pack(args: argparse.Namespace) -> int:
+    from cocreate_map.services.meeting import meeting_pack
+    from cocreate_map.storage.db import make_engine, migrate, transaction
+
+    engine = make_engine()
+    migrate(engine)
+    out = Path(args.out)
+    with transaction(engine) as session:
+        pages = meeting_pack(
+            session,
+            args.ballot_id,
+            out,
+            config.get("public_url"),
+            option_names=args.option or None,
+            lang=args.lang,
+        )
+    print(f"wrote {out} ({pages} pages)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "meeting-pack",
+        help="the printed meeting pack of a ballot (PDF): agenda, options with maps and metrics, "
+        "paper ballots per household, sign-in sheet",
+    )
+    p.add_argument("ballot_id", type=int, metavar="BALLOT_ID")
+    p.add_argument("--out", required=True, help="PDF file, e.g. pack.pdf")
+    p.add_argument(
+        "--option",
+        action="append",
+        metavar="NAME",
+        help="an option to include (repeatable, up to 3; default: the first three)",
+    )
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="metric labels language")
+    p.set_defaults(func=cmd_meeting_pack)

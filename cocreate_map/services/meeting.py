@@ -1,0 +1,304 @@
+"""Read-only use cases of meeting mode (issue 6): the projector's live snapshot of a ballot, the
+join link shown as a QR code, the options panel and the printed meeting pack.
+
+``projector_snapshot`` is what the projector reads every 2 s while hundreds of phones vote: it
+only SELECTs (electorate, counted votes) and writes nothing, so on SQLite (WAL) and PostgreSQL it
+never waits for or blocks a vote. It skips the audit/conflict/register look-ups of
+``tally_ballot``, which the results page and the notice need but the hall does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cocreate_map.domain.voting import (
+    Electorate,
+    Household,
+    Reason,
+    Vote,
+    make_rule,
+    percent,
+    tally,
+)
+from cocreate_map.errors import InvalidInput
+from cocreate_map.services import ballots as ballot_service
+from cocreate_map.services import options as option_service
+from cocreate_map.storage.ballot_tables import BallotRow, VoteRow
+from cocreate_map.storage.tables import CommunityRow, utcnow
+
+PANELS = ("map", "options", "ballot", "result")
+MAX_OPTIONS = 3
+
+
+def join_link(public_url: str, slug: str) -> str:
+    """The address the QR code on the projector encodes: the vote page of the community (the
+    household then types its code, as on the vote page)."""
+    return f"{public_url.rstrip('/')}/vote?{urlencode({'community': slug})}"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Participation on one measure: exact ``numerator / denominator`` against ``threshold``."""
+
+    code: str  # "households" or "area"
+    numerator: Fraction
+    denominator: Fraction
+    threshold: Fraction | None  # None when the rule sets no participation quorum
+    inclusive: bool
+
+    @property
+    def ratio(self) -> Fraction:
+        return Fraction(0) if self.denominator == 0 else self.numerator / self.denominator
+
+    @property
+    def percent(self) -> str:
+        return percent(self.ratio)
+
+    @property
+    def threshold_percent(self) -> str | None:
+        return None if self.threshold is None else percent(self.threshold)
+
+    @property
+    def met(self) -> bool:
+        if self.threshold is None:
+            return self.denominator > 0
+        if self.denominator == 0:
+            return False
+        return self.ratio >= self.threshold if self.inclusive else self.ratio > self.threshold
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    choice: str
+    households: int
+    area_m2: Fraction
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    code: str
+    ratio: Fraction
+    threshold: Fraction
+    inclusive: bool
+    met: bool
+
+
+@dataclass(frozen=True)
+class ProjectorSnapshot:
+    ballot_id: int
+    title: str
+    kind: str
+    status: str  # draft, open, closed
+    show_running: bool
+    community_slug: str
+    households: Measure
+    area: Measure
+    voted: int
+    electorate: int
+    choices: tuple[ChoiceCount, ...] | None  # None while hidden (open and not show_running)
+    outcome: str | None  # passed/rejected/invalid once closed, else None
+    leader: str | None
+    winner: str | None
+    checks: tuple[CheckLine, ...]
+    reasons: tuple[Reason, ...]
+
+    @property
+    def revealed(self) -> bool:
+        return self.status == "closed"
+
+
+def _threshold(checks: Sequence[Any], measures: Sequence[str]) -> tuple[Fraction | None, bool]:
+    for m in measures:
+        for ch in checks:
+            if ch.stage == "participation" and ch.measure == m:
+                return ch.threshold, ch.inclusive
+    return None, True
+
+
+def projector_snapshot(
+    session: Session, ballot_id: int, now: datetime | None = None
+) -> ProjectorSnapshot:
+    """Participation on both measures as exact fractions, the running choices if the ballot
+    shows them, and at close the outcome with its reasons. Reads only."""
+    now = now or utcnow()
+    ballot = ballot_service.get_ballot(session, ballot_id)
+    community = session.get(CommunityRow, ballot.community_id)
+    assert community is not None
+    voters = ballot_service.electorate_rows(session, ballot)
+    electorate = Electorate(
+        tuple(
+            Household(str(h.id), h.building, h.unit, h.room, Fraction(h.area_m2), h.owner_id)
+            for h in voters
+        )
+    )
+    rows = session.execute(
+        select(VoteRow.household_id, VoteRow.choice)
+        .where(VoteRow.ballot_id == ballot_id)
+        .order_by(VoteRow.id)
+    ).all()
+    votes = [Vote(str(h), c) for h, c in rows]
+    result = tally(
+        ballot.kind,
+        make_rule(ballot.rule, ballot.rule_params),
+        electorate,
+        votes,
+        ballot.choices if ballot.kind != "yes-no" else (),
+    )
+    c = result.counts
+    state = ballot_service.status(ballot, now)
+    h_thr, h_inc = _threshold(result.checks, ("households", "heads"))
+    a_thr, a_inc = _threshold(result.checks, ("area",))
+    visible = state == "closed" or ballot.show_running
+    closed = state == "closed"
+    return ProjectorSnapshot(
+        ballot_id=ballot.id,
+        title=ballot.title,
+        kind=ballot.kind,
+        status=state,
+        show_running=ballot.show_running,
+        community_slug=community.slug,
+        households=Measure(
+            "households",
+            Fraction(c.participating_households),
+            Fraction(c.households),
+            h_thr,
+            h_inc,
+        ),
+        area=Measure("area", c.participating_area_m2, c.area_m2, a_thr, a_inc),
+        voted=c.participating_households,
+        electorate=c.households,
+        choices=(
+            tuple(ChoiceCount(x.choice, x.households, x.area_m2) for x in result.choices)
+            if visible
+            else None
+        ),
+        outcome=result.outcome if closed else None,
+        leader=result.leader if visible else None,
+        winner=result.winner if closed else None,
+        checks=tuple(
+            CheckLine(ch.code, ch.ratio, ch.threshold, ch.inclusive, ch.met) for ch in result.checks
+        )
+        if closed
+        else (),
+        reasons=result.details if closed else (),
+    )
+
+
+@dataclass(frozen=True)
+class BallotChoice:
+    id: int
+    title: str
+    status: str
+
+
+def meeting_ballots(session: Session, slug: str, now: datetime | None = None) -> list[BallotChoice]:
+    """The ballots a meeting can show (not drafts): open ones first, newest first."""
+    rows = ballot_service.list_ballots(session, slug)
+    out = [BallotChoice(b.id, b.title, ballot_service.status(b, now)) for b in rows]
+    out = [b for b in out if b.status != "draft"]
+    return sorted(out, key=lambda b: (b.status != "open", -b.id))
+
+
+@dataclass
+class OptionPanel:
+    name: str
+    description: str
+    metrics: dict[str, Any]
+    layers: list[tuple[str, Any, str]]  # (kind, metric geometry, same|added|removed)
+
+
+def option_panels(
+    session: Session, slug: str, names: Sequence[str] | None = None
+) -> tuple[Any, dict[str, Any], list[OptionPanel]]:
+    """Boundary (metric CRS), today's metrics and up to three options with metrics and layers
+    for static maps. Names default to the community's first three options."""
+    infos = option_service.list_options(session, slug)
+    by_name = {i.name: i for i in infos}
+    chosen = list(names) if names else [i.name for i in infos[:MAX_OPTIONS]]
+    if not chosen:
+        return None, {}, []
+    unknown = [n for n in chosen if n not in by_name]
+    if unknown:
+        raise InvalidInput(
+            f"no option {unknown[0]!r} in {slug}; the options are: {', '.join(by_name) or '—'}"
+        )
+    chosen = chosen[:MAX_OPTIONS]
+    cmp = option_service.compare_options(session, slug, chosen)
+    boundary, layers = option_service.sheet_layers(session, slug, chosen)
+    panels = [OptionPanel(n, by_name[n].description, cmp["options"][n], layers[n]) for n in chosen]
+    return boundary, cmp["base"], panels
+
+
+# ---------------------------------------------------------------- printed pack
+
+
+@dataclass(frozen=True)
+class PaperHousehold:
+    ballot_no: str
+    building: str
+    unit: str
+    room: str
+
+
+def _room_key(b: str) -> tuple[int, str]:
+    return (int(b), b) if b.isdigit() else (10**9, b)
+
+
+def paper_households(session: Session, ballot: BallotRow) -> list[PaperHousehold]:
+    """Every eligible household in building/unit/room order with its ballot number
+    ``B{ballot}-{n:04d}`` (numbers follow that order, so a pack printed twice matches)."""
+    voters = sorted(
+        ballot_service.electorate_rows(session, ballot),
+        key=lambda h: (_room_key(h.building), _room_key(h.unit), _room_key(h.room)),
+    )
+    return [
+        PaperHousehold(f"B{ballot.id}-{i:04d}", h.building, h.unit, h.room)
+        for i, h in enumerate(voters, start=1)
+    ]
+
+
+def meeting_pack(
+    session: Session,
+    ballot_id: int,
+    out: Path,
+    public_url: str,
+    option_names: Sequence[str] | None = None,
+    lang: str = "zh",
+) -> int:
+    """Write the printed meeting pack of a ballot; returns the number of pages."""
+    from cocreate_map.io.reports_meeting import PackBallot, write_meeting_pack
+
+    ballot = ballot_service.get_ballot(session, ballot_id)
+    community = session.get(CommunityRow, ballot.community_id)
+    assert community is not None
+    boundary, base, panels = option_panels(session, community.slug, option_names)
+    pack = PackBallot(
+        id=ballot.id,
+        title=ballot.title,
+        description=ballot.description,
+        kind=ballot.kind,
+        choices=list(ballot.choices),
+        rule=ballot.rule,
+        opens_at=ballot.opens_at,
+        closes_at=ballot.closes_at,
+        community_name=community.name,
+        join_link=join_link(public_url, community.slug),
+    )
+    return write_meeting_pack(
+        Path(out),
+        ballot=pack,
+        boundary=boundary,
+        base=base,
+        options=panels,
+        households=paper_households(session, ballot),
+        lang=lang,
+    )

@@ -1,0 +1,434 @@
+"""Meeting mode (issue 6). ``?view=projector`` (or the button) turns the page into a full-screen
+view for a 1920×1080 projector: no app chrome, figures ≥ 32 px, Chinese first. The host steps
+through four panels (map · options · ballot · result) with the buttons or the ← → keys; each panel
+is a shareable link ``?community=…&view=projector&panel=…&ballot=ID``. The ballot and result
+panels re-read the database every 2 s in an ``st.fragment`` (read-only, never cached)."""
+
+from __future__ import annotations
+
+import html
+from fractions import Fraction
+from typing import Any
+
+import segno
+import streamlit as st
+
+from cocreate_map import config, services
+from cocreate_map.domain.voting import percent
+from cocreate_map.io.reports_options import static_map
+from cocreate_map.services import meeting as meeting_service
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import maps, widgets
+from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+PANELS = meeting_service.PANELS
+OPTIONS_CACHE = "meeting_options"  # {slug: (boundary, base, panels, pngs)}
+
+# Static CSS only (no user text): big, high-contrast figures for the back of a hall.
+BASE_CSS = """<style>
+.cc-fig {font-size: 56px; font-weight: 800; line-height: 1.1; color: #000;}
+.cc-big {font-size: 40px; font-weight: 700; color: #000;}
+.cc-mid {font-size: 32px; color: #111;}
+.cc-small {font-size: 22px; color: #333;}
+.cc-bar {position: relative; height: 64px; background: #E6E6E6; border: 3px solid #000;
+  border-radius: 6px; margin: 8px 0 36px 0;}
+.cc-bar .fill {position: absolute; left: 0; top: 0; bottom: 0; background: #0072B2;}
+.cc-bar .fill.met {background: #007A4D;}
+.cc-bar .line {position: absolute; top: -14px; bottom: -14px; width: 6px; background: #D55E00;}
+.cc-bar .tag {position: absolute; top: 66px; transform: translateX(-50%); font-size: 24px;
+  font-weight: 700; color: #A04000; white-space: nowrap;}
+.cc-row {display: flex; justify-content: space-between; align-items: baseline; gap: 24px;}
+.cc-qr img {width: 100%; height: auto; max-width: 460px; background: #fff;}
+.cc-choice {display: flex; align-items: center; gap: 16px; margin: 6px 0;}
+.cc-choice .name {width: 30%; font-size: 32px; font-weight: 700;}
+.cc-choice .track {flex: 1; height: 40px; background: #EEE; border: 2px solid #000;}
+.cc-choice .fill {height: 100%; background: #56B4E9;}
+.cc-choice .n {width: 18%; font-size: 32px; font-weight: 800; text-align: right;}
+.cc-outcome {font-size: 72px; font-weight: 900; padding: 12px 24px; border-radius: 8px;
+  color: #fff; display: inline-block;}
+.cc-outcome.passed {background: #007A4D;} .cc-outcome.rejected {background: #B00020;}
+.cc-outcome.invalid {background: #8A5A00;}
+.cc-reason {font-size: 32px; margin: 8px 0;}
+.cc-metric {font-size: 32px; display: flex; justify-content: space-between;
+  border-bottom: 1px solid #999; padding: 4px 0;}
+.cc-metric b {font-size: 34px;}
+</style>"""
+
+PROJECTOR_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+[data-testid="stStatusWidget"], [data-testid="stMainMenu"], footer {display: none !important;}
+.stApp, [data-testid="stAppViewContainer"], .stMain {background: #FFFFFF !important;}
+[data-testid="stMainBlockContainer"], .block-container {max-width: 100% !important;
+  padding: 18px 36px 8px 36px !important;}
+h1 {font-size: 52px !important; color: #000 !important; padding: 0 0 6px 0 !important;}
+.st-key-meeting_keys {position: absolute; height: 0; overflow: hidden;}
+.stButton button {min-height: 56px;} .stButton button p {font-size: 24px !important; white-space: nowrap;}
+</style>"""
+
+
+def pct(x: Fraction) -> str:
+    return f"{percent(x)}%"
+
+
+def choice_label(choice: str) -> str:
+    return t(f"choice.{choice}") if choice in ("yes", "no", "abstain") else choice
+
+
+def area_text(x: Fraction) -> str:
+    return f"{float(x):,.0f}"
+
+
+# ---------------------------------------------------------------- state from the address
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+slug = community.slug
+projector = st.query_params.get("view") == "projector"
+panel = st.query_params.get("panel") or ("ballot" if projector else "map")
+if panel not in PANELS:
+    panel = "map"
+if st.query_params.get("panel") != panel:
+    st.query_params["panel"] = panel
+
+with transaction(engine()) as session:
+    ballots = meeting_service.meeting_ballots(session, slug)
+ids = [b.id for b in ballots]
+wanted = st.query_params.get("ballot")
+ballot_id: int | None = (
+    int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else (ids[0] if ids else None)
+)
+
+st.markdown(BASE_CSS, unsafe_allow_html=True)
+if projector:
+    st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+
+
+def go(to: str) -> None:
+    st.query_params["panel"] = to
+
+
+def step(delta: int) -> None:
+    i = PANELS.index(st.query_params.get("panel") or panel)
+    st.query_params["panel"] = PANELS[(i + delta) % len(PANELS)]
+
+
+def set_view(on: bool) -> None:
+    if on:
+        st.query_params["view"] = "projector"
+    elif "view" in st.query_params:
+        del st.query_params["view"]
+
+
+# ---------------------------------------------------------------- header and navigation
+
+title_col, nav_col = st.columns([2, 3] if projector else [1, 1], vertical_alignment="center")
+title_col.title(f"{community.name} · {t(f'meeting.panel.{panel}')}")
+if not projector:
+    st.caption(t("meeting.intro"))
+    if ballots:
+        labels = {b.id: f"#{b.id} {b.title} · {t(f'ballots.status.{b.status}')}" for b in ballots}
+        picked = st.selectbox(
+            t("meeting.pick_ballot"),
+            ids,
+            index=ids.index(ballot_id) if ballot_id in ids else 0,
+            format_func=labels.__getitem__,
+            key="meeting_ballot_pick",
+        )
+        ballot_id = picked
+with nav_col:
+    cols = st.columns(len(PANELS) + 2 if projector else len(PANELS))
+    if projector:
+        cols[0].button("◀", key="meeting_prev", on_click=step, args=(-1,), width="stretch")
+        for c, name in zip(cols[1:-1], PANELS, strict=True):
+            c.button(
+                t(f"meeting.panel.{name}"),
+                key=f"meeting_go_{name}",
+                on_click=go,
+                args=(name,),
+                type="primary" if name == panel else "secondary",
+                width="stretch",
+            )
+        cols[-1].button("▶", key="meeting_next", on_click=step, args=(1,), width="stretch")
+    else:
+        for c, name in zip(cols, PANELS, strict=True):
+            c.button(
+                t(f"meeting.panel.{name}"),
+                key=f"meeting_go_{name}",
+                on_click=go,
+                args=(name,),
+                type="primary" if name == panel else "secondary",
+                width="stretch",
+            )
+if ballot_id is not None and st.query_params.get("ballot") != str(ballot_id):
+    st.query_params["ballot"] = str(ballot_id)
+
+if projector:
+    # ← → step through the panels: clicks the ◀ ▶ buttons of the parent document.
+    st.container(key="meeting_keys").iframe(
+        """<script>
+        const doc = window.parent.document;
+        if (!window.parent.__ccMeetingKeys) {
+          window.parent.__ccMeetingKeys = true;
+          doc.addEventListener('keydown', (e) => {
+            const tag = (e.target && e.target.tagName) || '';
+            if (tag === 'INPUT' || tag === 'TEXTAREA') return;
+            const key = e.key === 'ArrowRight' || e.key === 'PageDown' ? 'meeting_next'
+              : e.key === 'ArrowLeft' || e.key === 'PageUp' ? 'meeting_prev' : null;
+            if (!key) return;
+            const b = doc.querySelector('.st-key-' + key + ' button');
+            if (b) { e.preventDefault(); b.click(); }
+          });
+        }
+        </script>""",
+        height=1,
+    )
+else:
+    st.button(
+        t("meeting.projector"),
+        icon=":material/slideshow:",
+        key="meeting_projector",
+        on_click=set_view,
+        args=(True,),
+        type="primary",
+    )
+
+
+# ---------------------------------------------------------------- panels
+
+
+def map_panel() -> None:
+    with shown_errors(), transaction(engine()) as session:
+        data = services.map_data(session, slug)
+    if "data" not in locals():
+        return
+    left, right = st.columns([3, 1] if projector else [2, 1])
+    with left, shown_errors():
+        maps.render_map(data, lang(), "none", key="meeting_map", height=820 if projector else 520)
+    rows = "".join(
+        f'<div class="cc-metric"><span>{html.escape(t("kind." + k))}</span>'
+        f'<b class="cc-fig" style="font-size:40px">{n}</b></div>'
+        for k, n in data.counts.items()
+    )
+    right.html(
+        f'<div class="cc-big">{html.escape(t("meeting.counts"))}</div>{rows}'
+        f'<div class="cc-small" style="margin-top:16px">{html.escape(t("meeting.no_heatmap"))}</div>'
+    )
+
+
+def options_panel() -> None:
+    cache = st.session_state.setdefault(OPTIONS_CACHE, {})
+    if slug not in cache:
+        with shown_errors(), transaction(engine()) as session:
+            boundary, base, panels = meeting_service.option_panels(session, slug)
+            pngs = [static_map(boundary, p.layers, (160, 110), dpi=110) for p in panels]
+            cache[slug] = (base, panels, pngs)
+    if slug not in cache:
+        return
+    base, panels, pngs = cache[slug]
+    if not panels:
+        st.info(t("meeting.no_options"))
+        return
+    rows = [
+        ("parking_stalls", "meeting.metric.parking"),
+        ("ebike_places", "meeting.metric.ebike"),
+        ("green_area_m2", "meeting.metric.green"),
+        ("demolished_count", "meeting.metric.demolished"),
+        ("fire_lane_min_clear_width_m", "meeting.metric.fire_lane"),
+        ("cost_total", "meeting.metric.cost"),
+    ]
+    for col, p, png in zip(st.columns(len(panels)), panels, pngs, strict=True):
+        with col:
+            st.html(f'<div class="cc-big">{html.escape(p.name)}</div>')
+            st.image(png, width="stretch")
+            lines = []
+            for key, label in rows:
+                value = p.metrics.get(key)
+                before = base.get(key)
+                shown = (
+                    "—"
+                    if value is None
+                    else f"{value:,.0f}"
+                    if key != "fire_lane_min_clear_width_m"
+                    else f"{value:.1f}"
+                )
+                delta = ""
+                if isinstance(value, int | float) and isinstance(before, int | float):
+                    d = float(value) - float(before)
+                    if abs(d) > 1e-9:
+                        delta = (
+                            f' <span class="cc-small">({d:+,.0f})</span>'
+                            if key != "fire_lane_min_clear_width_m"
+                            else f' <span class="cc-small">({d:+.1f})</span>'
+                        )
+                lines.append(
+                    f'<div class="cc-metric"><span>{html.escape(t(label))}</span>'
+                    f"<b>{html.escape(shown)}{delta}</b></div>"
+                )
+            st.html("".join(lines))
+    st.caption(t("meeting.options_legend"))
+
+
+def bar(m: meeting_service.Measure, label: str, figure: str) -> str:
+    width = float(min(m.ratio, 1)) * 100
+    line = ""
+    if m.threshold is not None:
+        at = float(min(m.threshold, 1)) * 100
+        line = (
+            f'<div class="line" style="left:calc({at:.2f}% - 3px)"></div>'
+            f'<div class="tag" style="left:{at:.2f}%">{html.escape(t("meeting.threshold"))} '
+            f"{m.threshold_percent}%</div>"
+        )
+    else:
+        line = f'<div class="tag" style="left:50%">{html.escape(t("meeting.no_threshold"))}</div>'
+    met = " met" if m.met else ""
+    return (
+        f'<div class="cc-row"><span class="cc-big">{html.escape(label)}</span>'
+        f'<span class="cc-fig" data-measure="{m.code}">{m.percent}%</span></div>'
+        f'<div class="cc-row"><span class="cc-mid" data-figure="{m.code}">{html.escape(figure)}</span></div>'
+        f'<div class="cc-bar" data-ratio="{m.ratio}"><div class="fill{met}" '
+        f'style="width:{width:.2f}%"></div>{line}</div>'
+    )
+
+
+def choices_html(snap: meeting_service.ProjectorSnapshot) -> str:
+    if snap.choices is None:
+        return f'<div class="cc-mid">{html.escape(t("meeting.running_hidden"))}</div>'
+    top = max([c.households for c in snap.choices] + [1])
+    out = [f'<div class="cc-big" style="margin-top:8px">{html.escape(t("meeting.running"))}</div>']
+    for c in snap.choices:
+        out.append(
+            f'<div class="cc-choice"><span class="name">{html.escape(choice_label(c.choice))}</span>'
+            f'<span class="track"><span class="fill" style="display:block;width:'
+            f'{100 * c.households / top:.1f}%"></span></span>'
+            f'<span class="n">{html.escape(t("meeting.n_households", n=c.households))}</span></div>'
+        )
+    return "".join(out)
+
+
+def read_snapshot(bid: int) -> meeting_service.ProjectorSnapshot | None:
+    # One short read-only transaction per refresh: nothing written, nothing cached.
+    with shown_errors(), transaction(engine()) as session:
+        return meeting_service.projector_snapshot(session, bid)
+    return None
+
+
+@st.fragment(run_every=2)
+def live_tally(bid: int) -> None:
+    snap = read_snapshot(bid)
+    if snap is None:
+        return
+    h, a = snap.households, snap.area
+    st.html(
+        f'<div class="cc-mid" style="margin-bottom:12px">{html.escape(t(f"ballots.status.{snap.status}"))} · '
+        f"{html.escape(t('meeting.voted', n=snap.voted, total=snap.electorate))}</div>"
+        + bar(
+            h,
+            t("meeting.measure.households"),
+            t("meeting.households_of", n=h.numerator, total=h.denominator),
+        )
+        + bar(
+            a,
+            t("meeting.measure.area"),
+            t("meeting.area_of", n=area_text(a.numerator), total=area_text(a.denominator)),
+        )
+        + choices_html(snap)
+    )
+
+
+def ballot_panel() -> None:
+    if ballot_id is None:
+        st.info(t("meeting.no_ballot"))
+        return
+    link = meeting_service.join_link(config.get("public_url"), slug)
+    qr = segno.make(link, error="m")
+    svg = qr.svg_data_uri(scale=10, border=2, dark="#000", light="#fff")
+    title = next(b.title for b in ballots if b.id == ballot_id)
+    left, right = st.columns([1, 2], gap="large")
+    left.html(
+        f'<div class="cc-big">{html.escape(t("meeting.scan"))}</div>'
+        f'<div class="cc-qr" data-join-link="{html.escape(link, quote=True)}">'
+        f'<img src="{html.escape(svg, quote=True)}" alt="QR"></div>'
+        f'<div class="cc-small">{html.escape(link)}</div>'
+        f'<div class="cc-mid">{html.escape(t("meeting.paper_too"))}</div>'
+    )
+    with right:
+        st.html(f'<div class="cc-big">#{ballot_id} {html.escape(title)}</div>')
+        live_tally(ballot_id)
+
+
+@st.fragment(run_every=2)
+def result_reveal(bid: int) -> None:
+    snap = read_snapshot(bid)
+    if snap is None:
+        return
+    st.html(f'<div class="cc-big">#{bid} {html.escape(snap.title)}</div>')
+    if not snap.revealed:
+        st.html(
+            f'<div class="cc-mid">{html.escape(t("meeting.not_closed"))}</div>'
+            + bar(
+                snap.households,
+                t("meeting.measure.households"),
+                t(
+                    "meeting.households_of",
+                    n=snap.households.numerator,
+                    total=snap.households.denominator,
+                ),
+            )
+            + bar(
+                snap.area,
+                t("meeting.measure.area"),
+                t(
+                    "meeting.area_of",
+                    n=area_text(snap.area.numerator),
+                    total=area_text(snap.area.denominator),
+                ),
+            )
+        )
+        return
+    outcome = snap.outcome or "invalid"
+    head = t(f"results.outcome.{outcome}")
+    if snap.winner:
+        head += " · " + t("results.winner", choice=choice_label(snap.winner))
+    lines = []
+    for ch in snap.checks:
+        op = "≥" if ch.inclusive else ">"
+        mark = "✔" if ch.met else "✘"
+        color = "#007A4D" if ch.met else "#B00020"
+        lines.append(
+            f'<div class="cc-reason"><b style="color:{color}">{mark}</b> '
+            f"{html.escape(t(f'check.{ch.code}'))}: <b>{pct(ch.ratio)}</b> "
+            f"({html.escape(t('meeting.needs'))} {op} {pct(ch.threshold)})</div>"
+        )
+    st.html(
+        f'<div class="cc-outcome {outcome}" data-outcome="{outcome}">{html.escape(head)}</div>'
+        f'<div class="cc-big" style="margin-top:16px">{html.escape(t("meeting.why"))}</div>'
+        + "".join(lines)
+        + choices_html(snap)
+    )
+
+
+if panel == "map":
+    map_panel()
+elif panel == "options":
+    options_panel()
+elif panel == "ballot":
+    ballot_panel()
+elif ballot_id is None:
+    st.info(t("meeting.no_ballot"))
+else:
+    result_reveal(ballot_id)
+
+if projector:
+    st.button(t("meeting.exit_projector"), key="meeting_exit", on_click=set_view, args=(False,))
+else:
+    st.caption(t("meeting.share"))
+    params: dict[str, Any] = {"community": slug, "view": "projector", "panel": panel}
+    if ballot_id is not None:
+        params["ballot"] = ballot_id
+    st.code("?" + "&".join(f"{k}={v}" for k, v in params.items()), language=None)
+    st.caption(escape_text(t("meeting.pack_hint", id=ballot_id or "ID")))

@@ -1,0 +1,132 @@
+"""The host projects the open ballot at 1920×1080 in Debian Chromium: big figures, a QR code that
+encodes the join link, and the participation figure follows 20 votes without a reload."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from fractions import Fraction
+from urllib.parse import unquote
+
+import pytest
+import segno
+
+from cocreate_map import services
+from cocreate_map.domain.households import RegisterRow
+from cocreate_map.services import households as H
+from cocreate_map.services.meeting import join_link
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage.db import make_engine, transaction
+from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
+
+pytestmark = pytest.mark.e2e
+PUBLIC_URL = "http://192.168.1.20:8501"
+
+
+@pytest.fixture(scope="module")
+def meeting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("e2e-meeting")
+    port = free_port()
+    url = f"sqlite:///{tmp / 'app.sqlite3'}"
+    env = {
+        **os.environ,
+        "COCREATE_DATABASE_URL": url,
+        "COCREATE_LOAD_DEMO": "1",
+        "COCREATE_PUBLIC_URL": PUBLIC_URL,
+    }
+    log = tmp / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        server = Server(f"http://127.0.0.1:{port}", url, process, log)
+        try:
+            _wait_healthy(server)
+            yield server
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _path_d(svg: str) -> str:
+    """The drawn paths (background, then the dark modules) of a segno SVG."""
+    found = re.findall(r"\sd=['\"]([^'\"]+)['\"]", svg)
+    assert found, svg[:200]
+    return " | ".join(found)
+
+
+def test_host_projects_ballot_and_watches_participation_rise(meeting_server, chromium, artifacts):
+    base = meeting_server.base_url
+    slug = services.DEMO_SLUG
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(f"{base}/meeting?lang=zh")  # first start loads the demo community
+        # the main area, not the sidebar navigation, which shows the same words at once
+        main = page.locator("[data-testid='stMain']")
+        main.get_by_text("社区地图").first.wait_for(timeout=60_000)
+        engine = make_engine(meeting_server.database_url)
+        rows = [
+            RegisterRow("20", "1", f"{k + 1:02d}01", Fraction("80.5"), None, 2) for k in range(24)
+        ]
+        with transaction(engine) as s:
+            H.add_register_rows(s, repo.community_by_slug(s, slug), rows, actor="test")
+            bid = services.create_ballot(
+                s, slug, "是否采纳方案C：平衡？", "co-creation-two-thirds", buildings=["20"]
+            ).id
+        with transaction(engine) as s:
+            voters = [h for h in H.list_households(s, slug) if h.building == "20"]
+        page.goto(
+            f"{base}/meeting?community={slug}&view=projector&panel=ballot&ballot={bid}&lang=zh"
+        )
+        figure = page.locator('[data-measure="households"]')
+        figure.filter(has_text="0.0%").wait_for(timeout=60_000)
+        page.locator('[data-measure="area"]').wait_for(timeout=30_000)
+        page.screenshot(path=str(artifacts / "meeting-projector-ballot.png"))
+
+        sizes = page.eval_on_selector_all(
+            ".cc-fig", "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+        )
+        assert len(sizes) >= 2 and min(sizes) >= 32, sizes
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+
+        link = join_link(PUBLIC_URL, slug)
+        qr = page.locator(".cc-qr")
+        assert qr.get_attribute("data-join-link") == link
+        src = qr.locator("img").get_attribute("src") or ""
+        assert src.startswith("data:image/svg+xml")
+        drawn = _path_d(unquote(src.split(",", 1)[1]))
+        assert drawn == _path_d(
+            segno.make(link, error="m").svg_inline(scale=10, border=2, dark="#000", light="#fff")
+        )
+
+        with transaction(engine) as s:
+            for h in voters[:20]:
+                services.cast_vote(s, bid, h.id, "yes")
+        # 20 of 24 households: 83.3 % — on screen within 5 s, no reload.
+        figure.filter(has_text="83.3%").wait_for(timeout=5_000)
+        page.screenshot(path=str(artifacts / "meeting-projector-after-20-votes.png"))
+
+        for name in ("map", "options", "result"):
+            page.goto(
+                f"{base}/meeting?community={slug}&view=projector&panel={name}&ballot={bid}&lang=zh"
+            )
+            page.locator(".cc-big").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(artifacts / f"meeting-projector-{name}.png"))
+
+        phone = chromium.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+        try:
+            for lang in ("zh", "en"):
+                phone.goto(f"{base}/meeting?community={slug}&panel=ballot&ballot={bid}&lang={lang}")
+                phone.locator('[data-measure="households"]').wait_for(timeout=60_000)
+                phone.screenshot(path=str(artifacts / f"meeting-phone-{lang}.png"), full_page=True)
+        finally:
+            phone.close()
+    finally:
+        page.close()

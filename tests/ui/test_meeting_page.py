@@ -1,0 +1,87 @@
+"""AppTest of the meeting page through app.py: the projector
+view renders with big figures and the QR join link, panels switch, Chinese and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from cocreate_map import services
+from cocreate_map.storage.db import make_engine, transaction
+
+ROOT = Path(__file__).resolve().parents[2]
+ENTRY = ROOT / "app.py"
+
+
+@pytest.fixture
+def app(sqlite_url, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    yield sqlite_url
+    st.cache_resource.clear()
+
+
+def run(**params):
+    at = AppTest.from_file(str(ENTRY), default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("cocreate_map/ui/pages/meeting.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def html_text(at) -> str:
+    return "\n".join(str(h.proto.body) for h in at.get("html"))
+
+
+def make_ballot(url: str) -> int:
+    with transaction(make_engine(url)) as s:
+        return services.create_ballot(
+            s, services.DEMO_SLUG, "是否采纳方案B？", "co-creation-two-thirds"
+        ).id
+
+
+def test_projector_ballot_panel_shows_both_measures_and_qr(app):
+    run()  # first start loads the demo
+    bid = make_ballot(app)
+    at = run(community=services.DEMO_SLUG, view="projector", panel="ballot", ballot=str(bid))
+    body = html_text(at)
+    assert 'data-join-link="http://localhost:8501/vote?community=' in body
+    assert 'data-measure="households"' in body and 'data-measure="area"' in body
+    assert "门槛" in body  # the threshold line is labelled
+    assert "参与户数" in body
+    assert any(b.key == "meeting_next" for b in at.button)
+
+
+def test_panels_switch_with_buttons_and_links(app):
+    run()
+    bid = make_ballot(app)
+    at = run(community=services.DEMO_SLUG, view="projector", panel="ballot", ballot=str(bid))
+    next(b for b in at.button if b.key == "meeting_next").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["panel"] == "result"
+    assert "表决尚未结束" in html_text(at)
+    with transaction(make_engine(app)) as s:
+        services.close_ballot(s, bid)
+    at = run(community=services.DEMO_SLUG, view="projector", panel="result", ballot=str(bid))
+    assert 'data-outcome="invalid"' in html_text(at)
+    assert "通过与否的理由" in html_text(at)
+    next(b for b in at.button if b.key == "meeting_go_map").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["panel"] == "map"
+    assert "各类要素数量" in html_text(at)
+
+
+def test_english_and_normal_view(app):
+    run()
+    make_ballot(app)
+    at = run(community=services.DEMO_SLUG, lang="en", panel="ballot")
+    assert "Scan to vote" in html_text(at)
+    assert any(b.label == "Projector view (full screen)" for b in at.button)
+    next(b for b in at.button if b.key == "meeting_projector").click().run()
+    assert at.query_params["view"] == "projector"
