@@ -3,7 +3,7 @@
 Starts the app on a free port with a fresh SQLite database (the demo loads on first start), drives
 Debian Chromium with Playwright and writes PNGs to test-artifacts/screens/. Look at them.
 
-    .venv/bin/python scripts/screenshots.py [PAGE ...]     # pages: map import communities
+    .venv/bin/python scripts/screenshots.py [PAGE ...]     # pages: the keys of PAGES below
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-artifacts" / "screens"
 SIZES = {"phone": (390, 844), "projector": (1920, 1080)}
-PAGES = {"map": "/", "import": "/import", "communities": "/communities"}
+PAGES = {
+    "map": "/",
+    "options": "/options",
+    "vote": "/vote",
+    "results": "/results",
+    "meeting": "/meeting",
+    "projector": "/meeting?view=projector&panel=options",
+    "ballots": "/ballots",
+    "import": "/import",
+    "communities": "/communities",
+}
 
 
 def main(argv: list[str]) -> int:
@@ -72,7 +82,8 @@ def main(argv: list[str]) -> int:
                 for lang in ("zh", "en"):
                     for size_name, (w, h) in SIZES.items():
                         page = browser.new_page(viewport={"width": w, "height": h})
-                        page.goto(f"{base}{PAGES[page_name]}?lang={lang}")
+                        sep = "&" if "?" in PAGES[page_name] else "?"
+                        page.goto(f"{base}{PAGES[page_name]}{sep}lang={lang}")
                         page.wait_for_selector("[data-testid='stApp']")
                         page.wait_for_timeout(6000)
                         path = OUT / f"{page_name}-{lang}-{size_name}.png"
