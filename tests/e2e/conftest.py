@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,38 +74,26 @@ def map_assets() -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(
-    tmp_path_factory: pytest.TempPathFactory, map_assets: None
-) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port with its own SQLite database."""
-    tmp = tmp_path_factory.mktemp("e2e-server")
+@contextmanager
+def app_server(tmp: Path, **env_extra: str) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port with its own SQLite database in ``tmp``; the demo
+    loads on first start. ``env_extra`` adds settings, e.g. COCREATE_PUBLIC_URL."""
     port = free_port()
     database_url = f"sqlite:///{tmp / 'app.sqlite3'}"
-    env = {**os.environ, "COCREATE_DATABASE_URL": database_url, "COCREATE_LOAD_DEMO": "1"}
+    env = {
+        **os.environ,
+        "COCREATE_DATABASE_URL": database_url,
+        "COCREATE_LOAD_DEMO": "1",
+        **env_extra,
+    }
     log = tmp / "streamlit.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     server = Server(f"http://127.0.0.1:{port}", database_url, process, log)
     try:
         _wait_healthy(server)
@@ -116,6 +105,15 @@ def streamlit_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(
+    tmp_path_factory: pytest.TempPathFactory, map_assets: None
+) -> Iterator[Server]:
+    """The app on its own fresh database, shared by the tests of a session."""
+    with app_server(tmp_path_factory.mktemp("e2e-server")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

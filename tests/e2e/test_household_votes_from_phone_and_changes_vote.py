@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from cocreate_map import services
 from cocreate_map.storage.db import make_engine, transaction
-from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
+from tests.e2e.conftest import Server, app_server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def ballot_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("e2e-ballots")
-    port = free_port()
-    url = f"sqlite:///{tmp / 'app.sqlite3'}"
-    env = {**os.environ, "COCREATE_DATABASE_URL": url, "COCREATE_LOAD_DEMO": "1"}
-    log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        server = Server(f"http://127.0.0.1:{port}", url, process, log)
-        try:
-            _wait_healthy(server)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with app_server(tmp_path_factory.mktemp("e2e-ballots")) as server:
+        yield server
 
 
 def test_household_votes_from_phone_and_changes_vote(ballot_server, chromium, artifacts):

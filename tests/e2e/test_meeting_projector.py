@@ -3,10 +3,7 @@ encodes the join link, and the participation figure follows 20 votes without a r
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from fractions import Fraction
 from urllib.parse import unquote
@@ -20,7 +17,7 @@ from cocreate_map.services import households as H
 from cocreate_map.services.meeting import join_link
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import make_engine, transaction
-from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
+from tests.e2e.conftest import Server, app_server
 
 pytestmark = pytest.mark.e2e
 PUBLIC_URL = "http://192.168.1.20:8501"
@@ -28,30 +25,10 @@ PUBLIC_URL = "http://192.168.1.20:8501"
 
 @pytest.fixture(scope="module")
 def meeting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("e2e-meeting")
-    port = free_port()
-    url = f"sqlite:///{tmp / 'app.sqlite3'}"
-    env = {
-        **os.environ,
-        "COCREATE_DATABASE_URL": url,
-        "COCREATE_LOAD_DEMO": "1",
-        "COCREATE_PUBLIC_URL": PUBLIC_URL,
-    }
-    log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        server = Server(f"http://127.0.0.1:{port}", url, process, log)
-        try:
-            _wait_healthy(server)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with app_server(
+        tmp_path_factory.mktemp("e2e-meeting"), COCREATE_PUBLIC_URL=PUBLIC_URL
+    ) as server:
+        yield server
 
 
 def _path_d(svg: str) -> str:

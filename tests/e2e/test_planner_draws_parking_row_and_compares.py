@@ -4,17 +4,14 @@ places, and sees the comparison table change."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import ROOT, Server, _wait_healthy, free_port
+from tests.e2e.conftest import Server, app_server
 
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SYNC_IFRAME = 'iframe[srcdoc*="cc-sync"]'  # the one page holding the synced option maps
@@ -24,44 +21,8 @@ CENTERS = "() => window.ccSyncedMaps.map(m => [m.getCenter().lat, m.getCenter().
 @pytest.fixture(scope="module")
 def options_server(tmp_path_factory: pytest.TempPathFactory, map_assets: None) -> Iterator[Server]:
     """The app on its own fresh database: only the demo community and its three options."""
-    tmp = tmp_path_factory.mktemp("e2e-options")
-    port = free_port()
-    database_url = f"sqlite:///{tmp / 'app.sqlite3'}"
-    env = {**os.environ, "COCREATE_DATABASE_URL": database_url, "COCREATE_LOAD_DEMO": "1"}
-    log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", database_url, process, log)
-    try:
-        _wait_healthy(server)
+    with app_server(tmp_path_factory.mktemp("e2e-options")) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def stalls_row(page: Any) -> list[str]:
