@@ -21,11 +21,9 @@ EXIT_BAD_INPUT = 2
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from cocreate_map.storage.db import make_engine, migrate
+    from cocreate_map.storage.db import migrated_engine
 
-    engine = make_engine()
-    migrate(engine)
-    return engine
+    return migrated_engine()
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -19,11 +19,9 @@ CHINA = timedelta(hours=8)
 
 
 def _engine() -> Any:
-    from cocreate_map.storage.db import make_engine, migrate
+    from cocreate_map.storage.db import migrated_engine
 
-    engine = make_engine()
-    migrate(engine)
-    return engine
+    return migrated_engine()
 
 
 def _china_time(text: str | None) -> datetime | None:

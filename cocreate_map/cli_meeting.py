@@ -14,12 +14,10 @@ from cocreate_map import config
 
 def cmd_meeting_pack(args: argparse.Namespace) -> int:
     from cocreate_map.services.meeting import meeting_pack
-    from cocreate_map.storage.db import make_engine, migrate, transaction
+    from cocreate_map.storage.db import migrated_engine, transaction
 
-    engine = make_engine()
-    migrate(engine)
     out = Path(args.out)
-    with transaction(engine) as session:
+    with transaction(migrated_engine()) as session:
         pages = meeting_pack(
             session,
             args.ballot_id,

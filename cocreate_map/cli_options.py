@@ -15,9 +15,9 @@ from cocreate_map.errors import InvalidInput
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from cocreate_map.cli import _engine as engine
+    from cocreate_map.storage.db import migrated_engine
 
-    return engine()
+    return migrated_engine()
 
 
 def _fmt(value: object) -> str:

@@ -60,6 +60,13 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def migrated_engine(url: str | None = None) -> Engine:
+    """An engine on ``url`` (default: the configured database), migrated to head."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

@@ -6,13 +6,12 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from cocreate_map import services
-from cocreate_map.storage.db import make_engine, migrate
+from cocreate_map.storage.db import migrated_engine
 
 
 @st.cache_resource(show_spinner=False)
 def engine() -> Engine:
     """The database engine, migrated to head, with the demo loaded on first start."""
-    eng = make_engine()
-    migrate(eng)
+    eng = migrated_engine()
     services.ensure_demo(eng)
     return eng
