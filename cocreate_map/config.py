@@ -92,7 +92,13 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "admin_password",
             "",
-            "Password of the staff pages (ballots, register, paper votes). Empty: staff pages stay locked.",
+            "Bootstrap admin: user name admin with this password signs in to the staff pages while no staff account named admin exists (create accounts with cocreate user add). Empty: only staff accounts sign in.",
+        ),
+        Setting(
+            "max_photo_mb",
+            "8",
+            "Largest photo a resident may attach to a mark, in megabytes.",
+            _positive_int,
         ),
     ]
 }

@@ -8,6 +8,8 @@ database write lock, so two transactions never append to the same chain head.
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import random
 from collections.abc import Iterable, Sequence
@@ -490,6 +492,33 @@ def join_with_code(
         throttle.window_started_at = now
     session.flush()
     return JoinResult(None, throttle.locked_until, JOIN_MAX_FAILURES - throttle.failures)
+
+
+def session_token(session: Session, household_id: int) -> str:
+    """A token that keeps a household signed in on one phone (stored in a cookie).
+
+    ``"<id>.<hmac>"`` keyed with the household's stored code hash: it reveals nothing about the
+    code, and it stops working when the household's code is regenerated.
+    """
+    row = session.get(HouseholdRow, household_id)
+    if row is None or row.code_hash is None:
+        raise NotFound(f"household {household_id} has no code; ask for a new slip")
+    mac = hmac.new(row.code_hash.encode(), f"session:{row.id}".encode(), hashlib.sha256)
+    return f"{row.id}.{mac.hexdigest()[:32]}"
+
+
+def household_from_token(session: Session, slug: str, token: str) -> HouseholdInfo | None:
+    """The household a token from :func:`session_token` names, or None when it is stale."""
+    head, _, _ = (token or "").partition(".")
+    if not head.isdigit():
+        return None
+    row = session.get(HouseholdRow, int(head))
+    community = repo.find_community(session, slug)
+    if row is None or community is None or row.community_id != community.id:
+        return None
+    if not hmac.compare_digest(session_token(session, row.id), token):
+        return None
+    return _info(row, slug)
 
 
 def household_info(session: Session, household_id: int) -> HouseholdInfo:

@@ -1,0 +1,105 @@
+"""Photos residents attach to marks: type sniffed from the bytes, size-limited, metadata removed.
+
+The file name and the browser's content type are not trusted: the first bytes decide (JPEG, PNG,
+WebP). The picture is decoded with Pillow under a pixel limit (a "decompression bomb" is refused),
+turned upright by its EXIF orientation, scaled to at most :data:`MAX_SIDE` pixels, and encoded
+anew — so no EXIF block (GPS position, phone model, time) survives.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from cocreate_map import config
+from cocreate_map.errors import InvalidInput, TooLarge
+
+MAX_SIDE = 1600
+MAX_PIXELS = 40_000_000
+_GPS_TAG = 0x8825
+
+
+@dataclass(frozen=True)
+class Photo:
+    mime: str
+    width: int
+    height: int
+    data: bytes
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type the bytes say, or None.
+
+    >>> sniff(b"\\x89PNG\\r\\n\\x1a\\n....")
+    'image/png'
+    >>> sniff(b"<svg onload=alert(1)>") is None
+    True
+    """
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def clean_photo(data: bytes, max_mb: int | None = None) -> Photo:
+    """A safe copy of an uploaded photo, or InvalidInput/TooLarge saying what to send instead."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    limit_mb = max_mb or int(config.get("max_photo_mb"))
+    if len(data) > limit_mb * 1024 * 1024:
+        raise TooLarge(
+            f"the photo has {len(data) / 1024 / 1024:.1f} MB; at most {limit_mb} MB — "
+            "send a smaller picture (most phones can share a 'medium' size)"
+        )
+    mime = sniff(data)
+    if mime is None:
+        raise InvalidInput(
+            "this file is not a JPEG, PNG or WebP picture; take a photo with the camera and "
+            "send that"
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise TooLarge(
+                    f"the picture has {probe.width}×{probe.height} pixels; at most "
+                    f"{MAX_PIXELS // 1_000_000} megapixels"
+                )
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as img:
+            exif = img.getexif()
+            had_exif = len(exif) > 0
+            had_gps = _GPS_TAG in exif
+            img.load()
+            upright = ImageOps.exif_transpose(img)
+            upright.thumbnail((MAX_SIDE, MAX_SIDE))
+            keep_alpha = upright.mode in ("RGBA", "LA") or "transparency" in upright.info
+            out = io.BytesIO()
+            if keep_alpha:
+                upright.save(out, format="PNG", optimize=True)
+                out_mime = "image/png"
+            else:
+                upright.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+                out_mime = "image/jpeg"
+            width, height = upright.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InvalidInput(
+            f"the picture cannot be read ({type(exc).__name__}); it may be damaged — take the "
+            "photo again"
+        ) from None
+    except Image.DecompressionBombError:
+        raise TooLarge(
+            f"the picture is too large to open; at most {MAX_PIXELS // 1_000_000} megapixels"
+        ) from None
+    return Photo(
+        out_mime,
+        width,
+        height,
+        out.getvalue(),
+        {"original_type": mime, "original_bytes": len(data), "exif_removed": had_exif,
+         "gps_removed": had_gps},
+    )  # fmt: skip

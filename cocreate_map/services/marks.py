@@ -1,0 +1,1111 @@
+"""Use cases of residents' problem marks (issue 3, 决策共谋).
+
+Residents (a household joined with its code) submit marks, say "me too", comment, withdraw or
+edit their own submitted marks and rate resolved ones. Staff (services/staff.py identities)
+publish, hide, discuss, adopt, decline, start and resolve marks, reply officially, import paper
+opinions and export. Every transition and official reply goes into the community's hash-chained
+audit log (services/households.record). Functions take a Session; one user action = one
+transaction, opened by the caller.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.geometry
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cocreate_map.domain import annotations as dom
+from cocreate_map.domain.annotations import Action, Category, Status
+from cocreate_map.domain.households import clean_label
+from cocreate_map.errors import (
+    CocreateError,
+    ImportFormatError,
+    InvalidGeometry,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from cocreate_map.io import crs as crs_io
+from cocreate_map.io.photos import clean_photo
+from cocreate_map.services.households import household_by_room, read_table, record
+from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage.ballot_tables import HouseholdRow
+from cocreate_map.storage.mark_tables import (
+    MarkCommentRow,
+    MarkPhotoRow,
+    MarkRatingRow,
+    MarkRow,
+    MarkSupportRow,
+)
+from cocreate_map.storage.tables import CommunityRow, CommunitySettingRow, ElementRow, utcnow
+
+#: how far outside the community boundary a mark may lie (a gate, the street in front)
+OUTSIDE_TOLERANCE_M = 100.0
+#: a mark with no household and no building gets the nearest building within this distance
+NEAREST_BUILDING_M = 40.0
+REPLY_TEMPLATES_KEY = "mark_reply_templates"
+
+
+# ---------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True)
+class MarkInfo:
+    id: int
+    community_id: int
+    category: Category
+    safety: bool
+    text: str
+    geometry: BaseGeometry  # WGS-84
+    building: str | None
+    household_id: int | None
+    source: str
+    status: Status
+    submitted_at: datetime
+    supports: int = 0
+    comments: int = 0
+    hidden_reason: str | None = None
+    decline_reason: str | None = None
+    photos: int = 0
+    rating_mean: float | None = None
+    ratings: int = 0
+
+    @property
+    def renovation_class(self) -> dom.RenovationClass:
+        return dom.CATEGORY_CLASS[self.category]
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    text: str
+    author: str  # "1-1-101", "staff:wang" — the UI localises
+    official: bool
+    created_at: datetime
+    replies: list[Comment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MarkDetail:
+    mark: MarkInfo
+    comments: list[Comment]
+    photo_ids: list[int]
+    supported_by_me: bool
+    my_rating: int | None
+    can_edit: bool
+    can_support: bool
+    can_comment: bool
+    can_rate: bool
+    history: list[tuple[str, datetime]]  # (status, when) in order
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    mark: MarkInfo
+    similar: list[MarkInfo]  # non-empty only when the caller asked to check and nothing was saved
+
+
+LIFECYCLE_FIELDS = tuple(f.name for f in fields(dom.Lifecycle))
+
+
+def _lifecycle(row: MarkRow) -> dom.Lifecycle:
+    return dom.Lifecycle(
+        row.submitted_at,
+        row.published_at,
+        row.hidden_at,
+        row.withdrawn_at,
+        row.discussion_at,
+        row.adopted_at,
+        row.declined_at,
+        row.in_progress_at,
+        row.resolved_at,
+        row.evaluated_at,
+    )
+
+
+def mark_status(row: MarkRow) -> Status:
+    return dom.status(_lifecycle(row))
+
+
+def _info(row: MarkRow, supports: int = 0, comments: int = 0, **extra: Any) -> MarkInfo:
+    return MarkInfo(
+        row.id,
+        row.community_id,
+        Category(row.category),
+        row.safety,
+        row.text,
+        row.geometry,
+        row.building,
+        row.household_id,
+        row.source,
+        mark_status(row),
+        row.submitted_at,
+        supports,
+        comments,
+        row.hidden_reason,
+        row.decline_reason,
+        **extra,
+    )
+
+
+def _get(session: Session, mark_id: int) -> MarkRow:
+    row = session.get(MarkRow, mark_id)
+    if row is None:
+        raise NotFound(f"no mark {mark_id}; it may have been withdrawn — reload the list")
+    return row
+
+
+def _household(session: Session, household_id: int, community_id: int) -> HouseholdRow:
+    row = session.get(HouseholdRow, household_id)
+    if row is None or row.community_id != community_id:
+        raise PermissionDenied(
+            "this household is not on the register of this community; join again with the code "
+            "on your slip"
+        )
+    return row
+
+
+# ---------------------------------------------------------------- geometry
+
+
+def parse_geometry(value: BaseGeometry | dict[str, Any] | str) -> BaseGeometry:
+    """A point, line or polygon from shapely, a GeoJSON geometry/feature dict or GeoJSON text."""
+    geom: BaseGeometry
+    if isinstance(value, BaseGeometry):
+        geom = value
+    else:
+        try:
+            data = json.loads(value) if isinstance(value, str) else value
+            if data.get("type") == "Feature":
+                data = data.get("geometry") or {}
+            geom = shapely.geometry.shape(data)
+        except Exception as exc:  # noqa: BLE001 - any malformed GeoJSON
+            raise InvalidGeometry(
+                f"the drawn shape is not valid GeoJSON ({type(exc).__name__}); draw it again"
+            ) from None
+    if geom.is_empty:
+        raise InvalidGeometry("the mark has no location; tap the map where the problem is")
+    if geom.geom_type not in ("Point", "LineString", "Polygon"):
+        raise InvalidGeometry(
+            f"a mark is one point, one line or one polygon, got {geom.geom_type}; draw one shape"
+        )
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise InvalidGeometry("the mark's coordinates are not numbers; tap the map again")
+    if geom.geom_type == "Polygon" and not geom.is_valid:
+        fixed = shapely.make_valid(geom)
+        polys = [g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type == "Polygon"]
+        if not polys:
+            raise InvalidGeometry("the drawn area crosses itself; draw it again without crossing")
+        geom = max(polys, key=lambda g: g.area)
+    if geom.geom_type == "LineString" and geom.length == 0:
+        raise InvalidGeometry("the drawn line has no length; draw it with two different points")
+    return shapely.set_precision(geom, 1e-7)
+
+
+def _check_inside(community: CommunityRow, geom: BaseGeometry) -> None:
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InvalidGeometry("the mark's coordinates are not longitude/latitude; tap the map")
+    if community.boundary is None:
+        return
+    epsg = community.metric_epsg
+    d = crs_io.to_metric(community.boundary, epsg).distance(crs_io.to_metric(geom, epsg))
+    if d > OUTSIDE_TOLERANCE_M:
+        raise InvalidGeometry(
+            f"the mark is {d:.0f} m outside {community.name}; marks belong inside the community "
+            f"(up to {OUTSIDE_TOLERANCE_M:.0f} m beyond its edge) — zoom in and tap again"
+        )
+
+
+def _nearest_building(session: Session, community: CommunityRow, geom: BaseGeometry) -> str | None:
+    rows = session.execute(
+        select(ElementRow.name, ElementRow.source_id, ElementRow.id, ElementRow.geometry).where(
+            ElementRow.community_id == community.id, ElementRow.kind == "building"
+        )
+    ).all()
+    if not rows:
+        return None
+    epsg = community.metric_epsg
+    target = crs_io.to_metric(geom, epsg)
+    geoms = crs_io.transform_array(
+        np.array([r.geometry for r in rows], dtype=object), "EPSG:4326", f"EPSG:{epsg}"
+    )
+    dist = shapely.distance(geoms, target)
+    i = int(np.argmin(dist))
+    if dist[i] > NEAREST_BUILDING_M:
+        return None
+    r = rows[i]
+    return clean_label(r.name or r.source_id or str(r.id))
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _counts(session: Session, ids: Sequence[int]) -> tuple[dict[int, int], dict[int, int]]:
+    if not ids:
+        return {}, {}
+    supports = dict(
+        session.execute(
+            select(MarkSupportRow.mark_id, func.count())
+            .where(MarkSupportRow.mark_id.in_(ids))
+            .group_by(MarkSupportRow.mark_id)
+        ).all()
+    )
+    comments = dict(
+        session.execute(
+            select(MarkCommentRow.mark_id, func.count())
+            .where(MarkCommentRow.mark_id.in_(ids))
+            .group_by(MarkCommentRow.mark_id)
+        ).all()
+    )
+    return supports, comments
+
+
+def _visible(state: Status, author: int | None, viewer: int | None, staff: bool) -> bool:
+    return staff or state in dom.PUBLIC or (viewer is not None and author == viewer)
+
+
+def list_marks(
+    session: Session,
+    slug: str,
+    *,
+    categories: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    building: str | None = None,
+    mine_household_id: int | None = None,
+    viewer_household_id: int | None = None,
+    staff: StaffIdentity | None = None,
+    sort: str = "supported",
+    limit: int | None = None,
+) -> list[MarkInfo]:
+    """Marks a viewer may see (public ones, their own, everything for staff), filtered and
+    sorted by ``supported`` (most "me too" first) or ``newest``."""
+    if sort not in ("supported", "newest"):
+        raise InvalidInput(f"sort must be 'supported' or 'newest', got {sort!r}")
+    community = repo.community_by_slug(session, slug)
+    stmt = select(MarkRow).where(MarkRow.community_id == community.id)
+    cats = [dom.parse_category(c).value for c in categories]
+    if cats:
+        stmt = stmt.where(MarkRow.category.in_(cats))
+    if building:
+        stmt = stmt.where(MarkRow.building == clean_label(building))
+    if mine_household_id is not None:
+        stmt = stmt.where(MarkRow.household_id == mine_household_id)
+    if staff is not None and staff.role is dom.Role.BUILDING_CHIEF:
+        stmt = stmt.where(MarkRow.building.in_(staff.buildings))
+    rows = list(session.scalars(stmt))
+    wanted = {Status(s) for s in statuses}
+    is_staff = staff is not None and staff.may_work_in(community.id)
+    kept = []
+    for r in rows:
+        state = mark_status(r)
+        if wanted and state not in wanted:
+            continue
+        if _visible(state, r.household_id, viewer_household_id, is_staff):
+            kept.append(r)
+    supports, comments = _counts(session, [r.id for r in kept])
+    out = [_info(r, supports.get(r.id, 0), comments.get(r.id, 0)) for r in kept]
+    if sort == "supported":
+        out.sort(key=lambda m: (-m.supports, -m.submitted_at.timestamp(), -m.id))
+    else:
+        out.sort(key=lambda m: (-m.submitted_at.timestamp(), -m.id))
+    return out[:limit] if limit else out
+
+
+def get_mark(session: Session, mark_id: int) -> MarkInfo:
+    row = _get(session, mark_id)
+    supports, comments = _counts(session, [row.id])
+    return _info(row, supports.get(row.id, 0), comments.get(row.id, 0))
+
+
+def mark_detail(
+    session: Session,
+    mark_id: int,
+    viewer_household_id: int | None = None,
+    staff: StaffIdentity | None = None,
+) -> MarkDetail:
+    row = _get(session, mark_id)
+    state = mark_status(row)
+    is_staff = staff is not None and staff.may_work_in(row.community_id)
+    if not _visible(state, row.household_id, viewer_household_id, is_staff):
+        raise NotFound(f"mark {mark_id} is not public; it may be waiting for review or hidden")
+    supports, comments_n = _counts(session, [row.id])
+    ratings = session.execute(
+        select(func.count(), func.sum(MarkRatingRow.stars)).where(MarkRatingRow.mark_id == row.id)
+    ).one()
+    n_ratings = int(ratings[0] or 0)
+    photo_ids = list(
+        session.scalars(
+            select(MarkPhotoRow.id).where(MarkPhotoRow.mark_id == row.id).order_by(MarkPhotoRow.id)
+        )
+    )
+    info = _info(
+        row,
+        supports.get(row.id, 0),
+        comments_n.get(row.id, 0),
+        photos=len(photo_ids),
+        rating_mean=(int(ratings[1]) / n_ratings) if n_ratings else None,
+        ratings=n_ratings,
+    )
+    labels = _household_labels(session, row.community_id)
+    comment_rows = list(
+        session.scalars(
+            select(MarkCommentRow)
+            .where(MarkCommentRow.mark_id == row.id)
+            .order_by(MarkCommentRow.created_at, MarkCommentRow.id)
+        )
+    )
+    staff_names = _staff_names(session, {c.staff_user_id for c in comment_rows} - {None})
+    top: list[Comment] = []
+    by_id: dict[int, Comment] = {}
+    for c in comment_rows:
+        if c.staff_user_id is not None:
+            author = f"staff:{staff_names.get(c.staff_user_id, '?')}"
+        elif c.household_id is not None:
+            author = labels.get(c.household_id, "?")
+        else:
+            author = "staff:admin" if c.official else "?"
+        comment = Comment(c.id, c.text, author, c.official, c.created_at, [])
+        if c.parent_id is None:
+            top.append(comment)
+            by_id[c.id] = comment
+        elif c.parent_id in by_id:
+            by_id[c.parent_id].replies.append(comment)
+    supported = my_rating = None
+    if viewer_household_id is not None:
+        supported = session.scalar(
+            select(MarkSupportRow.id).where(
+                MarkSupportRow.mark_id == row.id,
+                MarkSupportRow.household_id == viewer_household_id,
+            )
+        )
+        my_rating = session.scalar(
+            select(MarkRatingRow.stars).where(
+                MarkRatingRow.mark_id == row.id,
+                MarkRatingRow.household_id == viewer_household_id,
+            )
+        )
+    history = [
+        (s.value, when)
+        for s, when in (
+            (Status.SUBMITTED, row.submitted_at),
+            (Status.PUBLISHED, row.published_at),
+            (Status.UNDER_DISCUSSION, row.discussion_at),
+            (Status.ADOPTED, row.adopted_at),
+            (Status.DECLINED, row.declined_at),
+            (Status.IN_PROGRESS, row.in_progress_at),
+            (Status.RESOLVED, row.resolved_at),
+            (Status.EVALUATED, row.evaluated_at),
+            (Status.HIDDEN, row.hidden_at),
+            (Status.WITHDRAWN, row.withdrawn_at),
+        )
+        if when is not None
+    ]
+    history.sort(key=lambda x: x[1])
+    joined = viewer_household_id is not None
+    own = joined and row.household_id == viewer_household_id
+    return MarkDetail(
+        info,
+        top,
+        photo_ids,
+        bool(supported),
+        my_rating,
+        dom.can_edit(row.household_id, state, viewer_household_id),
+        joined and not own and state in dom.OPEN_FOR_SUPPORT and not supported,
+        (joined or is_staff) and state in dom.OPEN_FOR_COMMENTS,
+        joined and state in dom.RATEABLE,
+        history,
+    )
+
+
+def _household_labels(session: Session, community_id: int) -> dict[int, str]:
+    return {
+        r.id: f"{r.building}-{r.unit}-{r.room}"
+        for r in session.execute(
+            select(HouseholdRow.id, HouseholdRow.building, HouseholdRow.unit, HouseholdRow.room)
+            .where(HouseholdRow.community_id == community_id)
+        )
+    }  # fmt: skip
+
+
+def _staff_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    from cocreate_map.storage.mark_tables import StaffUserRow
+
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(
+            select(StaffUserRow.id, StaffUserRow.username).where(StaffUserRow.id.in_(wanted))
+        ).all()
+    )
+
+
+def photo(session: Session, photo_id: int) -> MarkPhotoRow:
+    row = session.get(MarkPhotoRow, photo_id)
+    if row is None:
+        raise NotFound(f"no photo {photo_id}")
+    return row
+
+
+# ---------------------------------------------------------------- residents' actions
+
+
+def similar_marks(
+    session: Session, slug: str, category: str, geometry: BaseGeometry | dict[str, Any] | str
+) -> list[MarkInfo]:
+    """Public marks of the same category within 30 m, nearest first ("is it one of these?")."""
+    community = repo.community_by_slug(session, slug)
+    cat = dom.parse_category(category)
+    geom = parse_geometry(geometry)
+    rows = [
+        r
+        for r in session.scalars(
+            select(MarkRow).where(
+                MarkRow.community_id == community.id, MarkRow.category == cat.value
+            )
+        )
+        if mark_status(r) in dom.PUBLIC and mark_status(r) is not Status.DECLINED
+    ]
+    if not rows:
+        return []
+    epsg = f"EPSG:{community.metric_epsg}"
+    metric = crs_io.transform_array(
+        np.array([r.geometry for r in rows], dtype=object), "EPSG:4326", epsg
+    )
+    candidates = [dom.Candidate(r.id, cat, g) for r, g in zip(rows, metric, strict=True)]
+    near = dom.similar(cat, crs_io.to_metric(geom, community.metric_epsg), candidates)
+    by_id = {r.id: r for r in rows}
+    supports, comments = _counts(session, [i for i, _ in near])
+    return [_info(by_id[i], supports.get(i, 0), comments.get(i, 0)) for i, _ in near]
+
+
+def submit_mark(
+    session: Session,
+    slug: str,
+    household_id: int | None,
+    category: str,
+    text: str,
+    geometry: BaseGeometry | dict[str, Any] | str,
+    *,
+    safety: bool | None = None,
+    photo_bytes: bytes | None = None,
+    check_similar: bool = False,
+    source: str = "online",
+    building: str | None = None,
+    staff: StaffIdentity | None = None,
+    now: datetime | None = None,
+) -> SubmitResult:
+    """Save a new mark (status submitted; paper marks entered by staff are published at once).
+
+    With ``check_similar`` nothing is saved when public marks of the same category lie within
+    30 m: they come back in ``similar`` so the resident can say "me too" instead.
+    """
+    now = now or utcnow()
+    community = repo.community_by_slug(session, slug)
+    cat = dom.parse_category(category)
+    body = dom.clean_text(text, dom.TEXT_MAX_CHARS, what="description")
+    geom = parse_geometry(geometry)
+    _check_inside(community, geom)
+    if source not in ("online", "paper"):
+        raise InvalidInput(f"source must be online or paper, got {source!r}")
+    if household_id is None and staff is None:
+        raise PermissionDenied("join with your household code first, then mark the problem")
+    household = _household(session, household_id, community.id) if household_id else None
+    cleaned = clean_photo(photo_bytes) if photo_bytes else None
+    if check_similar:
+        near = similar_marks(session, slug, cat.value, geom)
+        if near:
+            placeholder = MarkInfo(
+                0, community.id, cat, bool(safety), body, geom, None, household_id, source,
+                Status.SUBMITTED, now,
+            )  # fmt: skip
+            return SubmitResult(placeholder, near)
+    if household is not None:
+        where = household.building
+    elif building:
+        where = clean_label(building)
+    else:
+        where = _nearest_building(session, community, geom)
+    row = MarkRow(
+        community_id=community.id,
+        category=cat.value,
+        safety=(cat in dom.SAFETY_BY_DEFAULT) if safety is None else bool(safety),
+        text=body,
+        geometry=geom,
+        building=where,
+        household_id=household.id if household is not None else None,
+        source=source,
+        submitted_at=now,
+        published_at=now if source == "paper" else None,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    if cleaned is not None:
+        session.add(
+            MarkPhotoRow(
+                mark_id=row.id,
+                mime=cleaned.mime,
+                width=cleaned.width,
+                height=cleaned.height,
+                data=cleaned.data,
+                meta=cleaned.meta,
+                created_at=now,
+            )
+        )
+    actor = staff.actor if staff is not None else f"household:{household_id}"
+    record(
+        session,
+        community.id,
+        actor,
+        "mark.submit",
+        {"mark_id": row.id, "category": cat.value, "source": source, "building": where},
+        now,
+    )
+    session.flush()
+    return SubmitResult(_info(row, photos=1 if cleaned else 0), [])
+
+
+def edit_mark(
+    session: Session,
+    mark_id: int,
+    household_id: int,
+    *,
+    text: str | None = None,
+    category: str | None = None,
+    now: datetime | None = None,
+) -> MarkInfo:
+    """The author changes text or category while the mark is still submitted."""
+    row = _get(session, mark_id)
+    if not dom.can_edit(row.household_id, mark_status(row), household_id):
+        raise PermissionDenied(_not_yours(row, household_id))
+    if text is not None:
+        row.text = dom.clean_text(text, dom.TEXT_MAX_CHARS, what="description")
+    if category is not None:
+        row.category = dom.parse_category(category).value
+    row.updated_at = now or utcnow()
+    session.flush()
+    return get_mark(session, mark_id)
+
+
+def withdraw_mark(
+    session: Session, mark_id: int, household_id: int, now: datetime | None = None
+) -> MarkInfo:
+    now = now or utcnow()
+    row = _get(session, mark_id)
+    state = mark_status(row)
+    if not dom.can_edit(row.household_id, state, household_id):
+        raise PermissionDenied(_not_yours(row, household_id))
+    _apply(session, row, Action.WITHDRAW, f"household:{household_id}", None, now)
+    return get_mark(session, mark_id)
+
+
+def _not_yours(row: MarkRow, household_id: int | None) -> str:
+    if row.household_id != household_id:
+        return "only the household that made this mark may change or withdraw it"
+    return (
+        f"this mark is {mark_status(row).value} already; it can no longer be changed — "
+        "add a comment instead"
+    )
+
+
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert
+
+
+def support_mark(
+    session: Session, mark_id: int, household_id: int, now: datetime | None = None
+) -> tuple[bool, int]:
+    """ "Me too": (added now?, supports after). One per household, safe under concurrent taps
+    (UNIQUE + INSERT … ON CONFLICT DO NOTHING)."""
+    now = now or utcnow()
+    row = _get(session, mark_id)
+    _household(session, household_id, row.community_id)
+    state = mark_status(row)
+    if state not in dom.OPEN_FOR_SUPPORT:
+        raise PermissionDenied(
+            f"this mark is {state.value}; 'me too' is open while a mark is published or under "
+            "discussion — comment instead"
+        )
+    if row.household_id == household_id:
+        raise PermissionDenied("this is your own mark; ask your neighbours to say 'me too'")
+    insert = _insert(session)
+    stmt = (
+        insert(MarkSupportRow)
+        .values(mark_id=mark_id, household_id=household_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["mark_id", "household_id"])
+        .returning(MarkSupportRow.id)
+    )
+    added = session.execute(stmt).scalar() is not None
+    count = session.scalar(
+        select(func.count()).select_from(MarkSupportRow).where(MarkSupportRow.mark_id == mark_id)
+    )
+    return added, int(count or 0)
+
+
+def add_comment(
+    session: Session,
+    mark_id: int,
+    text: str,
+    *,
+    household_id: int | None = None,
+    staff: StaffIdentity | None = None,
+    parent_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """A comment by a household, or an official reply by staff (audited). Replies go one
+    level deep: a reply to a reply is attached to the top comment."""
+    now = now or utcnow()
+    row = _get(session, mark_id)
+    body = dom.clean_text(text, dom.COMMENT_MAX_CHARS, what="comment")
+    if staff is not None:
+        _require_staff(staff, row)
+    elif household_id is not None:
+        _household(session, household_id, row.community_id)
+    else:
+        raise PermissionDenied("join with your household code first, then comment")
+    state = mark_status(row)
+    if state not in dom.OPEN_FOR_COMMENTS and staff is None:
+        raise PermissionDenied(f"this mark is {state.value}; it takes no new comments")
+    if parent_id is not None:
+        parent = session.get(MarkCommentRow, parent_id)
+        if parent is None or parent.mark_id != mark_id:
+            raise NotFound(f"no comment {parent_id} on mark {mark_id}; reload the page")
+        parent_id = parent.parent_id or parent.id
+    comment = MarkCommentRow(
+        mark_id=mark_id,
+        parent_id=parent_id,
+        household_id=household_id if staff is None else None,
+        staff_user_id=staff.id if staff is not None else None,
+        official=staff is not None,
+        text=body,
+        created_at=now,
+    )
+    session.add(comment)
+    session.flush()
+    if staff is not None:
+        record(
+            session,
+            row.community_id,
+            staff.actor,
+            "mark.reply",
+            {"mark_id": mark_id, "comment_id": comment.id, "text": body},
+            now,
+        )
+    return comment.id
+
+
+def rate_mark(
+    session: Session, mark_id: int, household_id: int, stars: int, now: datetime | None = None
+) -> MarkInfo:
+    """A household rates a resolved mark 1–5 (效果共评); the first rating makes it evaluated.
+    A household's later rating replaces its earlier one."""
+    now = now or utcnow()
+    value = dom.check_rating(stars)
+    row = _get(session, mark_id)
+    _household(session, household_id, row.community_id)
+    state = mark_status(row)
+    if state not in dom.RATEABLE:
+        raise PermissionDenied(
+            f"this mark is {state.value}; residents rate the work once it is resolved"
+        )
+    insert = _insert(session)
+    stmt = insert(MarkRatingRow).values(
+        mark_id=mark_id, household_id=household_id, stars=value, created_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["mark_id", "household_id"],
+        set_={"stars": stmt.excluded.stars, "created_at": stmt.excluded.created_at},
+    )
+    session.execute(stmt)
+    if row.evaluated_at is None:
+        row.evaluated_at = now
+        row.updated_at = now
+        record(
+            session,
+            row.community_id,
+            f"household:{household_id}",
+            "mark.evaluated",
+            {"mark_id": mark_id, "from": state.value, "to": Status.EVALUATED.value},
+            now,
+        )
+    session.flush()
+    return get_mark(session, mark_id)
+
+
+# ---------------------------------------------------------------- staff actions
+
+
+def _require_staff(staff: StaffIdentity, row: MarkRow) -> None:
+    if not staff.may_work_in(row.community_id):
+        raise PermissionDenied(
+            f"the account {staff.username} works for another community; sign in with an "
+            "account of this community"
+        )
+    dom.require_act(staff.role, staff.buildings, row.building)
+
+
+def _apply(
+    session: Session, row: MarkRow, action: Action, actor: str, reason: str | None, now: datetime
+) -> Status:
+    before = mark_status(row)
+    after = dom.apply(_lifecycle(row), action, now, reason)
+    for name in LIFECYCLE_FIELDS:
+        setattr(row, name, getattr(after, name))
+    target = dom.status(after)
+    text = dom.clean_text(reason or "", dom.REASON_MAX_CHARS, required=False) or None
+    if action is Action.HIDE:
+        row.hidden_reason = text
+    elif action is Action.DECLINE:
+        row.decline_reason = text
+    elif action is Action.UNHIDE:
+        row.hidden_reason = None
+    row.updated_at = now
+    session.flush()
+    record(
+        session,
+        row.community_id,
+        actor,
+        f"mark.{action.value}",
+        {"mark_id": row.id, "from": before.value, "to": target.value, "reason": text},
+        now,
+    )
+    return target
+
+
+def apply_action(
+    session: Session,
+    mark_id: int,
+    action: str,
+    staff: StaffIdentity,
+    *,
+    reason: str | None = None,
+    reply: str | None = None,
+    now: datetime | None = None,
+) -> MarkInfo:
+    """A staff transition (publish, hide, discuss, adopt, decline, start, resolve, unhide),
+    optionally with an official reply; audited."""
+    now = now or utcnow()
+    try:
+        act = Action(action)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown action {action!r}; use one of {', '.join(a.value for a in Action)}"
+        ) from None
+    if act is Action.WITHDRAW:
+        raise PermissionDenied("only the household that made a mark withdraws it; staff hide it")
+    row = _get(session, mark_id)
+    _require_staff(staff, row)
+    _apply(session, row, act, staff.actor, reason, now)
+    if reply and reply.strip():
+        add_comment(session, mark_id, reply, staff=staff, now=now)
+    return get_mark(session, mark_id)
+
+
+def bulk_action(
+    session: Session,
+    mark_ids: Sequence[int],
+    action: str,
+    staff: StaffIdentity,
+    *,
+    reason: str | None = None,
+    reply: str | None = None,
+    now: datetime | None = None,
+) -> list[MarkInfo]:
+    """The same action on several marks: all or none (the first refusal names its mark)."""
+    if not mark_ids:
+        raise InvalidInput("no marks selected; tick the marks to change first")
+    out = []
+    for mark_id in mark_ids:
+        try:
+            out.append(
+                apply_action(session, mark_id, action, staff, reason=reason, reply=reply, now=now)
+            )
+        except CocreateError as exc:
+            raise type(exc)(f"mark {mark_id}: {exc.message}; nothing was changed") from None
+    return out
+
+
+# ---------------------------------------------------------------- reply templates
+
+DEFAULT_TEMPLATES: dict[str, list[str]] = {
+    "zh": [
+        "感谢您的意见，已转交相关部门，我们会尽快处理。",
+        "此问题已纳入本次改造方案，将在施工阶段解决。",
+        "经现场查看，问题已处理完毕，欢迎您对效果进行评价。",
+        "此问题不属于本次改造范围，已记录并转交物业/社区跟进。",
+    ],
+    "en": [
+        "Thank you; we passed this on to the department in charge and will handle it soon.",
+        "This is part of the renovation plan and will be fixed during the works.",
+        "We checked on site and the problem is fixed; please rate the result.",
+        "This is outside the scope of this renovation; we recorded it and passed it on.",
+    ],
+}
+
+
+def reply_templates(session: Session, slug: str, lang: str = "zh") -> list[str]:
+    community = repo.community_by_slug(session, slug)
+    row = session.scalar(
+        select(CommunitySettingRow).where(
+            CommunitySettingRow.community_id == community.id,
+            CommunitySettingRow.key == REPLY_TEMPLATES_KEY,
+        )
+    )
+    if row is not None and row.value.get(lang):
+        return list(row.value[lang])
+    return list(DEFAULT_TEMPLATES.get(lang, DEFAULT_TEMPLATES["zh"]))
+
+
+def set_reply_templates(session: Session, slug: str, lang: str, templates: Sequence[str]) -> None:
+    community = repo.community_by_slug(session, slug)
+    cleaned = [dom.clean_text(t, dom.COMMENT_MAX_CHARS, what="template") for t in templates if t]
+    row = session.scalar(
+        select(CommunitySettingRow).where(
+            CommunitySettingRow.community_id == community.id,
+            CommunitySettingRow.key == REPLY_TEMPLATES_KEY,
+        )
+    )
+    if row is None:
+        row = CommunitySettingRow(community_id=community.id, key=REPLY_TEMPLATES_KEY, value={})
+        session.add(row)
+    row.value = {**row.value, lang: cleaned}
+    session.flush()
+
+
+# ---------------------------------------------------------------- summary, map, exports
+
+
+def summary(session: Session, slug: str) -> dom.Summary:
+    community = repo.community_by_slug(session, slug)
+    rows = list(session.scalars(select(MarkRow).where(MarkRow.community_id == community.id)))
+    stars = session.scalars(
+        select(MarkRatingRow.stars)
+        .join(MarkRow, MarkRow.id == MarkRatingRow.mark_id)
+        .where(MarkRow.community_id == community.id)
+    )
+    return dom.summarise(
+        ((Category(r.category), r.building, mark_status(r)) for r in rows), list(stars)
+    )
+
+
+def marks_feature_collection(marks: Sequence[MarkInfo]) -> dict[str, Any]:
+    """GeoJSON of marks with their plain values (the UI escapes before display)."""
+    features = []
+    for m in marks:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(m.geometry),
+                "properties": {
+                    "id": m.id,
+                    "category": m.category.value,
+                    "class": m.renovation_class.value,
+                    "safety": m.safety,
+                    "status": m.status.value,
+                    "text": m.text,
+                    "building": m.building,
+                    "source": m.source,
+                    "supports": m.supports,
+                    "comments": m.comments,
+                    "submitted_at": m.submitted_at.isoformat(timespec="seconds"),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+EXPORT_COLUMNS = (
+    "id", "category", "class", "safety", "status", "supports", "comments", "building", "source",
+    "submitted_at", "lon", "lat", "text",
+)  # fmt: skip
+
+
+def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None) -> bytes:
+    """Every mark staff see, as GeoJSON or CSV (UTF-8 with BOM, so Excel reads Chinese)."""
+    marks = list_marks(session, slug, staff=_export_identity(), sort="newest")
+    if fmt == "geojson":
+        data = json.dumps(marks_feature_collection(marks), ensure_ascii=False, indent=1).encode()
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(EXPORT_COLUMNS)
+        for m in marks:
+            c = m.geometry.representative_point() if m.geometry.geom_type != "Point" else m.geometry
+            writer.writerow(
+                [
+                    m.id, m.category.value, m.renovation_class.value, int(m.safety),
+                    m.status.value, m.supports, m.comments, m.building or "", m.source,
+                    m.submitted_at.isoformat(timespec="seconds"), f"{c.x:.6f}", f"{c.y:.6f}",
+                    _csv_safe(m.text),
+                ]
+            )  # fmt: skip
+        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    else:
+        raise InvalidInput(f"export format must be geojson or csv, got {fmt!r}")
+    if out is not None:
+        out.write_bytes(data)
+    return data
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet programs from running a resident's text as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export_identity() -> StaffIdentity:
+    return StaffIdentity("export", dom.Role.ADMIN)
+
+
+# ---------------------------------------------------------------- paper opinions
+
+_PAPER_HEADERS = {
+    "lon": "lon", "lng": "lon", "经度": "lon", "lat": "lat", "纬度": "lat",
+    "category": "category", "类别": "category", "分类": "category",
+    "text": "text", "意见": "text", "内容": "text", "描述": "text",
+    "building": "building", "楼栋": "building", "楼号": "building",
+    "unit": "unit", "单元": "unit", "room": "room", "房号": "room", "户号": "room",
+    "safety": "safety", "安全隐患": "safety",
+}  # fmt: skip
+
+
+@dataclass
+class PaperImport:
+    created: int
+    mark_ids: list[int]
+
+
+def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], BaseGeometry | None]]:
+    """(line or feature number, properties, geometry or None) from CSV/XLSX or GeoJSON."""
+    if path.suffix.lower() in (".geojson", ".json"):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ImportFormatError(f"{path.name} is not GeoJSON text: {exc}") from None
+        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+            raise ImportFormatError(f"{path.name}: expected a GeoJSON FeatureCollection")
+        out = []
+        for i, feat in enumerate(data.get("features") or [], start=1):
+            props = {
+                _PAPER_HEADERS.get(str(k).strip().lower(), str(k)): v
+                for k, v in (feat.get("properties") or {}).items()
+            }
+            geom = feat.get("geometry")
+            out.append((i, props, parse_geometry(geom) if geom else None))
+        return out
+    rows = read_table(path)
+    return [
+        (line, {_PAPER_HEADERS.get(str(k).strip().lower(), str(k)): v for k, v in raw.items()},
+         None)
+        for line, raw in rows
+    ]  # fmt: skip
+
+
+def import_paper_marks(
+    session: Session, path: Path, slug: str, staff: StaffIdentity, now: datetime | None = None
+) -> PaperImport:
+    """Opinions from paper questionnaires or evening talks; all rows or none.
+
+    CSV/XLSX: ``lon, lat`` or ``building`` (the mark then stands at that building), then
+    ``category, text``, optional ``building, unit, room`` of the household. GeoJSON: point/line/
+    polygon features with the same properties. Marks are published at once, marked as paper.
+    """
+    now = now or utcnow()
+    community = repo.community_by_slug(session, slug)
+    if not path.exists():
+        raise InvalidInput(f"{path} does not exist; give the path of a CSV, XLSX or GeoJSON file")
+    rows = _paper_rows(path)
+    if not rows:
+        raise ImportFormatError(f"{path.name} has no opinions")
+    buildings = _building_points(session, community.id)
+    errors: list[str] = []
+    prepared: list[tuple[str, str, BaseGeometry, int | None, str | None, bool | None]] = []
+    unit_word = "line" if path.suffix.lower() not in (".geojson", ".json") else "feature"
+    for line, props, geom in rows:
+        try:
+            cat = dom.parse_category(props.get("category"))
+            text = dom.clean_text(str(props.get("text") or ""), dom.TEXT_MAX_CHARS)
+            b = clean_label(props["building"]) if str(props.get("building") or "").strip() else None
+            if geom is None:
+                lon, lat = str(props.get("lon") or "").strip(), str(props.get("lat") or "").strip()
+                if lon and lat:
+                    try:
+                        geom = shapely.geometry.Point(float(lon), float(lat))
+                    except ValueError:
+                        raise InvalidInput(
+                            f"lon/lat must be numbers, got {lon!r}, {lat!r}"
+                        ) from None
+                elif b is not None:
+                    if b not in buildings:
+                        raise InvalidInput(
+                            f"building {b!r} is not on the map; known: "
+                            f"{', '.join(sorted(buildings)[:20])}"
+                        )
+                    geom = buildings[b]
+                else:
+                    raise InvalidInput("give lon and lat, or the building the opinion is about")
+            geom = parse_geometry(geom)
+            _check_inside(community, geom)
+            household_id = None
+            unit, room = str(props.get("unit") or "").strip(), str(props.get("room") or "").strip()
+            if b and unit and room:
+                h = household_by_room(session, community.id, b, unit, room)
+                if h is None:
+                    raise InvalidInput(f"household {b}-{unit}-{room} is not on the register")
+                household_id = h.id
+            safety = _truthy(props.get("safety"))
+            prepared.append((cat.value, text, geom, household_id, b, safety))
+        except (InvalidInput, KeyError) as exc:
+            msg = exc.message if isinstance(exc, InvalidInput) else str(exc)
+            errors.append(f"{unit_word} {line}: {msg}")
+    if errors:
+        shown = "; ".join(errors[:20]) + (
+            f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
+        )
+        raise ImportFormatError(
+            f"{path.name}: {len(errors)} row(s) cannot be imported, nothing was imported — {shown}"
+        )
+    ids = []
+    for cat_value, text, geom, household_id, b, safety in prepared:
+        result = submit_mark(
+            session, slug, household_id, cat_value, text, geom, safety=safety, source="paper",
+            building=b, staff=staff, now=now,
+        )  # fmt: skip
+        ids.append(result.mark.id)
+    return PaperImport(len(ids), ids)
+
+
+def _truthy(value: object) -> bool | None:
+    raw = str(value or "").strip().lower()
+    if not raw:
+        return None
+    return raw in ("1", "true", "yes", "y", "是", "有", "x", "√")
+
+
+def _building_points(session: Session, community_id: int) -> dict[str, BaseGeometry]:
+    out: dict[str, BaseGeometry] = {}
+    for r in session.execute(
+        select(ElementRow.name, ElementRow.source_id, ElementRow.id, ElementRow.geometry).where(
+            ElementRow.community_id == community_id, ElementRow.kind == "building"
+        )
+    ):
+        out[clean_label(r.name or r.source_id or str(r.id))] = r.geometry.representative_point()
+    return out
