@@ -12,11 +12,13 @@ PAGES = Path(__file__).resolve().parent / "cocreate_map" / "ui" / "pages"
 # (file, title key, Material icon, url path); the first page is the default.
 NAVIGATION = [
     ("map.py", "nav.map", "map", "map"),
+    ("marks.py", "nav.marks", "add_location_alt", "marks"),
     ("options.py", "nav.options", "compare", "options"),
     ("vote.py", "nav.vote", "how_to_vote", "vote"),
     ("meeting.py", "nav.meeting", "slideshow", "meeting"),
     ("results.py", "nav.results", "bar_chart", "results"),
     ("ballots.py", "nav.ballots", "ballot", "ballots"),
+    ("marks_staff.py", "nav.marks_staff", "fact_check", "marks-admin"),
     ("import_data.py", "nav.import", "upload_file", "import"),
     ("communities.py", "nav.communities", "holiday_village", "communities"),
 ]

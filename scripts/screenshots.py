@@ -24,6 +24,10 @@ OUT = ROOT / "test-artifacts" / "screens"
 SIZES = {"phone": (390, 844), "projector": (1920, 1080)}
 PAGES = {
     "map": "/",
+    "marks": "/marks",
+    "marks-mark": "/marks?code=Z83-9SE-4T4B",
+    "marks-detail": "/marks?mark=1",
+    "marks-admin": "/marks-admin",
     "options": "/options",
     "vote": "/vote",
     "results": "/results",

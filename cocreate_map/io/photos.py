@@ -77,6 +77,8 @@ def clean_photo(data: bytes, max_mb: int | None = None) -> Photo:
             img.load()
             upright = ImageOps.exif_transpose(img)
             upright.thumbnail((MAX_SIDE, MAX_SIDE))
+            # Pillow writes im.info["comment"] (a JPEG COM segment) into the new JPEG by default
+            upright.info.pop("comment", None)
             keep_alpha = upright.mode in ("RGBA", "LA") or "transparency" in upright.info
             out = io.BytesIO()
             if keep_alpha:

@@ -15,7 +15,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +228,18 @@ def _check_inside(community: CommunityRow, geom: BaseGeometry) -> None:
             f"the mark is {d:.0f} m outside {community.name}; marks belong inside the community "
             f"(up to {OUTSIDE_TOLERANCE_M:.0f} m beyond its edge) — zoom in and tap again"
         )
+
+
+BUILDING_MAX_CHARS = 32  # marks.building is String(32), like households.building
+
+
+def _check_building_label(label: str) -> str:
+    if len(label) > BUILDING_MAX_CHARS:
+        raise InvalidInput(
+            f"building {label[:40]!r} has {len(label)} characters; at most "
+            f"{BUILDING_MAX_CHARS} — give the building number, e.g. 3"
+        )
+    return label
 
 
 def _nearest_building(session: Session, community: CommunityRow, geom: BaseGeometry) -> str | None:
@@ -454,6 +466,20 @@ def _staff_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     )
 
 
+def buildings_of(session: Session, slug: str) -> list[str]:
+    """Building labels for filters: those on the map and those marks name, in natural order."""
+    community = repo.community_by_slug(session, slug)
+    labels = set(_building_points(session, community.id))
+    labels |= {
+        b
+        for b in session.scalars(
+            select(MarkRow.building).where(MarkRow.community_id == community.id).distinct()
+        )
+        if b
+    }
+    return sorted(labels, key=lambda b: (len(b), b))
+
+
 def photo(session: Session, photo_id: int) -> MarkPhotoRow:
     row = session.get(MarkPhotoRow, photo_id)
     if row is None:
@@ -537,9 +563,11 @@ def submit_mark(
     if household is not None:
         where = household.building
     elif building:
-        where = clean_label(building)
+        where = _check_building_label(clean_label(building))
     else:
         where = _nearest_building(session, community, geom)
+        if where is not None and len(where) > BUILDING_MAX_CHARS:
+            where = None  # a long element name is no building label (marks.building holds 32)
     row = MarkRow(
         community_id=community.id,
         category=cat.value,
@@ -953,7 +981,7 @@ def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None)
             writer.writerow(
                 [
                     m.id, m.category.value, m.renovation_class.value, int(m.safety),
-                    m.status.value, m.supports, m.comments, m.building or "", m.source,
+                    m.status.value, m.supports, m.comments, _csv_safe(m.building or ""), m.source,
                     m.submitted_at.isoformat(timespec="seconds"), f"{c.x:.6f}", f"{c.y:.6f}",
                     _csv_safe(m.text),
                 ]
@@ -993,8 +1021,9 @@ class PaperImport:
     mark_ids: list[int]
 
 
-def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], BaseGeometry | None]]:
-    """(line or feature number, properties, geometry or None) from CSV/XLSX or GeoJSON."""
+def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], Any]]:
+    """(line or feature number, properties, GeoJSON geometry or None) from CSV/XLSX or GeoJSON;
+    the geometry is checked row by row in :func:`import_paper_marks`, so errors name the row."""
     if path.suffix.lower() in (".geojson", ".json"):
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
@@ -1004,12 +1033,16 @@ def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], BaseGeometry | No
             raise ImportFormatError(f"{path.name}: expected a GeoJSON FeatureCollection")
         out = []
         for i, feat in enumerate(data.get("features") or [], start=1):
+            if not isinstance(feat, dict) or not isinstance(feat.get("properties") or {}, dict):
+                raise ImportFormatError(
+                    f"{path.name}: feature {i} is not a GeoJSON Feature with properties"
+                )
             props = {
                 _PAPER_HEADERS.get(str(k).strip().lower(), str(k)): v
                 for k, v in (feat.get("properties") or {}).items()
             }
             geom = feat.get("geometry")
-            out.append((i, props, parse_geometry(geom) if geom else None))
+            out.append((i, props, geom or None))
         return out
     rows = read_table(path)
     return [
@@ -1044,6 +1077,8 @@ def import_paper_marks(
             cat = dom.parse_category(props.get("category"))
             text = dom.clean_text(str(props.get("text") or ""), dom.TEXT_MAX_CHARS)
             b = clean_label(props["building"]) if str(props.get("building") or "").strip() else None
+            if b is not None:
+                _check_building_label(b)
             if geom is None:
                 lon, lat = str(props.get("lon") or "").strip(), str(props.get("lat") or "").strip()
                 if lon and lat:
@@ -1109,3 +1144,77 @@ def _building_points(session: Session, community_id: int) -> dict[str, BaseGeome
     ):
         out[clean_label(r.name or r.source_id or str(r.id))] = r.geometry.representative_point()
     return out
+
+
+# ---------------------------------------------------------------- demo marks
+
+DEMO_MARKS_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "cotton_marks.json"
+_PATH_TO: dict[str, list[Action]] = {
+    "submitted": [],
+    "published": [Action.PUBLISH],
+    "under_discussion": [Action.PUBLISH, Action.DISCUSS],
+    "adopted": [Action.PUBLISH, Action.ADOPT],
+    "declined": [Action.PUBLISH, Action.DECLINE],
+    "in_progress": [Action.PUBLISH, Action.ADOPT, Action.START],
+    "resolved": [Action.PUBLISH, Action.ADOPT, Action.START, Action.RESOLVE],
+    "evaluated": [Action.PUBLISH, Action.ADOPT, Action.START, Action.RESOLVE],
+}
+
+
+def load_demo_marks(session: Session, slug: str, path: Path = DEMO_MARKS_FILE) -> int:
+    """The demo residents' marks (data/demo/cotton_marks.json), brought to their states through
+    the ordinary use cases, with "me too", official replies and ratings. Returns the count."""
+    from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
+
+    community = repo.community_by_slug(session, slug)
+    epsg = community.metric_epsg
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    anchors = {
+        r.source_id: crs_io.to_metric(r.geometry, epsg).centroid
+        for r in repo.elements_of(session, community.id)
+        if r.source_id
+    }
+    register = households_of(session, community.id)
+    by_label = {f"{h.building}-{h.unit}-{h.room}": h.id for h in register}
+    crowd = [h.id for h in register[DEMO_SEEDED_CODES:]]  # the public demo codes stay free
+    staff = StaffIdentity("demo", dom.Role.ADMIN)
+    t0 = utcnow() - timedelta(days=40)
+    for i, m in enumerate(spec["marks"]):
+        anchor = anchors.get(m["near"])
+        if anchor is None:
+            raise InvalidInput(f"demo mark {i + 1}: no element {m['near']!r}; load the demo first")
+        point = crs_io.to_wgs84(
+            shapely.geometry.Point(anchor.x + m.get("dx", 0), anchor.y + m.get("dy", 0)), epsg
+        )
+        author = by_label.get(m["household"]) if m.get("household") else None
+        when = t0 + timedelta(days=i * 2)
+        mark = submit_mark(
+            session, slug, author, m["category"], m["text"], point, safety=m.get("safety"),
+            source="online" if author else "paper", staff=None if author else staff, now=when,
+        ).mark  # fmt: skip
+        step = when
+        for action in _PATH_TO[m["status"]]:
+            if action is Action.PUBLISH and mark.status is not Status.SUBMITTED:
+                continue  # paper opinions are published as they are entered
+            step += timedelta(days=1)
+            reason = m.get("reason") if action is Action.DECLINE else None
+            reply = m.get("reply") if action in (Action.ADOPT, Action.RESOLVE) else None
+            if action is Action.ADOPT and m["status"] in ("resolved", "evaluated"):
+                reply = None  # the reply comes with the resolution
+            apply_action(
+                session, mark.id, action.value, staff, reason=reason, reply=reply, now=step
+            )
+        supporters = [h for h in crowd if h != author]
+        offset = (i * 37) % max(1, len(supporters))
+        picked = (supporters[offset:] + supporters[:offset])[: m.get("supports", 0)]
+        if m["status"] != "submitted":
+            for k, h in enumerate(picked):
+                _demo_support(session, mark.id, h, when + timedelta(hours=k + 1))
+        for k, stars in enumerate(m.get("ratings", [])):
+            rate_mark(session, mark.id, picked[k], stars, now=step + timedelta(days=1, hours=k))
+    return len(spec["marks"])
+
+
+def _demo_support(session: Session, mark_id: int, household_id: int, when: datetime) -> None:
+    """A "me too" at a given time, whatever the mark's state now (the demo's history)."""
+    session.add(MarkSupportRow(mark_id=mark_id, household_id=household_id, created_at=when))

@@ -9,7 +9,7 @@ properties (``GeoJsonTooltip`` assigns ``innerHTML``); every JS/CSS file is serv
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
@@ -366,9 +366,16 @@ def check_custom_url(custom_url: str | None) -> str:
 
 
 def build_map(
-    data: MapData, lang: str, basemap: str = "none", custom_url: str | None = None
+    data: MapData,
+    lang: str,
+    basemap: str = "none",
+    custom_url: str | None = None,
+    overlays: Callable[[folium.Map, str], None] | None = None,
 ) -> folium.Map:
-    """The community map: one GeoJSON layer per kind, legend, layer control, local assets."""
+    """The community map: one GeoJSON layer per kind, legend, layer control, local assets.
+
+    ``overlays(map, coords)`` adds further layers (residents' marks) before the layer control,
+    which must come after every layer it lists; ``coords`` is "wgs84" or "gcj02" (AMap)."""
     if basemap not in BASEMAPS:
         raise InvalidInput(f"unknown base map {basemap!r}; use one of: {', '.join(BASEMAPS)}")
     coords = "gcj02" if basemap == "amap" else "wgs84"
@@ -384,6 +391,8 @@ def build_map(
         zoom_snap=0.25,  # fit_bounds fills the frame instead of jumping a whole zoom level
         zoom_delta=0.5,
     )
+    m.options["maxZoom"] = 21  # the map's own limit (max_zoom only reaches tile layers); the
+    # marker cluster needs it when there are no tiles
     Figure().add_child(m)  # the root the header/css are collected from
     m.add_child(_IconImagePath())
     if basemap == "none":
@@ -439,6 +448,8 @@ def build_map(
         group.add_to(m)
         legend_rows.append((_swatch(style, points and kind is Kind.FACILITY), label, count))
     m.add_child(Legend(translate(lang, "map.legend"), legend_rows))
+    if overlays is not None:
+        overlays(m, coords)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     m.fit_bounds(bounds, padding=(8, 8))
     localize_assets(m)

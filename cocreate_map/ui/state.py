@@ -13,6 +13,10 @@ BASEMAP = "basemap"
 CUSTOM_TILES = "custom_tiles"
 IMPORT_PREVIEW = "import_preview"
 MAP_KEY = "community_map"
+HEATMAP = "map_heatmap"
+HOUSEHOLD = "household"  # {"id", "slug", "building", "unit", "room"} after joining with a code
+STAFF = "staff_identity"  # services.staff.StaffIdentity after signing in
+HOUSEHOLD_COOKIE = "cocreate_household"  # keeps a household signed in on one phone
 
 
 def lang() -> str:

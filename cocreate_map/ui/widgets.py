@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from cocreate_map import services
+from cocreate_map import config, services
 from cocreate_map.domain.community import CommunityInfo
+from cocreate_map.services import households as household_service
+from cocreate_map.services import staff as staff_service
+from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import state
+from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.i18n import LANGS
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import t
@@ -64,3 +70,143 @@ def current_community() -> CommunityInfo | None:
     if st.query_params.get("community") != current:
         st.query_params["community"] = current
     return next(c for c in known if c.slug == current)
+
+
+# ---------------------------------------------------------------- households: join with a code
+
+COOKIE_DAYS = 180
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    """Write the household cookie from the page (the value is ours: digits, a dot, hex)."""
+    assert all(ch.isalnum() or ch == "." for ch in value)
+    st.html(
+        f"<script>document.cookie = '{state.HOUSEHOLD_COOKIE}={value}; path=/; "
+        f"max-age={max_age}; SameSite=Lax';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _remember(info: household_service.HouseholdInfo) -> None:
+    st.session_state[state.HOUSEHOLD] = {
+        "id": info.id,
+        "slug": info.community_slug,
+        "building": info.building,
+        "unit": info.unit,
+        "room": info.room,
+    }
+
+
+def current_household(slug: str) -> dict[str, Any] | None:
+    """The household signed in on this phone for community ``slug``: from this session, else
+    from the cookie a previous visit left (valid until the household's code is renewed)."""
+    me = st.session_state.get(state.HOUSEHOLD)
+    if me is not None and me.get("slug") == slug:
+        return dict(me)
+    token = st.context.cookies.get(state.HOUSEHOLD_COOKIE)
+    if not isinstance(token, str):  # no browser behind this session (AppTest)
+        token = None
+    left = st.session_state.get("_household_left")
+    if token and not left and st.session_state.get("_household_cookie_tried") != (slug, token):
+        st.session_state["_household_cookie_tried"] = (slug, token)
+        with transaction(engine()) as session:
+            info = household_service.household_from_token(session, slug, token)
+        if info is not None:
+            _remember(info)
+            return dict(st.session_state[state.HOUSEHOLD])
+    return None
+
+
+def join_household(slug: str, code: str) -> bool:
+    """Join with a typed or scanned code; on success remember it in this session and in a
+    cookie on this phone. Wrong codes show how many tries are left."""
+    result = None
+    with shown_errors(), transaction(engine()) as session:
+        result = household_service.join_with_code(session, slug, code)
+        token = (
+            household_service.session_token(session, result.household.id)
+            if result.household is not None
+            else None
+        )
+    if result is None:
+        return False
+    if result.household is None or token is None:
+        st.error(t("vote.wrong_code", n=result.failures_left), icon=":material/key_off:")
+        return False
+    _remember(result.household)
+    st.session_state["_household_token"] = token
+    st.session_state.pop("_household_left", None)
+    return True
+
+
+def household_gate(slug: str, *, form_key: str, required: bool = True) -> dict[str, Any] | None:
+    """The signed-in household, or the join form (from ?code= on the slip's QR as well).
+
+    With ``required`` the page stops below the form; else the caller goes on read-only.
+    """
+    if st.session_state.pop("_household_forget", False):
+        _set_cookie("gone", 0)
+    me = current_household(slug)
+    token = st.session_state.pop("_household_token", None)
+    if me is not None:
+        if token:
+            _set_cookie(token, COOKIE_DAYS * 86400)
+        return me
+    qr_code = st.query_params.get("code")
+    if qr_code and st.session_state.get("_household_qr_tried") != qr_code:
+        st.session_state["_household_qr_tried"] = qr_code
+        if join_household(slug, qr_code):
+            del st.query_params["code"]  # the code does not stay in the address bar
+            st.rerun()
+    with st.form(form_key):
+        typed = st.text_input(
+            t("vote.code_label"), placeholder=t("vote.code_placeholder"), help=t("vote.code_help")
+        )
+        if st.form_submit_button(t("vote.join"), type="primary", width="stretch"):
+            if join_household(slug, typed):
+                st.rerun()
+    if required:
+        st.stop()
+    return None
+
+
+def leave_household() -> None:
+    """Sign this phone out: forget the household here and drop the cookie (on the next run;
+    call st.rerun() after this). The cookie this session started with is ignored from now on."""
+    st.session_state.pop(state.HOUSEHOLD, None)
+    st.session_state["_household_left"] = True
+    st.session_state["_household_forget"] = True
+
+
+def household_label(me: dict[str, Any]) -> str:
+    return t("vote.household_label", b=me["building"], u=me["unit"], r=me["room"])
+
+
+# ---------------------------------------------------------------- staff: sign in
+
+
+def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:
+    """The signed-in staff member, or the sign-in form (the page stops below it)."""
+    who = st.session_state.get(state.STAFF)
+    if isinstance(who, StaffIdentity):
+        if st.sidebar.button(t("staff.sign_out"), key="staff_sign_out"):
+            st.session_state.pop(state.STAFF, None)
+            st.rerun()
+        st.sidebar.caption(t("staff.signed_in_as", name=who.username, role=t(f"role.{who.role}")))
+        return who
+    with transaction(engine()) as session:
+        accounts = len(staff_service.list_users(session))
+    if not accounts and not config.get("admin_password"):
+        st.warning(t("staff.locked"), icon=":material/lock:")
+        st.stop()
+    with st.form(form_key):
+        user = st.text_input(t("staff.username"), key=f"{form_key}_user")
+        password = st.text_input(t("staff.password"), type="password", key=f"{form_key}_pw")
+        if st.form_submit_button(t("staff.sign_in"), type="primary"):
+            with transaction(engine()) as session:
+                identity, _message = staff_service.sign_in(session, user, password)
+            if identity is not None:
+                st.session_state[state.STAFF] = identity
+                st.rerun()
+            st.error(t("staff.wrong_password"), icon=":material/lock:")
+    st.stop()

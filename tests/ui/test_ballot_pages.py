@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
-from cocreate_map.storage.db import make_engine, transaction
+from cocreate_map.storage.db import make_engine, migrated_engine, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
 VOTE = "cocreate_map/ui/pages/vote.py"
@@ -83,21 +83,41 @@ def test_qr_link_joins_directly(entry, sqlite_url):
     assert "code" not in at.query_params
 
 
+def sign_in(at, user="admin", password="s3cret-staff"):
+    at.text_input(key="staff_sign_in_user").set_value(user)
+    at.text_input(key="staff_sign_in_pw").set_value(password)
+    press(at, "登录")
+
+
 def test_staff_page_is_locked_without_the_password(entry, monkeypatch):
     at = open_page(entry, STAFF)
     assert not at.tabs
-    at.text_input[0].set_value("nope")
-    next(b for b in at.button if b.label == "登录").click().run()
+    sign_in(at, password="nope")
     assert at.error and not at.tabs
     monkeypatch.setenv("COCREATE_ADMIN_PASSWORD", "")
     at = open_page(entry, STAFF)
-    assert any("COCREATE_ADMIN_PASSWORD" in w.value for w in at.warning)
+    assert any("cocreate user add" in w.value for w in at.warning)
+
+
+def test_building_chief_account_cannot_run_ballots(entry, sqlite_url):
+    eng = migrated_engine(sqlite_url)
+    services.ensure_demo(eng)
+    with transaction(eng) as s:
+        from cocreate_map.services import staff
+
+        staff.add_user(
+            s, "li.chief", "long-enough-pw", "building_chief",
+            community_slug=services.DEMO_SLUG, buildings=["1"],
+        )  # fmt: skip
+    at = open_page(entry, STAFF)
+    sign_in(at, "li.chief", "long-enough-pw")
+    assert not at.tabs
+    assert any("楼栋长" in w.value for w in at.warning)
 
 
 def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
     at = open_page(entry, STAFF)
-    at.text_input[0].set_value("s3cret-staff")
-    press(at, "登录")
+    sign_in(at)
     at.text_input(key="new_title").set_value("晾衣架颜色")
     at.selectbox(key="new_kind").set_value("choose-one")
     at.text_area(key="new_choices").set_value("蓝色\n绿色")

@@ -1,11 +1,10 @@
 """Staff: create and close ballots, enter paper votes one by one or from a CSV, settle
 paper/online conflicts, view and edit the household register.
 
-Staff sign in with COCREATE_ADMIN_PASSWORD (compared with hmac.compare_digest); without it set,
-the page stays locked. Per-person staff accounts (argon2) are not built yet.
+Staff sign in with their account (widgets.staff_gate: argon2, or the bootstrap admin of
+COCREATE_ADMIN_PASSWORD); admins and planners of this community use this page.
 """
 
-import hmac
 import tempfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from cocreate_map import config
+from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.voting import KINDS, RULES
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import households as household_service
@@ -26,7 +25,6 @@ from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
-STAFF = "staff_signed_in"
 CHINA = timedelta(hours=8)
 
 
@@ -43,22 +41,10 @@ if community is None:
     st.stop()
 st.title(t("ballots.title"))
 
-password = config.get("admin_password")
-if not password:
-    st.warning(t("staff.locked"), icon=":material/lock:")
+who = widgets.staff_gate()
+if who.role is Role.BUILDING_CHIEF or not who.may_work_in(community.id):
+    st.warning(t("staff.not_for_role"), icon=":material/lock:")
     st.stop()
-if not st.session_state.get(STAFF):
-    with st.form("staff_sign_in"):
-        typed = st.text_input(t("staff.password"), type="password")
-        if st.form_submit_button(t("staff.sign_in"), type="primary"):
-            if hmac.compare_digest(typed.encode(), password.encode()):
-                st.session_state[STAFF] = True
-                st.rerun()
-            st.error(t("staff.wrong_password"))
-    st.stop()
-if st.sidebar.button(t("staff.sign_out"), key="staff_sign_out"):
-    st.session_state.pop(STAFF, None)
-    st.rerun()
 
 slug = community.slug
 with transaction(engine()) as session:
@@ -107,7 +93,7 @@ with tab_list:
                 t("ballots.close"), key=f"close_{b.id}", type="primary"
             ):
                 with shown_errors(), transaction(engine()) as session:
-                    res = ballot_service.close_ballot(session, b.id, actor="staff")
+                    res = ballot_service.close_ballot(session, b.id, actor=who.actor)
                     st.success(
                         t("ballots.closed_ok", outcome=t(f"results.outcome.{res.result.outcome}"))
                     )
@@ -174,7 +160,7 @@ with tab_new, st.form("new_ballot"):
                 closes_at=closes,
                 show_running=show_running,
                 e_voting_recognised=e_voting,
-                actor="staff",
+                actor=who.actor,
             )
             st.success(t("ballots.created", id=created.id))
             if advice is not None and advice.reasons:
@@ -233,7 +219,7 @@ with tab_paper:
                         choice,
                         channel,
                         ballot_no.strip() or None,
-                        actor="staff",
+                        actor=who.actor,
                     )
                     if cast.status == "conflict":
                         st.warning(t("ballots.conflict_recorded", label=labels[hid]))
@@ -251,7 +237,9 @@ with tab_paper:
                 path = Path(tmp) / Path(upload.name).name
                 path.write_bytes(upload.getvalue())
                 with shown_errors(), transaction(engine()) as session:
-                    imported = ballot_service.import_paper_votes(session, bid, path, actor="staff")
+                    imported = ballot_service.import_paper_votes(
+                        session, bid, path, actor=who.actor
+                    )
                     st.success(t("ballots.imported", **vars(imported)))
 
 with tab_conflicts:
@@ -287,7 +275,7 @@ with tab_conflicts:
                 ):
                     if col.button(t(text_key), key=f"conflict_{c.id}_{take}"):
                         with shown_errors(), transaction(engine()) as session:
-                            ballot_service.resolve_conflict(session, c.id, take, actor="staff")
+                            ballot_service.resolve_conflict(session, c.id, take, actor=who.actor)
                             st.success(t("ballots.settled"))
 
 with tab_register:
@@ -332,7 +320,7 @@ with tab_register:
                         area_m2=area,
                         owner_id=owner,
                         residents=int(residents),
-                        actor="staff",
+                        actor=who.actor,
                     )
                     st.success(t("ballots.saved"))
     upload = st.file_uploader(t("ballots.register_file"), type=["csv", "xlsx"], key="register_file")
@@ -341,7 +329,7 @@ with tab_register:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             with shown_errors(), transaction(engine()) as session:
-                imported = household_service.import_households(session, path, slug, actor="staff")
+                imported = household_service.import_households(session, path, slug, actor=who.actor)
                 st.success(
                     t(
                         "ballots.register_imported",

@@ -4,8 +4,9 @@ import streamlit as st
 
 from cocreate_map import services
 from cocreate_map.io import assets
+from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import maps, state, widgets
+from cocreate_map.ui import maps, mark_maps, state, widgets
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -48,12 +49,28 @@ def map_section(slug: str) -> None:
             st.info(t("map.custom_url.empty"))
         if not usable:
             basemap, custom_url = "none", None
+    heat = st.toggle(t("map.heatmap"), key=state.HEATMAP, help=t("map.heatmap_help"))
     with shown_errors(), transaction(engine()) as session:
         data = services.map_data(session, slug)
+        marks = mark_service.list_marks(session, slug)
     with shown_errors():
-        maps.render_map(data, lang(), basemap, custom_url, key=state.MAP_KEY)
+        mark_maps.render_marks_map(
+            data, marks, lang(), key=state.MAP_KEY, basemap=basemap, custom_url=custom_url,
+            heat=heat,
+        )  # fmt: skip
     counts = " · ".join(f"{t('kind.' + k)} **{n}**" for k, n in data.counts.items())
     st.markdown(f"{t('map.elements', n=sum(data.counts.values()))} — {counts}")
+    if marks:
+        by_cat: dict[str, int] = {}
+        for m in marks:
+            by_cat[m.category.value] = by_cat.get(m.category.value, 0) + 1
+        ranked = sorted(by_cat.items(), key=lambda kv: -kv[1])
+        cats = " · ".join(f"{t('category.' + k)} **{n}**" for k, n in ranked)
+        st.markdown(f"{t('map.marks', n=len(marks))} — {cats}")
+    st.page_link(
+        "cocreate_map/ui/pages/marks.py", label=t("map.to_marks"), icon=":material/add_location:",
+        query_params={"community": slug, "lang": lang()},
+    )  # fmt: skip
 
 
 map_section(community.slug)

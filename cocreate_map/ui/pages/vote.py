@@ -8,15 +8,13 @@ import streamlit as st
 
 from cocreate_map.errors import CocreateError
 from cocreate_map.services import ballots as ballot_service
-from cocreate_map.services import households as household_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import option_maps, widgets
+from cocreate_map.ui import option_maps, state, widgets
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
-HOUSEHOLD = "vote_household"  # {"id", "slug", "building", "unit", "room"}
 PENDING = "vote_pending"  # {"ballot_id", "choice"} awaiting confirmation
 RECEIPT = "vote_receipt"  # {"ballot_id", "status", "choice", "at"}
 CHINA = timedelta(hours=8)
@@ -51,49 +49,15 @@ if community is None:
 st.title(t("vote.title"))
 
 
-def join(code: str) -> None:
-    with shown_errors(), transaction(engine()) as session:
-        result = household_service.join_with_code(session, community.slug, code)
-    if "result" not in locals():
-        return
-    if result.household is None:
-        st.error(t("vote.wrong_code", n=result.failures_left), icon=":material/key_off:")
-        return
-    h = result.household
-    st.session_state[HOUSEHOLD] = {
-        "id": h.id,
-        "slug": h.community_slug,
-        "building": h.building,
-        "unit": h.unit,
-        "room": h.room,
-    }
-    if "code" in st.query_params:
-        del st.query_params["code"]  # the code does not stay in the address bar
-    st.rerun()
-
-
-me = st.session_state.get(HOUSEHOLD)
-if me is not None and me["slug"] != community.slug:
-    me = None
-if me is None:
-    qr_code = st.query_params.get("code")
-    if qr_code and not st.session_state.get("_vote_qr_tried") == qr_code:
-        st.session_state["_vote_qr_tried"] = qr_code
-        join(qr_code)
-    with st.form("vote_join"):
-        typed = st.text_input(
-            t("vote.code_label"), placeholder=t("vote.code_placeholder"), help=t("vote.code_help")
-        )
-        if st.form_submit_button(t("vote.join"), type="primary", width="stretch"):
-            join(typed)
-    st.stop()
-
-label = t("vote.household_label", b=me["building"], u=me["unit"], r=me["room"])
+me = widgets.household_gate(community.slug, form_key="vote_join")
+assert me is not None
+label = widgets.household_label(me)
 top_left, top_right = st.columns([3, 1], vertical_alignment="center")
 top_left.markdown(f"**{escape_text(t('vote.joined_as', label=label))}**")
 if top_right.button(t("vote.leave"), key="vote_leave"):
-    for key in (HOUSEHOLD, PENDING, RECEIPT):
+    for key in (PENDING, RECEIPT):
         st.session_state.pop(key, None)
+    widgets.leave_household()
     st.rerun()
 
 # ---------------------------------------------------------------- receipt / confirmation screens
@@ -150,7 +114,7 @@ try:
         mine = {b.id: ballot_service.my_vote(session, b.id, me["id"]) for b in ballots}
         states = {b.id: ballot_service.status(b) for b in ballots}
 except CocreateError as exc:
-    st.session_state.pop(HOUSEHOLD, None)
+    st.session_state.pop(state.HOUSEHOLD, None)
     st.error(exc.message)
     st.stop()
 

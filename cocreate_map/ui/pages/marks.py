@@ -1,0 +1,415 @@
+"""Residents mark problems on the map (决策共谋), phone first: join with the household code,
+tap the map (or draw a line or an area), pick a category, say what is wrong, add a photo, submit.
+Marks of the same kind within 30 m are offered first ("is it one of these? say 'me too'").
+The list shows the community's marks with filters and sorting; ``?mark=ID`` opens one mark with
+its "me too", comments, history and — once resolved — the residents' rating."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import streamlit as st
+
+from cocreate_map import services
+from cocreate_map.domain.annotations import CATEGORY_CLASS, Category, Status
+from cocreate_map.errors import CocreateError
+from cocreate_map.services import marks as mark_service
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import mark_maps, widgets
+from cocreate_map.ui.escape import escape_markdown
+from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+CHINA = timedelta(hours=8)
+MAP_HEIGHT = 440
+PAGE_SIZE = 20
+SHAPE = "marks_shape"
+CATEGORY = "marks_category"
+TEXT = "marks_text"
+SAFETY = "marks_safety"
+PHOTO = "marks_photo"
+PICK_MAP = "marks_pick_map"
+SIMILAR = "marks_similar"  # ids offered as duplicates of the pending mark
+DONE = "marks_done"  # message after a submit
+RESET = "marks_reset"
+SHOWN = "marks_shown"
+
+st.html(
+    """<style>
+    .stButton button, .stFormSubmitButton button {min-height: 3rem;}
+    .stButton button p, .stFormSubmitButton button p {font-size: 1.15rem;}
+    .stTextArea textarea {font-size: 1.15rem;}
+    [data-testid="stPills"] button {min-height: 2.6rem; font-size: 1.05rem;}
+    </style>"""
+)
+
+
+def local(dt: datetime | None) -> str:
+    return "" if dt is None else f"{dt + CHINA:%m-%d %H:%M}"
+
+
+def cat_label(category: str) -> str:
+    return t(f"category.{category}")
+
+
+def class_label(category: str) -> str:
+    return t(f"class.{CATEGORY_CLASS[Category(category)].value}")
+
+
+def status_label(status: str) -> str:
+    return t(f"mark_status.{status}")
+
+
+def author_label(author: str) -> str:
+    if author.startswith("staff:"):
+        return t("marks.staff_author", name=author.removeprefix("staff:"))
+    b, _, rest = author.partition("-")
+    u, _, r = rest.partition("-")
+    return t("vote.household_label", b=b, u=u, r=r) if r else author
+
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+slug = community.slug
+st.title(t("marks.title"))
+
+me = widgets.household_gate(slug, form_key="marks_join", required=False)
+if me is not None:
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.markdown(f"**{escape_markdown(t('vote.joined_as', label=widgets.household_label(me)))}**")
+    if right.button(t("vote.leave"), key="marks_leave"):
+        widgets.leave_household()
+        st.rerun()
+else:
+    st.caption(t("marks.join_hint"))
+my_id = me["id"] if me else None
+
+
+def open_mark(mark_id: int | None) -> None:
+    if mark_id is None:
+        st.query_params.pop("mark", None)
+    else:
+        st.query_params["mark"] = str(mark_id)
+
+
+def support(mark_id: int) -> None:
+    assert my_id is not None
+    with shown_errors(), transaction(engine()) as session:
+        added, n = mark_service.support_mark(session, mark_id, my_id)
+        st.toast(t("marks.supported", n=n) if added else t("marks.already_supported"))
+
+
+# ---------------------------------------------------------------- one mark
+
+
+def show_detail(mark_id: int) -> None:
+    st.button(t("marks.back"), icon=":material/arrow_back:", on_click=open_mark, args=(None,))
+    try:
+        with transaction(engine()) as session:
+            d = mark_service.mark_detail(session, mark_id, my_id)
+            photos = [mark_service.photo(session, pid).data for pid in d.photo_ids]
+    except CocreateError as exc:
+        st.warning(exc.message, icon=":material/info:")
+        return
+    m = d.mark
+    st.subheader(f"{cat_label(m.category.value)} · #{m.id}")
+    badges = [class_label(m.category.value), status_label(m.status.value)]
+    if m.safety:
+        badges.append(t("marks.safety_tag"))
+    if m.source == "paper":
+        badges.append(t("marks.paper"))
+    st.markdown(" · ".join(f"**{b}**" for b in badges))
+    st.markdown(escape_markdown(m.text))
+    if m.status is Status.DECLINED and m.decline_reason:
+        st.info(t("marks.declined_because") + " " + m.decline_reason, icon=":material/info:")
+    if m.status is Status.HIDDEN and m.hidden_reason:
+        st.warning(t("marks.hidden_because") + " " + m.hidden_reason, icon=":material/info:")
+    if m.status is Status.SUBMITTED:
+        st.caption(t("marks.waiting_review"))
+    for data in photos:
+        st.image(data, width="stretch")
+    meta = [t("marks.supports_n", n=m.supports)]
+    if m.building:
+        meta.append(t("marks.building_n", b=m.building))
+    meta.append(local(m.submitted_at))
+    st.caption(" · ".join(meta))
+    if d.can_support:
+        st.button(
+            t("marks.me_too"),
+            type="primary",
+            width="stretch",
+            icon=":material/thumb_up:",
+            key=f"marks_support_{m.id}",
+            on_click=support,
+            args=(m.id,),
+        )
+    elif d.supported_by_me:
+        st.success(t("marks.you_support"), icon=":material/thumb_up:")
+    if m.status in (Status.RESOLVED, Status.EVALUATED):
+        rating_block(d)
+    if d.can_edit:
+        own_mark_block(d)
+    with st.expander(t("marks.history"), icon=":material/history:"):
+        for state, when in d.history:
+            st.markdown(f"- {status_label(state)} · {local(when)}")
+    st.markdown(f"#### {t('marks.comments', n=m.comments)}")
+    for c in d.comments:
+        comment_block(m.id, c, d.can_comment)
+    if d.can_comment:
+        with st.form(f"marks_comment_{m.id}", clear_on_submit=True):
+            text = st.text_area(t("marks.comment_label"), max_chars=500, height=90)
+            if st.form_submit_button(t("marks.comment_send"), type="primary"):
+                with shown_errors(), transaction(engine()) as session:
+                    mark_service.add_comment(session, m.id, text, household_id=my_id)
+                    st.rerun()
+    elif my_id is None:
+        st.caption(t("marks.join_to_comment"))
+
+
+def comment_block(mark_id: int, c: mark_service.Comment, can_reply: bool) -> None:
+    with st.container(border=True):
+        who = author_label(c.author)
+        tag = f" · **{t('marks.official')}**" if c.official else ""
+        st.caption(f"{escape_markdown(who)}{tag} · {local(c.created_at)}")
+        st.markdown(escape_markdown(c.text))
+        for r in c.replies:
+            rtag = f" · **{t('marks.official')}**" if r.official else ""
+            st.caption(f"↳ {escape_markdown(author_label(r.author))}{rtag} · {local(r.created_at)}")
+            st.markdown(escape_markdown(r.text))
+        if can_reply and my_id is not None:
+            with st.popover(t("marks.reply"), icon=":material/reply:"):
+                with st.form(f"marks_reply_{c.id}", clear_on_submit=True):
+                    text = st.text_area(t("marks.comment_label"), max_chars=500, height=80)
+                    if st.form_submit_button(t("marks.comment_send"), type="primary"):
+                        with shown_errors(), transaction(engine()) as session:
+                            mark_service.add_comment(
+                                session, mark_id, text, household_id=my_id, parent_id=c.id
+                            )
+                            st.rerun()
+
+
+def rating_block(d: mark_service.MarkDetail) -> None:
+    m = d.mark
+    if m.ratings:
+        st.markdown(t("marks.rating_mean", mean=f"{m.rating_mean:.1f}", n=m.ratings))
+    if not d.can_rate:
+        return
+    st.markdown(t("marks.rate_prompt"))
+    stars = st.feedback("stars", key=f"marks_rate_{m.id}")
+    if stars is not None and stars + 1 != d.my_rating:
+        with shown_errors(), transaction(engine()) as session:
+            mark_service.rate_mark(session, m.id, my_id or 0, stars + 1)
+            st.success(t("marks.rated", n=stars + 1), icon=":material/star:")
+    elif d.my_rating:
+        st.caption(t("marks.your_rating", n=d.my_rating))
+
+
+def own_mark_block(d: mark_service.MarkDetail) -> None:
+    m = d.mark
+    with st.expander(t("marks.edit_own"), icon=":material/edit:"):
+        text = st.text_area(t("marks.text_label"), m.text, max_chars=500, key=f"marks_edit_{m.id}")
+        c1, c2 = st.columns(2)
+        if c1.button(t("marks.save"), key=f"marks_save_{m.id}", type="primary"):
+            with shown_errors(), transaction(engine()) as session:
+                mark_service.edit_mark(session, m.id, my_id or 0, text=text)
+                st.rerun()
+        if c2.button(t("marks.withdraw"), key=f"marks_withdraw_{m.id}"):
+            with shown_errors(), transaction(engine()) as session:
+                mark_service.withdraw_mark(session, m.id, my_id or 0)
+                open_mark(None)
+                st.rerun()
+
+
+# ---------------------------------------------------------------- lists
+
+
+def mark_card(m: mark_service.MarkInfo, *, offer_support: bool = False) -> None:
+    with st.container(border=True):
+        head = f"**{cat_label(m.category.value)}** · {class_label(m.category.value)} · "
+        head += status_label(m.status.value)
+        if m.safety:
+            head += f" · :red[**{t('marks.safety_tag')}**]"
+        if m.source == "paper":
+            head += f" · {t('marks.paper')}"
+        st.markdown(head)
+        text = m.text if len(m.text) <= 140 else m.text[:139] + "…"
+        st.markdown(escape_markdown(text))
+        meta = [t("marks.supports_n", n=m.supports), t("marks.comments_n", n=m.comments)]
+        if m.building:
+            meta.append(t("marks.building_n", b=m.building))
+        meta.append(local(m.submitted_at))
+        st.caption(" · ".join(meta))
+        c1, c2 = st.columns(2)
+        c1.button(
+            t("marks.open"), key=f"marks_open_{m.id}", on_click=open_mark, args=(m.id,),
+            width="stretch",
+        )  # fmt: skip
+        if offer_support and my_id is not None and m.household_id != my_id:
+            c2.button(
+                t("marks.me_too"), key=f"marks_similar_support_{m.id}", type="primary",
+                width="stretch", on_click=support_instead, args=(m.id,),
+            )  # fmt: skip
+
+
+def support_instead(mark_id: int) -> None:
+    support(mark_id)
+    st.session_state.pop(SIMILAR, None)
+    st.session_state[RESET] = True
+
+
+def list_tab() -> None:
+    with transaction(engine()) as session:
+        buildings = mark_service.buildings_of(session, slug)
+    with st.expander(t("marks.filters"), icon=":material/filter_list:"):
+        cats = st.multiselect(
+            t("marks.filter_category"), [c.value for c in Category], format_func=cat_label,
+            key="marks_f_cat",
+        )  # fmt: skip
+        states = st.multiselect(
+            t("marks.filter_status"),
+            [s.value for s in Status if s not in (Status.HIDDEN, Status.WITHDRAWN)],
+            format_func=status_label,
+            key="marks_f_status",
+        )
+        building = st.selectbox(
+            t("marks.filter_building"), ["", *buildings],
+            format_func=lambda b: b or t("marks.all_buildings"), key="marks_f_building",
+        )  # fmt: skip
+        mine = st.toggle(t("marks.only_mine"), key="marks_f_mine", disabled=my_id is None)
+    sort = st.segmented_control(
+        t("marks.sort"), ["supported", "newest"], format_func=lambda s: t(f"marks.sort_{s}"),
+        default="supported", key="marks_sort",
+    ) or "supported"  # fmt: skip
+    with shown_errors(), transaction(engine()) as session:
+        marks = mark_service.list_marks(
+            session, slug, categories=cats, statuses=states, building=building or None,
+            mine_household_id=my_id if mine else None, viewer_household_id=my_id, sort=sort,
+        )  # fmt: skip
+    if "marks" not in locals():
+        return
+    st.caption(t("marks.count", n=len(marks)))
+    shown = st.session_state.get(SHOWN, PAGE_SIZE)
+    for m in marks[:shown]:
+        mark_card(m)
+    if len(marks) > shown:
+        if st.button(t("marks.more"), key="marks_more", width="stretch"):
+            st.session_state[SHOWN] = shown + PAGE_SIZE
+            st.rerun()
+
+
+# ---------------------------------------------------------------- marking
+
+
+def _geometry_from_map(shape: str, result: dict[str, Any]) -> dict[str, Any] | None:
+    if shape == "point":
+        clicked = result.get("last_clicked")
+        if clicked and "lat" in clicked and "lng" in clicked:
+            return {"type": "Point", "coordinates": [clicked["lng"], clicked["lat"]]}
+        return None
+    drawing = result.get("last_active_drawing") or {}
+    geometry = drawing.get("geometry") or {}
+    wanted = "LineString" if shape == "line" else "Polygon"
+    return geometry if geometry.get("type") == wanted else None
+
+
+def _reset_form() -> None:
+    for key in (CATEGORY, TEXT, SAFETY, PHOTO, PICK_MAP, SIMILAR):
+        st.session_state.pop(key, None)
+
+
+def mark_tab() -> None:
+    if st.session_state.pop(RESET, False):
+        _reset_form()
+    done = st.session_state.pop(DONE, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+    if my_id is None:
+        st.info(t("marks.join_to_mark"), icon=":material/key:")
+        return
+    shape = st.segmented_control(
+        t("marks.shape"), ["point", "line", "polygon"], format_func=lambda s: t(f"marks.shape_{s}"),
+        default="point", key=SHAPE, required=True,
+    ) or "point"  # fmt: skip
+    st.caption(t(f"marks.hint_{shape}"))
+    with transaction(engine()) as session:
+        data = services.map_data(session, slug)
+        marks = mark_service.list_marks(session, slug, viewer_household_id=my_id)
+    previous = st.session_state.get(PICK_MAP)
+    picked = _geometry_from_map(shape, previous if isinstance(previous, dict) else {})
+    result = mark_maps.render_marks_map(
+        data, marks, lang(), key=PICK_MAP, pick=shape, picked=picked, height=MAP_HEIGHT
+    )
+    picked = _geometry_from_map(shape, result) or picked
+    if picked is None:
+        st.info(t(f"marks.pick_{shape}"), icon=":material/touch_app:")
+    else:
+        st.success(t("marks.picked_ok"), icon=":material/location_on:")
+    category = st.pills(
+        t("marks.category"), [c.value for c in Category], format_func=cat_label, key=CATEGORY
+    )
+    safety = st.checkbox(t("marks.safety"), key=SAFETY, help=t("marks.safety_help"))
+    text = st.text_area(
+        t("marks.text_label"), max_chars=500, key=TEXT, placeholder=t("marks.text_placeholder")
+    )
+    photo = st.file_uploader(t("marks.photo"), type=["jpg", "jpeg", "png", "webp"], key=PHOTO)
+    similar_ids = st.session_state.get(SIMILAR)
+    if similar_ids:
+        with transaction(engine()) as session:
+            offered = [mark_service.get_mark(session, i) for i in similar_ids]
+        st.warning(t("marks.similar_found", n=len(offered)), icon=":material/help:")
+        for m in offered:
+            mark_card(m, offer_support=True)
+        go_on = st.button(t("marks.submit_anyway"), key="marks_submit_anyway", width="stretch")
+    else:
+        go_on = False
+    submit = st.button(
+        t("marks.submit"), type="primary", width="stretch", key="marks_submit",
+        icon=":material/send:",
+    )  # fmt: skip
+    if not (submit or go_on):
+        return
+    if picked is None:
+        st.error(t(f"marks.pick_{shape}"), icon=":material/touch_app:")
+        return
+    if not category:
+        st.error(t("marks.pick_category"), icon=":material/category:")
+        return
+    result_ = None
+    with shown_errors(), transaction(engine()) as session:
+        result_ = mark_service.submit_mark(
+            session, slug, my_id, category, text, json.dumps(picked), safety=safety or None,
+            photo_bytes=photo.getvalue() if photo is not None else None,
+            check_similar=not go_on,
+        )  # fmt: skip
+    if result_ is None:
+        return
+    if result_.similar:
+        st.session_state[SIMILAR] = [m.id for m in result_.similar]
+        st.rerun()
+    st.session_state[DONE] = t("marks.submitted", id=result_.mark.id)
+    st.session_state[RESET] = True
+    st.rerun()
+
+
+# ---------------------------------------------------------------- page
+
+wanted = st.query_params.get("mark")
+if wanted and wanted.isdigit():
+    show_detail(int(wanted))
+    st.stop()
+
+if my_id is not None and not st.session_state.get("_marks_view_joined"):
+    st.session_state["_marks_view_joined"] = True  # just joined: go to marking
+    st.session_state["marks_view"] = "mark"
+view = st.segmented_control(
+    t("marks.view"), ["mark", "list"], format_func=lambda v: t(f"marks.tab_{v}"),
+    default="list", key="marks_view", width="stretch", required=True,
+) or "list"  # fmt: skip
+if view == "mark":
+    mark_tab()
+else:
+    list_tab()
