@@ -389,7 +389,7 @@ def mark_detail(
         elif c.household_id is not None:
             author = labels.get(c.household_id, "?")
         else:
-            author = "staff:admin" if c.official else "?"
+            author = "staff:" if c.official else "?"  # the bootstrap admin has no account row
         comment = Comment(c.id, c.text, author, c.official, c.created_at, [])
         if c.parent_id is None:
             top.append(comment)

@@ -255,8 +255,10 @@ def build_marks_map(
     *,
     heat: bool = False,
     draw: str | None = None,
+    focus: Any = None,
 ) -> folium.Map:
-    """The community map with the marks; ``draw`` = "line" or "polygon" adds the drawing tool."""
+    """The community map with the marks; ``draw`` = "line" or "polygon" adds the drawing tool;
+    ``focus`` (a WGS-84 geometry) zooms to it."""
     m = maps.build_map(
         data,
         lang,
@@ -281,6 +283,11 @@ def build_marks_map(
             },
             edit_options={"edit": False, "remove": False},
         ).add_to(m)
+    if focus is not None:
+        coords = "gcj02" if basemap == "amap" else "wgs84"
+        g = shapely.geometry.shape(maps.display_geometry(shapely.geometry.mapping(focus), coords))
+        minx, miny, maxx, maxy = g.buffer(0.0004).bounds  # about 40 m around it
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     maps.localize_assets(m)
     return m
 
@@ -315,6 +322,7 @@ def render_marks_map(
     heat: bool = False,
     pick: str | None = None,
     picked: dict[str, Any] | None = None,
+    focus: Any = None,
     height: int = maps.MAP_HEIGHT,
 ) -> dict[str, Any]:
     """Draw the map with ``st_folium``. ``pick`` = "point" returns the last tap, "line" or
@@ -323,8 +331,9 @@ def render_marks_map(
     from streamlit_folium import st_folium
 
     m = build_marks_map(
-        data, marks, lang, basemap, custom_url, heat=heat, draw=pick if pick != "point" else None
-    )
+        data, marks, lang, basemap, custom_url, heat=heat,
+        draw=pick if pick != "point" else None, focus=focus,
+    )  # fmt: skip
     returned: list[str] = []
     if pick == "point":
         returned.append("last_clicked")

@@ -139,10 +139,13 @@ def join_household(slug: str, code: str) -> bool:
     return True
 
 
-def household_gate(slug: str, *, form_key: str, required: bool = True) -> dict[str, Any] | None:
+def household_gate(
+    slug: str, *, form_key: str, required: bool = True, compact: bool = False
+) -> dict[str, Any] | None:
     """The signed-in household, or the join form (from ?code= on the slip's QR as well).
 
     With ``required`` the page stops below the form; else the caller goes on read-only.
+    ``compact`` folds the form into an expander (pages that are useful without joining).
     """
     if st.session_state.pop("_household_forget", False):
         _set_cookie("gone", 0)
@@ -158,7 +161,12 @@ def household_gate(slug: str, *, form_key: str, required: bool = True) -> dict[s
         if join_household(slug, qr_code):
             del st.query_params["code"]  # the code does not stay in the address bar
             st.rerun()
-    with st.form(form_key):
+    holder = (
+        st.expander(t("vote.join_expander"), icon=":material/key:")
+        if compact
+        else st.columns([3, 2])[0]  # narrow on a desk, full width on a phone
+    )
+    with holder, st.form(form_key):
         typed = st.text_input(
             t("vote.code_label"), placeholder=t("vote.code_placeholder"), help=t("vote.code_help")
         )

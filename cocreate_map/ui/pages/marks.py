@@ -65,7 +65,8 @@ def status_label(status: str) -> str:
 
 def author_label(author: str) -> str:
     if author.startswith("staff:"):
-        return t("marks.staff_author", name=author.removeprefix("staff:"))
+        name = author.removeprefix("staff:")
+        return t("marks.staff_author", name=name) if name else t("marks.staff")
     b, _, rest = author.partition("-")
     u, _, r = rest.partition("-")
     return t("vote.household_label", b=b, u=u, r=r) if r else author
@@ -77,14 +78,20 @@ if community is None:
 slug = community.slug
 st.title(t("marks.title"))
 
-me = widgets.household_gate(slug, form_key="marks_join", required=False)
+wanted = st.query_params.get("mark")
+me = widgets.household_gate(
+    slug,
+    form_key="marks_join",
+    required=False,
+    compact=bool(wanted) or st.session_state.get("marks_view") == "list",
+)
 if me is not None:
     left, right = st.columns([3, 1], vertical_alignment="center")
     left.markdown(f"**{escape_markdown(t('vote.joined_as', label=widgets.household_label(me)))}**")
     if right.button(t("vote.leave"), key="marks_leave"):
         widgets.leave_household()
         st.rerun()
-else:
+elif not wanted:
     st.caption(t("marks.join_hint"))
 my_id = me["id"] if me else None
 
@@ -132,6 +139,11 @@ def show_detail(mark_id: int) -> None:
         st.caption(t("marks.waiting_review"))
     for data in photos:
         st.image(data, width="stretch")
+    with transaction(engine()) as session:
+        base = services.map_data(session, slug)
+    mark_maps.render_marks_map(
+        base, [m], lang(), key=f"marks_detail_map_{m.id}", focus=m.geometry, height=260
+    )
     meta = [t("marks.supports_n", n=m.supports)]
     if m.building:
         meta.append(t("marks.building_n", b=m.building))
@@ -397,7 +409,6 @@ def mark_tab() -> None:
 
 # ---------------------------------------------------------------- page
 
-wanted = st.query_params.get("mark")
 if wanted and wanted.isdigit():
     show_detail(int(wanted))
     st.stop()
