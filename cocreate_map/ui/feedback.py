@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from cocreate_map.errors import CocreateError
 
@@ -17,3 +18,19 @@ def shown_errors() -> Iterator[None]:
         yield
     except CocreateError as exc:
         st.error(exc.message, icon=":material/warning:")
+
+
+def act(work: Callable[[Session], object]) -> bool:
+    """Run one user action in one transaction; True when it committed. A CocreateError is shown
+    and nothing is written. Call ``st.rerun()`` *after* this returns: a rerun raised inside the
+    transaction would roll the action back."""
+    from cocreate_map.storage.db import transaction
+    from cocreate_map.ui.resources import engine
+
+    try:
+        with transaction(engine()) as session:
+            work(session)
+    except CocreateError as exc:
+        st.error(exc.message, icon=":material/warning:")
+        return False
+    return True

@@ -19,7 +19,7 @@ from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import mark_maps, widgets
 from cocreate_map.ui.escape import escape_markdown
-from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.feedback import act, shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
@@ -175,8 +175,7 @@ def show_detail(mark_id: int) -> None:
         with st.form(f"marks_comment_{m.id}", clear_on_submit=True):
             text = st.text_area(t("marks.comment_label"), max_chars=500, height=90)
             if st.form_submit_button(t("marks.comment_send"), type="primary"):
-                with shown_errors(), transaction(engine()) as session:
-                    mark_service.add_comment(session, m.id, text, household_id=my_id)
+                if act(lambda s: mark_service.add_comment(s, m.id, text, household_id=my_id)):
                     st.rerun()
     elif my_id is None:
         st.caption(t("marks.join_to_comment"))
@@ -197,10 +196,11 @@ def comment_block(mark_id: int, c: mark_service.Comment, can_reply: bool) -> Non
                 with st.form(f"marks_reply_{c.id}", clear_on_submit=True):
                     text = st.text_area(t("marks.comment_label"), max_chars=500, height=80)
                     if st.form_submit_button(t("marks.comment_send"), type="primary"):
-                        with shown_errors(), transaction(engine()) as session:
-                            mark_service.add_comment(
-                                session, mark_id, text, household_id=my_id, parent_id=c.id
+                        if act(
+                            lambda s: mark_service.add_comment(
+                                s, mark_id, text, household_id=my_id, parent_id=c.id
                             )
+                        ):
                             st.rerun()
 
 
@@ -226,12 +226,10 @@ def own_mark_block(d: mark_service.MarkDetail) -> None:
         text = st.text_area(t("marks.text_label"), m.text, max_chars=500, key=f"marks_edit_{m.id}")
         c1, c2 = st.columns(2)
         if c1.button(t("marks.save"), key=f"marks_save_{m.id}", type="primary"):
-            with shown_errors(), transaction(engine()) as session:
-                mark_service.edit_mark(session, m.id, my_id or 0, text=text)
+            if act(lambda s: mark_service.edit_mark(s, m.id, my_id or 0, text=text)):
                 st.rerun()
         if c2.button(t("marks.withdraw"), key=f"marks_withdraw_{m.id}"):
-            with shown_errors(), transaction(engine()) as session:
-                mark_service.withdraw_mark(session, m.id, my_id or 0)
+            if act(lambda s: mark_service.withdraw_mark(s, m.id, my_id or 0)):
                 open_mark(None)
                 st.rerun()
 
@@ -416,9 +414,10 @@ if wanted and wanted.isdigit():
 if my_id is not None and not st.session_state.get("_marks_view_joined"):
     st.session_state["_marks_view_joined"] = True  # just joined: go to marking
     st.session_state["marks_view"] = "mark"
+st.session_state.setdefault("marks_view", "list")
 view = st.segmented_control(
     t("marks.view"), ["mark", "list"], format_func=lambda v: t(f"marks.tab_{v}"),
-    default="list", key="marks_view", width="stretch", required=True,
+    key="marks_view", width="stretch", required=True,
 ) or "list"  # fmt: skip
 if view == "mark":
     mark_tab()

@@ -24,7 +24,7 @@ from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import widgets
 from cocreate_map.ui.escape import escape_markdown
-from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.feedback import act, shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
@@ -295,9 +295,7 @@ with tab_templates:
         t("marks_staff.templates"), "\n".join(current), height=200, key="marks_staff_templates"
     )
     if st.button(t("marks_staff.save_templates"), key="marks_staff_save_templates"):
-        with shown_errors(), transaction(engine()) as session:
-            mark_service.set_reply_templates(
-                session, slug, lang(), [x for x in text.splitlines() if x.strip()]
-            )
+        lines = [x for x in text.splitlines() if x.strip()]
+        if act(lambda s: mark_service.set_reply_templates(s, slug, lang(), lines)):
             st.session_state[NOTICE] = t("marks_staff.templates_saved")
             st.rerun()
