@@ -33,6 +33,7 @@ PAGES = {
     "results": "/results",
     "meeting": "/meeting",
     "projector": "/meeting?view=projector&panel=options",
+    "projector-map": "/meeting?view=projector&panel=map",
     "ballots": "/ballots",
     "import": "/import",
     "communities": "/communities",

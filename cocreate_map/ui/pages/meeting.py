@@ -16,9 +16,10 @@ import streamlit as st
 from cocreate_map import config, services
 from cocreate_map.domain.voting import percent
 from cocreate_map.io.reports_options import static_map
+from cocreate_map.services import marks as mark_service
 from cocreate_map.services import meeting as meeting_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import maps, widgets
+from cocreate_map.ui import mark_maps, widgets
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
@@ -202,21 +203,31 @@ else:
 
 
 def map_panel() -> None:
+    """The community with the residents' marks as a heatmap, and the marks by category."""
     with shown_errors(), transaction(engine()) as session:
         data = services.map_data(session, slug)
-    if "data" not in locals():
+        marks = mark_service.list_marks(session, slug)
+    if "marks" not in locals():
         return
     left, right = st.columns([3, 1] if projector else [2, 1])
     with left, shown_errors():
-        maps.render_map(data, lang(), "none", key="meeting_map", height=820 if projector else 520)
+        mark_maps.render_marks_map(
+            data, marks, lang(), key="meeting_map", heat=True, height=820 if projector else 520
+        )
+    by_category: dict[str, int] = {}
+    for m in marks:
+        by_category[m.category.value] = by_category.get(m.category.value, 0) + 1
+    ranked = sorted(by_category.items(), key=lambda kv: -kv[1])
     rows = "".join(
-        f'<div class="cc-metric"><span>{html.escape(t("kind." + k))}</span>'
+        f'<div class="cc-metric"><span>{html.escape(t("category." + k))}</span>'
         f'<b class="cc-fig" style="font-size:40px">{n}</b></div>'
-        for k, n in data.counts.items()
+        for k, n in ranked
     )
+    supports = sum(m.supports for m in marks)
     right.html(
-        f'<div class="cc-big">{html.escape(t("meeting.counts"))}</div>{rows}'
-        f'<div class="cc-small" style="margin-top:16px">{html.escape(t("meeting.no_heatmap"))}</div>'
+        f'<div class="cc-big">{html.escape(t("meeting.marks_title", n=len(marks)))}</div>'
+        f'<div class="cc-mid">{html.escape(t("meeting.marks_supports", n=supports))}</div>'
+        f"{rows or html.escape(t('meeting.no_marks'))}"
     )
 
 
