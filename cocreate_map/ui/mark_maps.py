@@ -212,7 +212,7 @@ def add_marks(
         group = folium.FeatureGroup(name=escape_text(translate(lang, "marks.heat_layer")))
         if pts:
             top = max(w for _, _, w in pts)
-            HeatMap(pts, radius=28, blur=22, min_opacity=0.35, max_zoom=18, max_val=top).add_to(
+            HeatMap(pts, radius=28, blur=22, min_opacity=0.35, max_zoom=18, max=float(top)).add_to(
                 group
             )
         group.add_to(m)

@@ -74,7 +74,10 @@ def test_panels_switch_with_buttons_and_links(app):
     next(b for b in at.button if b.key == "meeting_go_map").click().run()
     assert not at.exception, at.exception
     assert at.query_params["panel"] == "map"
-    assert "各类要素数量" in html_text(at)
+    text = html_text(at)
+    assert "居民标注的问题 15 处" in text and "违章建筑" in text  # the marks, by category
+    [args] = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
+    assert "heatLayer" in args.proto.json_args
 
 
 def test_english_and_normal_view(app):
