@@ -132,9 +132,15 @@ def show_detail(mark_id: int) -> None:
     st.markdown(" · ".join(f"**{b}**" for b in badges))
     st.markdown(escape_markdown(m.text))
     if m.status is Status.DECLINED and m.decline_reason:
-        st.info(t("marks.declined_because") + " " + m.decline_reason, icon=":material/info:")
+        st.info(
+            f"{t('marks.declined_because')} {escape_markdown(m.decline_reason)}",
+            icon=":material/info:",
+        )
     if m.status is Status.HIDDEN and m.hidden_reason:
-        st.warning(t("marks.hidden_because") + " " + m.hidden_reason, icon=":material/info:")
+        st.warning(
+            f"{t('marks.hidden_because')} {escape_markdown(m.hidden_reason)}",
+            icon=":material/info:",
+        )
     if m.status is Status.SUBMITTED:
         st.caption(t("marks.waiting_review"))
     for data in photos:
