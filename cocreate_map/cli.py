@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cocreate_map import cli_ballots, cli_meeting, cli_options, config, services
+from cocreate_map import cli_ballots, cli_marks, cli_meeting, cli_options, config, services
 from cocreate_map.domain.elements import Kind, parse_kind
 from cocreate_map.errors import CocreateError, InvalidInput
 
@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_options.register(sub)
     cli_ballots.register(sub)
     cli_meeting.register(sub)
+    cli_marks.register(sub)
     return parser
 
 

@@ -319,7 +319,12 @@ def list_marks(
     if staff is not None and staff.role is dom.Role.BUILDING_CHIEF:
         stmt = stmt.where(MarkRow.building.in_(staff.buildings))
     rows = list(session.scalars(stmt))
-    wanted = {Status(s) for s in statuses}
+    try:
+        wanted = {Status(s) for s in statuses}
+    except ValueError:
+        raise InvalidInput(
+            f"unknown status in {list(statuses)!r}; use {', '.join(x.value for x in Status)}"
+        ) from None
     is_staff = staff is not None and staff.may_work_in(community.id)
     kept = []
     for r in rows:
@@ -560,14 +565,13 @@ def submit_mark(
                 Status.SUBMITTED, now,
             )  # fmt: skip
             return SubmitResult(placeholder, near)
-    if household is not None:
-        where = household.building
-    elif building:
-        where = _check_building_label(clean_label(building))
-    else:
-        where = _nearest_building(session, community, geom)
-        if where is not None and len(where) > BUILDING_MAX_CHARS:
-            where = None  # a long element name is no building label (marks.building holds 32)
+    # The building a mark belongs to (its chief acts on it, the summary counts it there): the
+    # building it stands at; else the household's; else the one a paper opinion names.
+    given = _check_building_label(clean_label(building)) if building else None
+    where = _nearest_building(session, community, geom)
+    if where is not None and len(where) > BUILDING_MAX_CHARS:
+        where = None  # a long element name is no building label (marks.building holds 32)
+    where = where or (household.building if household is not None else None) or given
     row = MarkRow(
         community_id=community.id,
         category=cat.value,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cocreate_map import config
@@ -148,11 +148,20 @@ def sign_in(
     try:
         _hasher.verify(row.password_hash, password)
     except (VerificationError, InvalidHashError):
-        row.failures += 1
-        if row.failures >= MAX_FAILURES:
-            row.locked_until = now + LOCKOUT
-            row.failures = 0
-        session.flush()
+        # counted in the database (parallel wrong guesses must not overwrite each other)
+        failures = session.execute(
+            update(StaffUserRow)
+            .where(StaffUserRow.id == row.id)
+            .values(failures=StaffUserRow.failures + 1)
+            .returning(StaffUserRow.failures)
+        ).scalar_one()
+        if failures >= MAX_FAILURES:
+            session.execute(
+                update(StaffUserRow)
+                .where(StaffUserRow.id == row.id)
+                .values(locked_until=now + LOCKOUT, failures=0)
+            )
+        session.expire(row)
         return None, "wrong user name or password; ask your community's admin if you forgot it"
     row.failures = 0
     row.locked_until = None
@@ -163,7 +172,9 @@ def sign_in(
 
 
 def set_password(session: Session, username: str, password: str) -> None:
-    row = session.scalar(select(StaffUserRow).where(StaffUserRow.username == username.lower()))
+    row = session.scalar(
+        select(StaffUserRow).where(StaffUserRow.username == username.strip().lower())
+    )
     if row is None:
         raise NotFound(f"no staff account {username!r}; list them with cocreate user list")
     if len(password) < MIN_PASSWORD:
@@ -177,7 +188,9 @@ def set_password(session: Session, username: str, password: str) -> None:
 
 
 def disable_user(session: Session, username: str, now: datetime | None = None) -> None:
-    row = session.scalar(select(StaffUserRow).where(StaffUserRow.username == username.lower()))
+    row = session.scalar(
+        select(StaffUserRow).where(StaffUserRow.username == username.strip().lower())
+    )
     if row is None:
         raise NotFound(f"no staff account {username!r}; list them with cocreate user list")
     row.disabled_at = now or utcnow()
