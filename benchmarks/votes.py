@@ -1,15 +1,25 @@
 """What votes cost: tally time for a 10,000-household ballot, and votes accepted per second with
-16 concurrent writer processes beside the raw INSERT rate of the same database.
+16 concurrent writer processes beside the raw INSERT rate of the same database, and again while a
+projector reads the live tally.
 
-    python benchmarks/votes.py [--writers 16] [--per-writer 150] [--skip-postgres]
+    python benchmarks/votes.py [--writers 16] [--per-writer 150] [--projector-every 0.25]
+                               [--rounds 2] [--skip-postgres]
 
 ``tally`` = one ``services.tally_ballot`` (database read + exact Fraction tally + turnout per
 building), median of 3, for 10,000 households of which 8,000 voted. ``cast/s`` = votes accepted per
 second through ``services.cast_vote`` (validation, upsert, history row, hash-chained audit entry;
-one transaction per vote), all writers at once on households of their own. ``raw/s`` = one-row
-INSERT transactions per second into a bare table from the same number of processes (the floor of
-what the database can commit). ``ratio`` = cast/s ÷ raw/s. PostgreSQL is the local server
-(COCREATE_TEST_PG_URL or postgres@127.0.0.1:5432); a scratch database is created and dropped.
+one transaction per vote), all writers at once on households of their own, over ``--rounds`` runs
+on fresh ballots. ``raw/s`` = one-row INSERT transactions per second into a bare table from the
+same number of processes (the floor of what the database can commit). ``cast/raw`` = cast/s ÷
+raw/s. ``+proj/s`` = cast/s again, in as many runs alternating with those of cast/s (A B, B A, …),
+while one more process does what the meeting projector's fragment does — one
+``services.meeting.projector_snapshot`` in its own read-only transaction — on the ballot being
+voted on, every ``--projector-every`` seconds (the page does it every 2 s; the default 0.25 s
+stresses it 8×). ``proj/cast`` = +proj/s ÷ cast/s (1.00 = the projector costs the phones nothing).
+``snapshots`` = how many snapshots that process read and their median time (the electorate is
+writers × per-writer households). PostgreSQL is the local server (COCREATE_TEST_PG_URL or
+postgres@127.0.0.1:5432); a scratch database is created and dropped. Figures from a machine busy
+with other work are noisy: compare the two rates of one run, not runs of different days.
 Prints a table; asserts nothing.
 """
 
@@ -122,40 +132,104 @@ def _raw_worker(url: str, w: int, n: int, start, out) -> None:  # noqa: ANN001
     engine.dispose()
 
 
-def _run(target, args_for, writers: int) -> float:  # noqa: ANN001
+def _projector_worker(url: str, ballot_id: int, every_s: float, start, stop, out) -> None:  # noqa: ANN001
+    """The projector page's read, in a loop until the writers are done: one short read-only
+    transaction per snapshot (ui/pages/meeting.py ``read_snapshot``)."""
+    from cocreate_map.services.meeting import projector_snapshot
+    from cocreate_map.storage.db import make_engine, transaction
+
+    engine = make_engine(url)
+    times = []
+    start.wait()
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        with transaction(engine) as s:
+            projector_snapshot(s, ballot_id)
+        times.append(time.perf_counter() - t0)
+        stop.wait(max(0.0, every_s - times[-1]))
+    out.put(times)
+    engine.dispose()
+
+
+def _run(target, args_for, writers: int, side=None) -> tuple[float, list[float]]:  # noqa: ANN001
+    """Wall time of ``writers`` processes started at once; ``side`` = (target, args) of one more
+    process that runs beside them until they are done and returns a list of times."""
     ctx = mp.get_context("spawn")
-    start = ctx.Manager().Barrier(writers + 1)
-    out = ctx.Queue()
+    start = ctx.Manager().Barrier(writers + 1 + (side is not None))
+    out, side_out, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [ctx.Process(target=target, args=(*args_for(w), start, out)) for w in range(writers)]
-    for p in procs:
+    extra = (
+        None
+        if side is None
+        else ctx.Process(target=side[0], args=(*side[1], start, stop, side_out))
+    )
+    for p in procs + ([extra] if extra else []):
         p.start()
     start.wait()
     t0 = time.perf_counter()
     for p in procs:
         p.join()
-    return time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    side_times: list[float] = []
+    if extra is not None:
+        stop.set()
+        side_times = side_out.get(timeout=120)
+        extra.join()
+    return elapsed, side_times
 
 
-def bench_writes(url: str, writers: int, per_writer: int) -> tuple[float, float]:
+def bench_writes(
+    url: str, writers: int, per_writer: int, projector_every_s: float, rounds: int
+) -> tuple[float, float, float, list[float]]:
+    """(cast/s, raw/s, cast/s with the projector loop, snapshot times in s). The runs with and
+    without the projector alternate (A B, B A, …), each on a fresh ballot over the same
+    households, so a drift in machine load or table size weighs on both alike."""
     from sqlalchemy import text
 
-    engine, ballot_id, ids = _setup(url, "bench-writes", writers * per_writer)
+    from cocreate_map import services
+    from cocreate_map.storage.db import transaction
+
+    engine, _, ids = _setup(url, "bench-writes", writers * per_writer)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS bench_raw"))
         conn.execute(text("CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, w INTEGER, i INTEGER)"
                           if engine.dialect.name == "sqlite" else
                           "CREATE TABLE bench_raw (id SERIAL PRIMARY KEY, w INTEGER, i INTEGER)"))  # fmt: skip
-    engine.dispose()
     total = writers * per_writer
-    cast_s = _run(_cast_worker, lambda w: (url, ballot_id, ids[w::writers]), writers)
-    raw_s = _run(_raw_worker, lambda w: (url, w, per_writer), writers)
-    return total / cast_s, total / raw_s
+    raw_s, _ = _run(_raw_worker, lambda w: (url, w, per_writer), writers)
+    elapsed = {False: 0.0, True: 0.0}
+    snapshots: list[float] = []
+    for r in range(rounds):
+        for projected in (False, True) if r % 2 == 0 else (True, False):
+            with transaction(engine) as s:
+                bid = services.create_ballot(s, "bench-writes", f"{r}", "civil-code-ordinary").id
+            side = (_projector_worker, (url, bid, projector_every_s)) if projected else None
+            seconds, snaps = _run(
+                _cast_worker, lambda w, b=bid: (url, b, ids[w::writers]), writers, side
+            )
+            elapsed[projected] += seconds
+            snapshots += snaps
+    engine.dispose()
+    votes = total * rounds
+    return votes / elapsed[False], total / raw_s, votes / elapsed[True], snapshots
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--writers", type=int, default=16)
     parser.add_argument("--per-writer", type=int, default=150)
+    parser.add_argument(
+        "--projector-every",
+        type=float,
+        default=0.25,
+        help="seconds between projector snapshots (the page: 2)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="runs with and without the projector, alternating (each: writers × per-writer votes)",
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
     rows = []
@@ -178,14 +252,24 @@ def main() -> int:
                 )
             )
         print(
-            f"{'database':<11} {'tally 10k':>10} {'cast/s':>9} {'raw/s':>9} {'ratio':>6}   ({args.writers} writers × {args.per_writer} votes)"
+            f"{'database':<11} {'tally 10k':>10} {'cast/s':>9} {'raw/s':>9} {'cast/raw':>8} "
+            f"{'+proj/s':>9} {'proj/cast':>9}  {'snapshots':<16}"
+            f"({args.writers} writers × {args.per_writer} votes, {args.rounds} round(s) with and "
+            f"without a snapshot every {args.projector_every:g} s)"
         )
         try:
             for name, tally_url, writes_url in rows:
                 tally_s = bench_tally(tally_url)
-                cast_rate, raw_rate = bench_writes(writes_url, args.writers, args.per_writer)
+                cast_rate, raw_rate, proj_rate, snaps = bench_writes(
+                    writes_url, args.writers, args.per_writer, args.projector_every, args.rounds
+                )
+                snap = (
+                    f"{len(snaps)} × {statistics.median(snaps) * 1000:.0f} ms" if snaps else "none"
+                )
                 print(
-                    f"{name:<11} {tally_s * 1000:>8.0f} ms {cast_rate:>9.0f} {raw_rate:>9.0f} {cast_rate / raw_rate:>6.2f}"
+                    f"{name:<11} {tally_s * 1000:>8.0f} ms {cast_rate:>9.0f} {raw_rate:>9.0f} "
+                    f"{cast_rate / raw_rate:>8.2f} {proj_rate:>9.0f} {proj_rate / cast_rate:>9.2f}  "
+                    f"{snap}"
                 )
         finally:
             if not args.skip_postgres:

@@ -308,7 +308,8 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_ballot_tally)
     q = bs.add_parser(
         "import-votes",
-        help="paper ballots CSV: building, unit, room, choice [, ballot_no]; 同意/反对/弃权 accepted",
+        help="paper ballots CSV: building, unit, room, choice [, ballot_no]; 同意/反对/弃权 "
+        "accepted; a ballot_no must be the one the meeting pack printed for that household",
     )
     q.add_argument("id", type=int)
     q.add_argument("path")

@@ -1,5 +1,7 @@
 """``cocreate meeting-pack BALLOT_ID --out pack.pdf``: the printed meeting pack (issue 6).
 
+Its paper ballot numbers are recorded; printing again reuses them for the same households.
+
 The lead wires it into cli.py with ``cli_meeting.register(sub)``.
 """
 
@@ -18,15 +20,21 @@ def cmd_meeting_pack(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     with transaction(migrated_engine()) as session:
-        pages = meeting_pack(
+        pack = meeting_pack(
             session,
             args.ballot_id,
             out,
             config.get("public_url"),
             option_names=args.option or None,
             lang=args.lang,
+            actor="cli",
         )
-    print(f"wrote {out} ({pages} pages)")
+    reused = pack.paper_ballots - pack.newly_issued
+    print(
+        f"wrote {out} ({pack.pages} pages): {pack.paper_ballots} numbered paper ballots, "
+        f"{pack.newly_issued} newly issued, {reused} reprinted with their earlier numbers; "
+        f"cocreate ballot import-votes {args.ballot_id} accepts only these numbers"
+    )
     return 0
 
 
@@ -34,7 +42,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "meeting-pack",
         help="the printed meeting pack of a ballot (PDF): agenda, options with maps and metrics, "
-        "paper ballots per household, sign-in sheet",
+        "numbered paper ballots per household (numbers recorded; a reprint reuses them), "
+        "sign-in sheet",
     )
     p.add_argument("ballot_id", type=int, metavar="BALLOT_ID")
     p.add_argument("--out", required=True, help="PDF file, e.g. pack.pdf")

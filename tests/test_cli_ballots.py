@@ -37,8 +37,13 @@ def test_register_codes_ballot_paper_votes_tally_notice_audit(demo, tmp_path, ca
         == 0
     )  # fmt: skip
     ballot_id = int(capsys.readouterr().out.strip())
+    assert run("meeting-pack", ballot_id, "--out", tmp_path / "pack.pdf") == 0
+    assert "2 numbered paper ballots, 2 newly issued" in capsys.readouterr().out
     votes = tmp_path / "v.csv"
-    votes.write_text("building,unit,room,choice,ballot_no\n13,1,101,同意,A1\n13,1,102,反对,A2\n")
+    votes.write_text(
+        "building,unit,room,choice,ballot_no\n"
+        f"13,1,101,同意,B{ballot_id}-0001\n13,1,102,反对,B{ballot_id}-0002\n"
+    )
     assert run("ballot", "import-votes", ballot_id, votes) == 0
     assert "2 recorded" in capsys.readouterr().out
     assert run("ballot", "tally", ballot_id, "--json") == 0
@@ -138,3 +143,62 @@ def test_ranked_tally_and_notice_show_rounds_in_china_time(demo, tmp_path, capsy
     import re
 
     assert re.search(r"公示时间 Date: \d{4}-\d\d-\d\d \d\d:\d\d", joined)
+
+
+def test_paper_votes_must_carry_the_numbers_the_pack_printed(demo, tmp_path, capsys):
+    reg = tmp_path / "reg.csv"
+    reg.write_text("楼栋,单元,房号,面积\n13,1,101,66.60\n13,1,102,70.00\n", "utf-8")
+    assert run("households", "import", reg, "--community", "cotton-compound") == 0
+    capsys.readouterr()
+    assert run("ballot", "create", "--community", "cotton-compound", "--title", "13栋加装电梯？",
+               "--rule", "simple-majority", "--buildings", "13") == 0  # fmt: skip
+    bid = int(capsys.readouterr().out.strip())
+    votes = tmp_path / "v.csv"
+    votes.write_text(f"building,unit,room,choice,ballot_no\n13,1,101,同意,B{bid}-0001\n")
+    assert run("ballot", "import-votes", bid, votes) == 2  # no pack printed yet
+    err = capsys.readouterr().err
+    assert f"line 2: ballot number B{bid}-0001 was never issued" in err
+    assert f"cocreate meeting-pack {bid} --out pack.pdf" in err
+    assert run("meeting-pack", bid, "--out", tmp_path / "pack.pdf") == 0
+    capsys.readouterr()
+    reg.write_text("楼栋,单元,房号,面积\n13,1,103,55.00\n", "utf-8")
+    assert run("households", "import", reg, "--community", "cotton-compound") == 0
+    assert run("meeting-pack", bid, "--out", tmp_path / "again.pdf") == 0
+    out = capsys.readouterr().out
+    assert "3 numbered paper ballots, 1 newly issued, 2 reprinted with their earlier numbers" in out
+    engine = make_engine(demo)
+    with engine.connect() as conn:
+        issued = conn.execute(
+            text(
+                "SELECT h.room, p.ballot_no FROM paper_ballot_numbers p "
+                "JOIN households h ON h.id = p.household_id WHERE p.ballot_id = :b ORDER BY h.room"
+            ),
+            {"b": bid},
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in issued] == [
+        ("101", f"B{bid}-0001"),
+        ("102", f"B{bid}-0002"),
+        ("103", f"B{bid}-0003"),
+    ]
+    votes.write_text(
+        "building,unit,room,choice,ballot_no\n"
+        f"13,1,101,同意,B{bid}-0001\n13,1,102,反对,B{bid}-0003\n13,1,103,同意,B{bid}-0009\n"
+    )
+    assert run("ballot", "import-votes", bid, votes) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("cocreate: 2 bad line(s) in v.csv, no vote recorded")
+        and err.count("\n") == 1
+    )
+    assert (
+        f"line 3: ballot number B{bid}-0003 was issued to household 13-1-103, not 13-1-102" in err
+    )
+    assert f"line 4: ballot number B{bid}-0009 was not issued for ballot {bid}" in err
+    votes.write_text(
+        "building,unit,room,choice,ballot_no\n"
+        f"13,1,101,同意,B{bid}-0001\n13,1,102,反对,B{bid}-0002\n13,1,103,同意,\n"
+    )
+    assert run("ballot", "import-votes", bid, votes) == 0
+    assert "3 recorded" in capsys.readouterr().out
+    assert run("audit", "verify") == 0

@@ -5,11 +5,14 @@ and ``INSERT … ON CONFLICT DO UPDATE`` (DESIGN.md §5), so concurrent writers 
 each. The upsert only replaces a vote of the same channel family (online/assisted vs paper): a
 paper vote for a household that voted online — or the reverse — becomes a conflict row for staff,
 never a silent merge. Every vote, change, conflict and closing goes to the hash-chained audit log.
+A paper vote's ballot number, when given, must be one the meeting pack issued to that household
+(``paper_ballot_numbers``); paper votes without a number (assisted entry) stay allowed.
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -59,6 +62,7 @@ from cocreate_map.storage.ballot_tables import (
     AuditRow,
     BallotRow,
     HouseholdRow,
+    PaperBallotNumberRow,
     VoteConflictRow,
     VoteHistoryRow,
     VoteRow,
@@ -490,6 +494,59 @@ def _open_or_raise(ballot: BallotRow, now: datetime) -> None:
         )
 
 
+# ---------------------------------------------------------------- paper ballot numbers
+
+
+def clean_ballot_no(value: object) -> str | None:
+    """A ballot number as typed or read from a file: full-width forms folded (NFKC), trimmed,
+    upper-case, so "ｂ7－0001 " is B7-0001; None when empty."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip().upper()
+    return text or None
+
+
+def issued_ballot_numbers(session: Session, ballot_id: int) -> dict[str, int]:
+    """{ballot number: household id} of the paper ballots printed for a ballot."""
+    rows = session.execute(
+        select(PaperBallotNumberRow.ballot_no, PaperBallotNumberRow.household_id).where(
+            PaperBallotNumberRow.ballot_id == ballot_id
+        )
+    ).all()
+    return {no: hid for no, hid in rows}
+
+
+def _ballot_no_error(
+    session: Session, ballot: BallotRow, household: HouseholdRow, no: str, owner: int | None
+) -> str | None:
+    """Why ``no`` is not a number issued to ``household`` (``owner``: whom it was issued to)."""
+    if owner == household.id:
+        return None
+    if owner is not None:
+        other = session.get(HouseholdRow, owner)
+        return (
+            f"ballot number {no} was issued to household "
+            f"{other.label if other is not None else owner}, not {household.label}; check the "
+            "building, unit and room written on that paper ballot"
+        )
+    numbers = list(
+        session.scalars(
+            select(PaperBallotNumberRow.ballot_no)
+            .where(PaperBallotNumberRow.ballot_id == ballot.id)
+            .order_by(PaperBallotNumberRow.id)
+        )
+    )
+    if not numbers:
+        return (
+            f"ballot number {no} was never issued: no paper ballots of ballot {ballot.id} have "
+            f"been printed; print them with cocreate meeting-pack {ballot.id} --out pack.pdf, "
+            "or leave the ballot number empty for an assisted entry"
+        )
+    return (
+        f"ballot number {no} was not issued for ballot {ballot.id} (its {len(numbers)} numbers "
+        f"run {numbers[0]} … {numbers[-1]}); check the number on the paper ballot, or leave it "
+        "empty for an assisted entry"
+    )
+
+
 def cast_vote(
     session: Session,
     ballot_id: int,
@@ -500,7 +557,8 @@ def cast_vote(
     now: datetime | None = None,
     actor: str | None = None,
 ) -> CastResult:
-    """Record one household's vote; the last one counts, every one is kept in the history."""
+    """Record one household's vote; the last one counts, every one is kept in the history.
+    A ``ballot_no`` must have been issued to this household by the meeting pack."""
     now = now or utcnow()
     if channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}, got {channel!r}")
@@ -514,6 +572,17 @@ def cast_vote(
             "check the register or the ballot's buildings"
         )
     value = _validate_choice(ballot, choice)
+    ballot_no = clean_ballot_no(ballot_no)
+    if ballot_no is not None:
+        owner = session.scalar(
+            select(PaperBallotNumberRow.household_id).where(
+                PaperBallotNumberRow.ballot_id == ballot_id,
+                PaperBallotNumberRow.ballot_no == ballot_no,
+            )
+        )
+        problem = _ballot_no_error(session, ballot, household, ballot_no, owner)
+        if problem is not None:
+            raise InvalidInput(problem)
     actor = actor or (f"household:{household_id}" if channel == "online" else "staff")
     # Serialise with other writers of this community's chain first (PostgreSQL advisory lock,
     # SQLite write lock): no deadlock between the vote row and the chain head.
@@ -714,7 +783,8 @@ class PaperImport:
 def import_paper_votes(
     session: Session, ballot_id: int, path: Path, actor: str = "staff", now: datetime | None = None
 ) -> PaperImport:
-    """Paper ballots from CSV/XLSX (building, unit, room, choice[, ballot_no]); all or nothing."""
+    """Paper ballots from CSV/XLSX (building, unit, room, choice[, ballot_no]); all or nothing.
+    A ballot number, when given, must be the one the meeting pack issued to that household."""
     now = now or utcnow()
     ballot = get_ballot(session, ballot_id)
     _open_or_raise(ballot, now)
@@ -736,6 +806,7 @@ def import_paper_votes(
             "choice and optional ballot_no (楼栋, 单元, 房号, 选择)"
         )
     by_room = {(h.building, h.unit, h.room): h for h in households_of(session, ballot.community_id)}
+    issued = issued_ballot_numbers(session, ballot_id)
     errors: list[str] = []
     seen: dict[int, int] = {}
     planned: list[tuple[HouseholdRow, Any, str | None]] = []
@@ -764,8 +835,13 @@ def import_paper_votes(
         except InvalidInput as exc:
             errors.append(f"line {line}: {exc.message}")
             continue
+        no = clean_ballot_no(r.get("ballot_no"))
+        if no is not None:
+            problem = _ballot_no_error(session, ballot, h, no, issued.get(no))
+            if problem is not None:
+                errors.append(f"line {line}: {problem}")
+                continue
         seen[h.id] = line
-        no = str(r.get("ballot_no") or "").strip() or None
         planned.append((h, choice, no))
     if errors:
         shown = "; ".join(errors[:20]) + (

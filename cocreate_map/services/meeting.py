@@ -1,5 +1,6 @@
-"""Read-only use cases of meeting mode (issue 6): the projector's live snapshot of a ballot, the
-join link shown as a QR code, the options panel and the printed meeting pack.
+"""Use cases of meeting mode (issue 6): the projector's live snapshot of a ballot, the join link
+shown as a QR code, the options panel (all read-only) and the printed meeting pack, which records
+the paper ballot numbers it prints (``paper_households``).
 
 ``projector_snapshot`` is what the projector reads every 2 s while hundreds of phones vote: it
 only SELECTs (electorate, counted votes) and writes nothing, so on SQLite (WAL) and PostgreSQL it
@@ -32,7 +33,8 @@ from cocreate_map.domain.voting import (
 from cocreate_map.errors import InvalidInput
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import options as option_service
-from cocreate_map.storage.ballot_tables import BallotRow, VoteRow
+from cocreate_map.services.households import lock_chain, record
+from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow, VoteRow
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
 PANELS = ("map", "options", "ballot", "result")
@@ -247,23 +249,71 @@ class PaperHousehold:
     building: str
     unit: str
     room: str
+    issued_now: bool = False  # numbered by this print (False when a reprint reuses the number)
 
 
 def _room_key(b: str) -> tuple[int, str]:
     return (int(b), b) if b.isdigit() else (10**9, b)
 
 
-def paper_households(session: Session, ballot: BallotRow) -> list[PaperHousehold]:
-    """Every eligible household in building/unit/room order with its ballot number
-    ``B{ballot}-{n:04d}`` (numbers follow that order, so a pack printed twice matches)."""
+def _number_of(no: str, prefix: str) -> int:
+    rest = no[len(prefix) :] if no.startswith(prefix) else ""
+    return int(rest) if rest.isdigit() else 0
+
+
+def paper_households(
+    session: Session, ballot: BallotRow, actor: str = "staff", now: datetime | None = None
+) -> list[PaperHousehold]:
+    """Every eligible household in building/unit/room order with its paper ballot number, stored
+    in ``paper_ballot_numbers`` so the paper vote import can check it. The first print numbers
+    them ``B{ballot}-{n:04d}`` in that order; a reprint reuses each household's number, and a
+    household added to the register since gets the next unused one. Newly issued numbers go to
+    the audit log."""
+    now = now or utcnow()
     voters = sorted(
         ballot_service.electorate_rows(session, ballot),
         key=lambda h: (_room_key(h.building), _room_key(h.unit), _room_key(h.room)),
     )
+    # Two packs printed at once must not issue one number twice: serialise with the chain.
+    lock_chain(session, ballot.community_id)
+    issued = ballot_service.issued_ballot_numbers(session, ballot.id)
+    number = {hid: no for no, hid in issued.items()}
+    prefix = f"B{ballot.id}-"
+    last = max((_number_of(no, prefix) for no in issued), default=0)
+    new: list[str] = []
+    for h in voters:
+        if h.id in number:
+            continue
+        last += 1
+        number[h.id] = f"{prefix}{last:04d}"
+        new.append(number[h.id])
+        session.add(
+            PaperBallotNumberRow(
+                ballot_id=ballot.id, household_id=h.id, ballot_no=number[h.id], issued_at=now
+            )
+        )
+    if new:
+        session.flush()
+        record(
+            session,
+            ballot.community_id,
+            actor,
+            "ballot.paper_numbers",
+            {"ballot_id": ballot.id, "issued": len(new), "first": new[0], "last": new[-1]},
+            now,
+        )
+    fresh = set(new)
     return [
-        PaperHousehold(f"B{ballot.id}-{i:04d}", h.building, h.unit, h.room)
-        for i, h in enumerate(voters, start=1)
+        PaperHousehold(number[h.id], h.building, h.unit, h.room, number[h.id] in fresh)
+        for h in voters
     ]
+
+
+@dataclass(frozen=True)
+class MeetingPack:
+    pages: int
+    paper_ballots: int  # households with a paper ballot in the pack
+    newly_issued: int  # of which numbered for the first time (0 on a reprint)
 
 
 def meeting_pack(
@@ -273,8 +323,11 @@ def meeting_pack(
     public_url: str,
     option_names: Sequence[str] | None = None,
     lang: str = "zh",
-) -> int:
-    """Write the printed meeting pack of a ballot; returns the number of pages."""
+    actor: str = "staff",
+    now: datetime | None = None,
+) -> MeetingPack:
+    """Write the printed meeting pack of a ballot and record its paper ballot numbers (in the
+    caller's transaction: if the PDF cannot be written, no number is issued)."""
     from cocreate_map.io.reports_meeting import PackBallot, write_meeting_pack
 
     ballot = ballot_service.get_ballot(session, ballot_id)
@@ -293,12 +346,14 @@ def meeting_pack(
         community_name=community.name,
         join_link=join_link(public_url, community.slug),
     )
-    return write_meeting_pack(
+    households = paper_households(session, ballot, actor, now)
+    pages = write_meeting_pack(
         Path(out),
         ballot=pack,
         boundary=boundary,
         base=base,
         options=panels,
-        households=paper_households(session, ballot),
+        households=households,
         lang=lang,
     )
+    return MeetingPack(pages, len(households), sum(h.issued_now for h in households))

@@ -1,4 +1,5 @@
-"""Tables of the household register, ballots, votes and the hash-chained audit log.
+"""Tables of the household register, ballots, paper ballot numbers, votes and the hash-chained
+audit log.
 
 Areas are stored as exact decimal text ("65.37"): SQLite has no exact decimal type and floats
 cannot hold 0.01 m² (DOMAIN.md §0.3).
@@ -78,6 +79,23 @@ class VoteRow(Base):
     ballot_no: Mapped[str | None] = mapped_column(String(64))
     cast_at: Mapped[datetime]
     casts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PaperBallotNumberRow(Base):
+    """A paper ballot number printed in the meeting pack for one household (reprints reuse it);
+    a paper vote's ``ballot_no`` must be one of these, issued to the same household."""
+
+    __tablename__ = "paper_ballot_numbers"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "ballot_no", name="uq_paper_ballot_numbers_no"),
+        UniqueConstraint("ballot_id", "household_id", name="uq_paper_ballot_numbers_household"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    ballot_no: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
 
 
 class VoteHistoryRow(Base):

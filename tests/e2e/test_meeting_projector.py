@@ -1,12 +1,13 @@
 """The host projects the open ballot at 1920×1080 in Debian Chromium: big figures, a QR code that
-encodes the join link, and the participation figure follows 20 votes without a reload."""
+encodes the join link, and the participation figure follows 20 votes without a reload; the host
+steps through the panels with the ← → keys and the address follows."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 import segno
@@ -105,5 +106,68 @@ def test_host_projects_ballot_and_watches_participation_rise(meeting_server, chr
                 phone.screenshot(path=str(artifacts / f"meeting-phone-{lang}.png"), full_page=True)
         finally:
             phone.close()
+    finally:
+        page.close()
+
+
+def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, artifacts):
+    base = meeting_server.base_url
+    slug = services.DEMO_SLUG
+    labels = {"map": "社区地图", "options": "方案对比", "ballot": "扫码投票", "result": "表决结果"}
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(f"{base}/meeting?community={slug}&view=projector&panel=ballot&lang=zh")
+        main = page.locator("[data-testid='stMain']")
+
+        def shows(panel: str) -> None:
+            main.locator("h1").filter(has_text=f"· {labels[panel]}").wait_for(timeout=60_000)
+            page.wait_for_function(
+                "p => new URL(location.href).searchParams.get('panel') === p",
+                arg=panel,
+                timeout=10_000,
+            )
+            # its button, and only its button, is highlighted (the buttons are drawn after the
+            # title, so wait for them too)
+            page.wait_for_function(
+                """p => {
+                  const on = [...document.querySelectorAll(
+                    "[data-testid='stMain'] [data-testid='stBaseButton-primary']")];
+                  return on.length === 1 && !!on[0].closest('.st-key-meeting_go_' + p);
+                }""",
+                arg=panel,
+                timeout=10_000,
+            )
+            query = parse_qs(urlparse(page.url).query)
+            assert query["panel"] == [panel] and query["view"] == ["projector"], page.url
+            assert query["community"] == [slug] and query["lang"] == ["zh"], page.url
+
+        shows("ballot")
+        # an open ballot, so the live tally refreshes every 2 s while the host steps
+        engine = make_engine(meeting_server.database_url)
+        with transaction(engine) as s:
+            bid = services.create_ballot(s, slug, "晾衣架选址？", "simple-majority").id
+        engine.dispose()
+        page.goto(
+            f"{base}/meeting?community={slug}&view=projector&panel=ballot&ballot={bid}&lang=zh"
+        )
+        page.locator('[data-measure="households"]').wait_for(timeout=60_000)
+        shows("ballot")
+        # the key listener is installed by a tiny iframe once it has loaded
+        page.wait_for_function("() => window.__ccMeetingKeys === true", timeout=10_000)
+        # the keys act on the page itself, not on a focused widget: nothing is clicked first
+        for key, panel in (
+            ("ArrowRight", "result"),
+            ("ArrowRight", "map"),  # wraps round after the last panel
+            ("ArrowLeft", "result"),  # and back before the first
+            ("ArrowLeft", "ballot"),
+            ("ArrowLeft", "options"),
+        ):
+            page.keyboard.press(key)
+            shows(panel)
+        assert parse_qs(urlparse(page.url).query)["ballot"] == [str(bid)]  # kept while stepping
+        main.get_by_text("方案A：草坪改车位").first.wait_for(timeout=60_000)  # the panel itself
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(artifacts / "meeting-projector-keys-options.png"))
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
     finally:
         page.close()

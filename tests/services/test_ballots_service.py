@@ -5,6 +5,7 @@ from fractions import Fraction
 
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cocreate_map import services
 from cocreate_map.domain.voting import Electorate, Household, Vote, make_rule, tally
@@ -13,6 +14,7 @@ from cocreate_map.services import ballots as B
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
     HouseholdRow,
+    PaperBallotNumberRow,
     VoteConflictRow,
     VoteHistoryRow,
     VoteRow,
@@ -117,6 +119,94 @@ def test_import_paper_votes_line_errors_write_nothing(engine, reg, tmp_path):
     got = {v.household_id: v.choice for v in rows(engine, VoteRow, ballot_id=bid)}
     assert sorted(got.values()) == ["abstain", "no", "yes"]
     assert {v.channel for v in rows(engine, VoteRow, ballot_id=bid)} == {"paper"}
+
+
+def issue_numbers(engine, bid):
+    """What printing the meeting pack records: {label: ballot number}."""
+    from cocreate_map.services.meeting import paper_households
+
+    with transaction(engine) as s:
+        papers = paper_households(s, B.get_ballot(s, bid))
+    return {f"{p.building}-{p.unit}-{p.room}": p.ballot_no for p in papers}
+
+
+def test_import_accepts_only_numbers_issued_to_that_household(engine, reg, tmp_path):
+    bid = new_ballot(engine)
+    no = issue_numbers(engine, bid)
+    assert no["1-1-101"] == f"B{bid}-0001" and no["2-1-101"] == f"B{bid}-0007"
+    f = tmp_path / "p.csv"
+    f.write_text(
+        "楼栋,单元,房号,选择,票号\n"
+        f"1,1,101,同意,{no['1-1-101']}\n"
+        f"1,1,201,反对,B{bid}-0099\n"  # never printed
+        f"1,1,301,同意,{no['1-1-401']}\n"  # the paper of another household
+        "1,1,401,弃权,\n"  # no number: assisted entry, allowed
+        f"2,1,101,同意,B{bid + 1}-0001\n",  # a number of another ballot
+        "utf-8",
+    )
+    with pytest.raises(InvalidInput) as exc:
+        with transaction(engine) as s:
+            services.import_paper_votes(s, bid, f)
+    msg = exc.value.message
+    assert msg.startswith("3 bad line(s) in p.csv, no vote recorded")
+    assert f"line 3: ballot number B{bid}-0099 was not issued for ballot {bid}" in msg
+    assert f"B{bid}-0001 … B{bid}-0010" in msg
+    assert (
+        f"line 4: ballot number {no['1-1-401']} was issued to household 1-1-401, not 1-1-301" in msg
+    )
+    assert f"line 6: ballot number B{bid + 1}-0001 was not issued" in msg
+    assert "line 2" not in msg and "line 5" not in msg
+    assert rows(engine, VoteRow, ballot_id=bid) == []
+    assert rows(engine, AuditRow, action="vote.cast") == []
+    f.write_text(
+        "building,unit,room,choice,ballot_no\n"
+        f"1,1,101,同意,{no['1-1-101'].lower()}\n"  # typed in lower case: still that number
+        f"1,1,301,反对,{no['1-1-301']}\n"
+        "1,1,401,弃权,\n",
+        "utf-8",
+    )
+    with transaction(engine) as s:
+        assert services.import_paper_votes(s, bid, f).recorded == 3
+    got = {v.household_id: v.ballot_no for v in rows(engine, VoteRow, ballot_id=bid)}
+    assert got == {
+        reg["1-1-101"][0]: no["1-1-101"],
+        reg["1-1-301"][0]: no["1-1-301"],
+        reg["1-1-401"][0]: None,
+    }
+
+
+def test_single_paper_vote_checks_its_number_too(engine, reg):
+    bid = new_ballot(engine)
+    hid = reg["1-1-101"][0]
+    with pytest.raises(InvalidInput, match=rf"never issued.*cocreate meeting-pack {bid}"):
+        with transaction(engine) as s:
+            services.cast_vote(s, bid, hid, "yes", "paper", f"B{bid}-0001")
+    assert vote(engine, bid, hid, "yes", "assisted").status == "recorded"  # no number: allowed
+    no = issue_numbers(engine, bid)
+    with pytest.raises(InvalidInput, match="issued to household 1-1-201, not 1-1-101"):
+        with transaction(engine) as s:
+            services.cast_vote(s, bid, hid, "no", "paper", no["1-1-201"])
+    with transaction(engine) as s:
+        res = services.cast_vote(s, bid, reg["1-1-201"][0], "no", "paper", f" {no['1-1-201']} ")
+    assert res.status == "recorded"
+    assert [v.ballot_no for v in rows(engine, VoteRow, household_id=reg["1-1-201"][0])] == [
+        no["1-1-201"]
+    ]
+
+
+def test_a_ballot_number_is_unique_per_ballot(engine, reg):
+    bid = new_ballot(engine)
+    no = issue_numbers(engine, bid)
+    with pytest.raises(IntegrityError), transaction(engine) as s:
+        s.add(
+            PaperBallotNumberRow(
+                ballot_id=bid,
+                household_id=reg["2-1-401"][0],
+                ballot_no=no["1-1-101"],
+                issued_at=utcnow(),
+            )
+        )
+    assert len(rows(engine, PaperBallotNumberRow, ballot_id=bid)) == 10
 
 
 def test_household_outside_the_electorate_is_refused(engine, reg):
