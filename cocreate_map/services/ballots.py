@@ -67,6 +67,7 @@ from cocreate_map.storage.ballot_tables import (
     VoteHistoryRow,
     VoteRow,
 )
+from cocreate_map.storage.db import upsert_insert
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
 try:
@@ -467,14 +468,6 @@ def _channel_family(channel: str) -> str:
     return "paper" if channel == "paper" else "online"
 
 
-def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    return insert
-
-
 def _open_or_raise(ballot: BallotRow, now: datetime) -> None:
     st = status(ballot, now)
     if st == "closed":
@@ -587,7 +580,7 @@ def cast_vote(
     # Serialise with other writers of this community's chain first (PostgreSQL advisory lock,
     # SQLite write lock): no deadlock between the vote row and the chain head.
     lock_chain(session, ballot.community_id)
-    insert = _insert(session)
+    insert = upsert_insert(session)
     stmt = insert(VoteRow).values(
         ballot_id=ballot_id,
         household_id=household_id,

@@ -43,6 +43,7 @@ from cocreate_map.services.households import household_by_room, read_table, reco
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import HouseholdRow
+from cocreate_map.storage.db import upsert_insert
 from cocreate_map.storage.mark_tables import (
     MarkCommentRow,
     MarkPhotoRow,
@@ -655,14 +656,6 @@ def _not_yours(row: MarkRow, household_id: int | None) -> str:
     )
 
 
-def _insert(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    return insert
-
-
 def support_mark(
     session: Session, mark_id: int, household_id: int, now: datetime | None = None
 ) -> tuple[bool, int]:
@@ -679,7 +672,7 @@ def support_mark(
         )
     if row.household_id == household_id:
         raise PermissionDenied("this is your own mark; ask your neighbours to say 'me too'")
-    insert = _insert(session)
+    insert = upsert_insert(session)
     stmt = (
         insert(MarkSupportRow)
         .values(mark_id=mark_id, household_id=household_id, created_at=now)
@@ -759,7 +752,7 @@ def rate_mark(
         raise PermissionDenied(
             f"this mark is {state.value}; residents rate the work once it is resolved"
         )
-    insert = _insert(session)
+    insert = upsert_insert(session)
     stmt = insert(MarkRatingRow).values(
         mark_id=mark_id, household_id=household_id, stars=value, created_at=now
     )

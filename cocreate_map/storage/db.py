@@ -74,6 +74,16 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def upsert_insert(session: Session) -> Any:
+    """The dialect's ``insert`` (PostgreSQL or SQLite), which has ``on_conflict_do_*``: one row
+    per key under concurrent writers is a UNIQUE constraint plus INSERT … ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One user action = one transaction: commit on success, roll back on any error."""
