@@ -510,7 +510,8 @@ def similar_marks(
                 MarkRow.community_id == community.id, MarkRow.category == cat.value
             )
         )
-        if mark_status(r) in dom.PUBLIC and mark_status(r) is not Status.DECLINED
+        # public and still open: a declined or resolved problem that comes back is a new mark
+        if mark_status(r) in dom.PUBLIC - {Status.DECLINED, Status.RESOLVED, Status.EVALUATED}
     ]
     if not rows:
         return []

@@ -371,6 +371,7 @@ def build_map(
     basemap: str = "none",
     custom_url: str | None = None,
     overlays: Callable[[folium.Map, str], None] | None = None,
+    legend: bool = True,
 ) -> folium.Map:
     """The community map: one GeoJSON layer per kind, legend, layer control, local assets.
 
@@ -447,7 +448,8 @@ def build_map(
         ).add_to(group)
         group.add_to(m)
         legend_rows.append((_swatch(style, points and kind is Kind.FACILITY), label, count))
-    m.add_child(Legend(translate(lang, "map.legend"), legend_rows))
+    if legend:  # small maps (a mark's page) go without: it would cover them
+        m.add_child(Legend(translate(lang, "map.legend"), legend_rows))
     if overlays is not None:
         overlays(m, coords)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)

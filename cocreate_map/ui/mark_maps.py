@@ -199,6 +199,7 @@ def add_marks(
     coords: str = "wgs84",
     *,
     heat: bool = False,
+    legend: bool = True,
 ) -> None:
     """The marks layer (clustered) or, with ``heat``, a heatmap weighted by "me too"."""
     label = translate(lang, "marks.layer", n=len(marks))
@@ -239,7 +240,8 @@ def add_marks(
     done = sum(1 for x in marks if x.status in DONE)
     if done:
         rows.append((_pin(DONE_FILL), translate(lang, "marks.legend_done"), done))
-    m.add_child(maps.Legend(translate(lang, "marks.legend"), rows))
+    if legend:
+        m.add_child(maps.Legend(translate(lang, "marks.legend"), rows))
     points = marks_geojson(marks, lang, coords, styles=styles)
     ClusteredMarks(points, styles, {"maxClusterRadius": 40, "disableClusteringAtZoom": 19}).add_to(
         group
@@ -256,6 +258,7 @@ def build_marks_map(
     heat: bool = False,
     draw: str | None = None,
     focus: Any = None,
+    legends: bool = True,
 ) -> folium.Map:
     """The community map with the marks; ``draw`` = "line" or "polygon" adds the drawing tool;
     ``focus`` (a WGS-84 geometry) zooms to it."""
@@ -323,6 +326,7 @@ def render_marks_map(
     pick: str | None = None,
     picked: dict[str, Any] | None = None,
     focus: Any = None,
+    legends: bool = True,
     height: int = maps.MAP_HEIGHT,
 ) -> dict[str, Any]:
     """Draw the map with ``st_folium``. ``pick`` = "point" returns the last tap, "line" or
@@ -332,7 +336,7 @@ def render_marks_map(
 
     m = build_marks_map(
         data, marks, lang, basemap, custom_url, heat=heat,
-        draw=pick if pick != "point" else None, focus=focus,
+        draw=pick if pick != "point" else None, focus=focus, legends=legends,
     )  # fmt: skip
     returned: list[str] = []
     if pick == "point":

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from cocreate_map import services
-from cocreate_map.domain.annotations import CATEGORY_CLASS, Category, Status
+from cocreate_map.domain.annotations import CATEGORY_CLASS, OPEN_FOR_SUPPORT, Category, Status
 from cocreate_map.errors import CocreateError
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
@@ -104,10 +104,15 @@ def open_mark(mark_id: int | None) -> None:
 
 
 def support(mark_id: int) -> None:
+    """ "Me too" from a button callback: the outcome as a toast, where a phone user looks."""
     assert my_id is not None
-    with shown_errors(), transaction(engine()) as session:
-        added, n = mark_service.support_mark(session, mark_id, my_id)
-        st.toast(t("marks.supported", n=n) if added else t("marks.already_supported"))
+    try:
+        with transaction(engine()) as session:
+            added, n = mark_service.support_mark(session, mark_id, my_id)
+    except CocreateError as exc:
+        st.toast(exc.message, icon=":material/warning:")
+        return
+    st.toast(t("marks.supported", n=n) if added else t("marks.already_supported"))
 
 
 # ---------------------------------------------------------------- one mark
@@ -148,8 +153,9 @@ def show_detail(mark_id: int) -> None:
     with transaction(engine()) as session:
         base = services.map_data(session, slug)
     mark_maps.render_marks_map(
-        base, [m], lang(), key=f"marks_detail_map_{m.id}", focus=m.geometry, height=260
-    )
+        base, [m], lang(), key=f"marks_detail_map_{m.id}", focus=m.geometry, height=260,
+        legends=False,
+    )  # fmt: skip
     meta = [t("marks.supports_n", n=m.supports)]
     if m.building:
         meta.append(t("marks.building_n", b=m.building))
@@ -264,7 +270,12 @@ def mark_card(m: mark_service.MarkInfo, *, offer_support: bool = False) -> None:
             t("marks.open"), key=f"marks_open_{m.id}", on_click=open_mark, args=(m.id,),
             width="stretch",
         )  # fmt: skip
-        if offer_support and my_id is not None and m.household_id != my_id:
+        if (
+            offer_support
+            and my_id is not None
+            and m.household_id != my_id
+            and m.status in OPEN_FOR_SUPPORT
+        ):
             c2.button(
                 t("marks.me_too"), key=f"marks_similar_support_{m.id}", type="primary",
                 width="stretch", on_click=support_instead, args=(m.id,),
@@ -283,13 +294,14 @@ def list_tab() -> None:
     with st.expander(t("marks.filters"), icon=":material/filter_list:"):
         cats = st.multiselect(
             t("marks.filter_category"), [c.value for c in Category], format_func=cat_label,
-            key="marks_f_cat",
+            key="marks_f_cat", placeholder=t("marks.choose"),
         )  # fmt: skip
         states = st.multiselect(
             t("marks.filter_status"),
             [s.value for s in Status if s not in (Status.HIDDEN, Status.WITHDRAWN)],
             format_func=status_label,
             key="marks_f_status",
+            placeholder=t("marks.choose"),
         )
         building = st.selectbox(
             t("marks.filter_building"), ["", *buildings],
@@ -333,7 +345,12 @@ def _geometry_from_map(shape: str, result: dict[str, Any]) -> dict[str, Any] | N
 
 
 def _reset_form() -> None:
-    for key in (CATEGORY, TEXT, SAFETY, PHOTO, PICK_MAP, SIMILAR):
+    """Empty the form for the next mark. Values are set, not just dropped: a dropped key leaves
+    the browser showing (and sending back) the old choice."""
+    st.session_state[CATEGORY] = None
+    st.session_state[TEXT] = ""
+    st.session_state[SAFETY] = False
+    for key in (PHOTO, PICK_MAP, SIMILAR):
         st.session_state.pop(key, None)
 
 
@@ -343,6 +360,7 @@ def mark_tab() -> None:
     done = st.session_state.pop(DONE, None)
     if done:
         st.success(done, icon=":material/check_circle:")
+        st.toast(done, icon=":material/check_circle:")  # seen on a phone scrolled to the button
     if my_id is None:
         st.info(t("marks.join_to_mark"), icon=":material/key:")
         return

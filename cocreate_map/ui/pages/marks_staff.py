@@ -30,7 +30,17 @@ from cocreate_map.ui.state import lang, t
 
 CHINA = timedelta(hours=8)
 NOTICE = "marks_staff_notice"
-BULK_ACTIONS = [a for a in Action if a is not Action.WITHDRAW]
+# in the order staff usually want them; hiding is last so it is never the default
+BULK_ACTIONS = [
+    Action.PUBLISH,
+    Action.DISCUSS,
+    Action.ADOPT,
+    Action.START,
+    Action.RESOLVE,
+    Action.DECLINE,
+    Action.UNHIDE,
+    Action.HIDE,
+]
 
 community = widgets.current_community()
 if community is None:
@@ -95,6 +105,10 @@ def action_form(key: str, ids: list[int], states: set[Status]) -> None:
         key=f"{key}_action",
     )  # fmt: skip
     reply_key = f"{key}_reply"
+    if st.session_state.pop(f"{key}_clear", False):  # after an action: no reply posted twice
+        st.session_state[reply_key] = ""
+        st.session_state[f"{key}_template"] = ""
+        st.session_state.pop(f"{key}_reason", None)
 
     def use_template() -> None:
         st.session_state[reply_key] = st.session_state[f"{key}_template"]
@@ -117,6 +131,7 @@ def action_form(key: str, ids: list[int], states: set[Status]) -> None:
             done = t("marks_staff.applied", action=action_label(action), n=len(ids))
         if done:
             st.session_state[NOTICE] = done
+            st.session_state[f"{key}_clear"] = True
             st.rerun()
 
 
@@ -153,7 +168,9 @@ tab_queue, tab_all, tab_summary, tab_io, tab_templates = st.tabs(
         t("marks_staff.tab_summary"),
         t("marks_staff.tab_io"),
         t("marks_staff.tab_templates"),
-    ]
+    ],
+    key="marks_staff_tab",  # stays on the tab the staff member works in after an action
+    on_change="rerun",
 )
 
 with tab_queue:
