@@ -191,7 +191,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_marks_import(args: argparse.Namespace) -> int:
-    from cocreate_map.services.marks import import_paper_marks
+    from cocreate_map.services.mark_files import import_paper_marks
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
@@ -204,7 +204,8 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
 
 
 def cmd_marks_export(args: argparse.Namespace) -> int:
-    from cocreate_map.services.marks import export_marks, list_marks
+    from cocreate_map.services.mark_files import export_marks
+    from cocreate_map.services.marks import list_marks
     from cocreate_map.storage.db import transaction
 
     out = Path(args.out)

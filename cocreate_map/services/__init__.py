@@ -3,6 +3,9 @@
 - ``community``: communities, import/export, the demo, map data (issue 2)
 - ``options``: layout options, their metrics, comparison, exports (issue 4)
 - ``households``, ``ballots``: household register, access codes, ballots, votes, audit (issue 5)
+- ``meeting``: the projector's snapshot and the printed meeting pack (issue 6)
+- ``marks``, ``mark_files``: residents' problem marks and their lifecycle; exports, paper
+  opinions, demo marks (issue 3); ``staff``: staff accounts
 """
 
 from cocreate_map.services.ballots import (

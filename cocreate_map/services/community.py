@@ -289,7 +289,7 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     from cocreate_map.services.households import add_demo_households  # the household register
 
     add_demo_households(session, slug)
-    from cocreate_map.services.marks import load_demo_marks  # residents' marks (issue 3)
+    from cocreate_map.services.mark_files import load_demo_marks  # residents' marks (issue 3)
 
     load_demo_marks(session, slug)
     return summary

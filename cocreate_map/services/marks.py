@@ -10,13 +10,10 @@ transaction, opened by the caller.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -31,7 +28,6 @@ from cocreate_map.domain.annotations import Action, Category, Status
 from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import (
     CocreateError,
-    ImportFormatError,
     InvalidGeometry,
     InvalidInput,
     NotFound,
@@ -39,7 +35,7 @@ from cocreate_map.errors import (
 )
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.photos import clean_photo
-from cocreate_map.services.households import household_by_room, read_table, record
+from cocreate_map.services.households import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import HouseholdRow
@@ -216,7 +212,7 @@ def parse_geometry(value: BaseGeometry | dict[str, Any] | str) -> BaseGeometry:
     return shapely.set_precision(geom, 1e-7)
 
 
-def _check_inside(community: CommunityRow, geom: BaseGeometry) -> None:
+def check_inside(community: CommunityRow, geom: BaseGeometry) -> None:
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise InvalidGeometry("the mark's coordinates are not longitude/latitude; tap the map")
@@ -234,7 +230,7 @@ def _check_inside(community: CommunityRow, geom: BaseGeometry) -> None:
 BUILDING_MAX_CHARS = 32  # marks.building is String(32), like households.building
 
 
-def _check_building_label(label: str) -> str:
+def check_building_label(label: str) -> str:
     if len(label) > BUILDING_MAX_CHARS:
         raise InvalidInput(
             f"building {label[:40]!r} has {len(label)} characters; at most "
@@ -475,7 +471,7 @@ def _staff_names(session: Session, ids: set[int | None]) -> dict[int, str]:
 def buildings_of(session: Session, slug: str) -> list[str]:
     """Building labels for filters: those on the map and those marks name, in natural order."""
     community = repo.community_by_slug(session, slug)
-    labels = set(_building_points(session, community.id))
+    labels = set(building_points(session, community.id))
     labels |= {
         b
         for b in session.scalars(
@@ -552,7 +548,7 @@ def submit_mark(
     cat = dom.parse_category(category)
     body = dom.clean_text(text, dom.TEXT_MAX_CHARS, what="description")
     geom = parse_geometry(geometry)
-    _check_inside(community, geom)
+    check_inside(community, geom)
     if source not in ("online", "paper"):
         raise InvalidInput(f"source must be online or paper, got {source!r}")
     if household_id is None and staff is None:
@@ -569,7 +565,7 @@ def submit_mark(
             return SubmitResult(placeholder, near)
     # The building a mark belongs to (its chief acts on it, the summary counts it there): the
     # building it stands at; else the household's; else the one a paper opinion names.
-    given = _check_building_label(clean_label(building)) if building else None
+    given = check_building_label(clean_label(building)) if building else None
     where = _nearest_building(session, community, geom)
     if where is not None and len(where) > BUILDING_MAX_CHARS:
         where = None  # a long element name is no building label (marks.building holds 32)
@@ -933,207 +929,7 @@ def summary(session: Session, slug: str) -> dom.Summary:
     )
 
 
-def marks_feature_collection(marks: Sequence[MarkInfo]) -> dict[str, Any]:
-    """GeoJSON of marks with their plain values (the UI escapes before display)."""
-    features = []
-    for m in marks:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(m.geometry),
-                "properties": {
-                    "id": m.id,
-                    "category": m.category.value,
-                    "class": m.renovation_class.value,
-                    "safety": m.safety,
-                    "status": m.status.value,
-                    "text": m.text,
-                    "building": m.building,
-                    "source": m.source,
-                    "supports": m.supports,
-                    "comments": m.comments,
-                    "submitted_at": m.submitted_at.isoformat(timespec="seconds"),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
-EXPORT_COLUMNS = (
-    "id", "category", "class", "safety", "status", "supports", "comments", "building", "source",
-    "submitted_at", "lon", "lat", "text",
-)  # fmt: skip
-
-
-def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None) -> bytes:
-    """Every mark staff see, as GeoJSON or CSV (UTF-8 with BOM, so Excel reads Chinese)."""
-    marks = list_marks(session, slug, staff=_export_identity(), sort="newest")
-    if fmt == "geojson":
-        data = json.dumps(marks_feature_collection(marks), ensure_ascii=False, indent=1).encode()
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(EXPORT_COLUMNS)
-        for m in marks:
-            c = m.geometry.representative_point() if m.geometry.geom_type != "Point" else m.geometry
-            writer.writerow(
-                [
-                    m.id, m.category.value, m.renovation_class.value, int(m.safety),
-                    m.status.value, m.supports, m.comments, _csv_safe(m.building or ""), m.source,
-                    m.submitted_at.isoformat(timespec="seconds"), f"{c.x:.6f}", f"{c.y:.6f}",
-                    _csv_safe(m.text),
-                ]
-            )  # fmt: skip
-        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
-    else:
-        raise InvalidInput(f"export format must be geojson or csv, got {fmt!r}")
-    if out is not None:
-        out.write_bytes(data)
-    return data
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheet programs from running a resident's text as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _export_identity() -> StaffIdentity:
-    return StaffIdentity("export", dom.Role.ADMIN)
-
-
-# ---------------------------------------------------------------- paper opinions
-
-_PAPER_HEADERS = {
-    "lon": "lon", "lng": "lon", "经度": "lon", "lat": "lat", "纬度": "lat",
-    "category": "category", "类别": "category", "分类": "category",
-    "text": "text", "意见": "text", "内容": "text", "描述": "text",
-    "building": "building", "楼栋": "building", "楼号": "building",
-    "unit": "unit", "单元": "unit", "room": "room", "房号": "room", "户号": "room",
-    "safety": "safety", "安全隐患": "safety",
-}  # fmt: skip
-
-
-@dataclass
-class PaperImport:
-    created: int
-    mark_ids: list[int]
-
-
-def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], Any]]:
-    """(line or feature number, properties, GeoJSON geometry or None) from CSV/XLSX or GeoJSON;
-    the geometry is checked row by row in :func:`import_paper_marks`, so errors name the row."""
-    if path.suffix.lower() in (".geojson", ".json"):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ImportFormatError(f"{path.name} is not GeoJSON text: {exc}") from None
-        if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise ImportFormatError(f"{path.name}: expected a GeoJSON FeatureCollection")
-        out = []
-        for i, feat in enumerate(data.get("features") or [], start=1):
-            if not isinstance(feat, dict) or not isinstance(feat.get("properties") or {}, dict):
-                raise ImportFormatError(
-                    f"{path.name}: feature {i} is not a GeoJSON Feature with properties"
-                )
-            props = {
-                _PAPER_HEADERS.get(str(k).strip().lower(), str(k)): v
-                for k, v in (feat.get("properties") or {}).items()
-            }
-            geom = feat.get("geometry")
-            out.append((i, props, geom or None))
-        return out
-    rows = read_table(path)
-    return [
-        (line, {_PAPER_HEADERS.get(str(k).strip().lower(), str(k)): v for k, v in raw.items()},
-         None)
-        for line, raw in rows
-    ]  # fmt: skip
-
-
-def import_paper_marks(
-    session: Session, path: Path, slug: str, staff: StaffIdentity, now: datetime | None = None
-) -> PaperImport:
-    """Opinions from paper questionnaires or evening talks; all rows or none.
-
-    CSV/XLSX: ``lon, lat`` or ``building`` (the mark then stands at that building), then
-    ``category, text``, optional ``building, unit, room`` of the household. GeoJSON: point/line/
-    polygon features with the same properties. Marks are published at once, marked as paper.
-    """
-    now = now or utcnow()
-    community = repo.community_by_slug(session, slug)
-    if not path.exists():
-        raise InvalidInput(f"{path} does not exist; give the path of a CSV, XLSX or GeoJSON file")
-    rows = _paper_rows(path)
-    if not rows:
-        raise ImportFormatError(f"{path.name} has no opinions")
-    buildings = _building_points(session, community.id)
-    errors: list[str] = []
-    prepared: list[tuple[str, str, BaseGeometry, int | None, str | None, bool | None]] = []
-    unit_word = "line" if path.suffix.lower() not in (".geojson", ".json") else "feature"
-    for line, props, geom in rows:
-        try:
-            cat = dom.parse_category(props.get("category"))
-            text = dom.clean_text(str(props.get("text") or ""), dom.TEXT_MAX_CHARS)
-            b = clean_label(props["building"]) if str(props.get("building") or "").strip() else None
-            if b is not None:
-                _check_building_label(b)
-            if geom is None:
-                lon, lat = str(props.get("lon") or "").strip(), str(props.get("lat") or "").strip()
-                if lon and lat:
-                    try:
-                        geom = shapely.geometry.Point(float(lon), float(lat))
-                    except ValueError:
-                        raise InvalidInput(
-                            f"lon/lat must be numbers, got {lon!r}, {lat!r}"
-                        ) from None
-                elif b is not None:
-                    if b not in buildings:
-                        raise InvalidInput(
-                            f"building {b!r} is not on the map; known: "
-                            f"{', '.join(sorted(buildings)[:20])}"
-                        )
-                    geom = buildings[b]
-                else:
-                    raise InvalidInput("give lon and lat, or the building the opinion is about")
-            geom = parse_geometry(geom)
-            _check_inside(community, geom)
-            household_id = None
-            unit, room = str(props.get("unit") or "").strip(), str(props.get("room") or "").strip()
-            if b and unit and room:
-                h = household_by_room(session, community.id, b, unit, room)
-                if h is None:
-                    raise InvalidInput(f"household {b}-{unit}-{room} is not on the register")
-                household_id = h.id
-            safety = _truthy(props.get("safety"))
-            prepared.append((cat.value, text, geom, household_id, b, safety))
-        except (InvalidInput, KeyError) as exc:
-            msg = exc.message if isinstance(exc, InvalidInput) else str(exc)
-            errors.append(f"{unit_word} {line}: {msg}")
-    if errors:
-        shown = "; ".join(errors[:20]) + (
-            f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
-        )
-        raise ImportFormatError(
-            f"{path.name}: {len(errors)} row(s) cannot be imported, nothing was imported — {shown}"
-        )
-    ids = []
-    for cat_value, text, geom, household_id, b, safety in prepared:
-        result = submit_mark(
-            session, slug, household_id, cat_value, text, geom, safety=safety, source="paper",
-            building=b, staff=staff, now=now,
-        )  # fmt: skip
-        ids.append(result.mark.id)
-    return PaperImport(len(ids), ids)
-
-
-def _truthy(value: object) -> bool | None:
-    raw = str(value or "").strip().lower()
-    if not raw:
-        return None
-    return raw in ("1", "true", "yes", "y", "是", "有", "x", "√")
-
-
-def _building_points(session: Session, community_id: int) -> dict[str, BaseGeometry]:
+def building_points(session: Session, community_id: int) -> dict[str, BaseGeometry]:
     out: dict[str, BaseGeometry] = {}
     for r in session.execute(
         select(ElementRow.name, ElementRow.source_id, ElementRow.id, ElementRow.geometry).where(
@@ -1142,77 +938,3 @@ def _building_points(session: Session, community_id: int) -> dict[str, BaseGeome
     ):
         out[clean_label(r.name or r.source_id or str(r.id))] = r.geometry.representative_point()
     return out
-
-
-# ---------------------------------------------------------------- demo marks
-
-DEMO_MARKS_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "cotton_marks.json"
-_PATH_TO: dict[str, list[Action]] = {
-    "submitted": [],
-    "published": [Action.PUBLISH],
-    "under_discussion": [Action.PUBLISH, Action.DISCUSS],
-    "adopted": [Action.PUBLISH, Action.ADOPT],
-    "declined": [Action.PUBLISH, Action.DECLINE],
-    "in_progress": [Action.PUBLISH, Action.ADOPT, Action.START],
-    "resolved": [Action.PUBLISH, Action.ADOPT, Action.START, Action.RESOLVE],
-    "evaluated": [Action.PUBLISH, Action.ADOPT, Action.START, Action.RESOLVE],
-}
-
-
-def load_demo_marks(session: Session, slug: str, path: Path = DEMO_MARKS_FILE) -> int:
-    """The demo residents' marks (data/demo/cotton_marks.json), brought to their states through
-    the ordinary use cases, with "me too", official replies and ratings. Returns the count."""
-    from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
-
-    community = repo.community_by_slug(session, slug)
-    epsg = community.metric_epsg
-    spec = json.loads(path.read_text(encoding="utf-8"))
-    anchors = {
-        r.source_id: crs_io.to_metric(r.geometry, epsg).centroid
-        for r in repo.elements_of(session, community.id)
-        if r.source_id
-    }
-    register = households_of(session, community.id)
-    by_label = {f"{h.building}-{h.unit}-{h.room}": h.id for h in register}
-    crowd = [h.id for h in register[DEMO_SEEDED_CODES:]]  # the public demo codes stay free
-    staff = StaffIdentity("demo", dom.Role.ADMIN)
-    t0 = utcnow() - timedelta(days=40)
-    for i, m in enumerate(spec["marks"]):
-        anchor = anchors.get(m["near"])
-        if anchor is None:
-            raise InvalidInput(f"demo mark {i + 1}: no element {m['near']!r}; load the demo first")
-        point = crs_io.to_wgs84(
-            shapely.geometry.Point(anchor.x + m.get("dx", 0), anchor.y + m.get("dy", 0)), epsg
-        )
-        author = by_label.get(m["household"]) if m.get("household") else None
-        when = t0 + timedelta(days=i * 2)
-        mark = submit_mark(
-            session, slug, author, m["category"], m["text"], point, safety=m.get("safety"),
-            source="online" if author else "paper", staff=None if author else staff, now=when,
-        ).mark  # fmt: skip
-        step = when
-        for action in _PATH_TO[m["status"]]:
-            if action is Action.PUBLISH and mark.status is not Status.SUBMITTED:
-                continue  # paper opinions are published as they are entered
-            step += timedelta(days=1)
-            reason = m.get("reason") if action is Action.DECLINE else None
-            reply = m.get("reply") if action in (Action.ADOPT, Action.RESOLVE) else None
-            if action is Action.ADOPT and m["status"] in ("resolved", "evaluated"):
-                reply = None  # the reply comes with the resolution
-            apply_action(
-                session, mark.id, action.value, staff, reason=reason, reply=reply, now=step
-            )
-        supporters = [h for h in crowd if h != author]
-        offset = (i * 37) % max(1, len(supporters))
-        picked = (supporters[offset:] + supporters[:offset])[: m.get("supports", 0)]
-        if m["status"] != "submitted":
-            for k, h in enumerate(picked):
-                _demo_support(session, mark.id, h, when + timedelta(hours=k + 1))
-        for k, stars in enumerate(m.get("ratings", [])):
-            rate_mark(session, mark.id, picked[k], stars, now=step + timedelta(days=1, hours=k))
-    return len(spec["marks"])
-
-
-def _demo_support(session: Session, mark_id: int, household_id: int, when: datetime) -> None:
-    """A "me too" at a given time, whatever the mark's state now (the demo's history)."""
-    session.add(MarkSupportRow(mark_id=mark_id, household_id=household_id, created_at=when))

@@ -33,6 +33,7 @@ from cocreate_map.errors import (
     TooLarge,
 )
 from cocreate_map.services import households as H
+from cocreate_map.services import mark_files as MF
 from cocreate_map.services import marks as M
 from cocreate_map.services import staff as ST
 from cocreate_map.services.staff import StaffIdentity
@@ -539,7 +540,7 @@ def test_rating_makes_a_resolved_mark_evaluated_once_per_household(engine, demo)
 
 def paper(engine, path, staff=None):
     with transaction(engine) as s:
-        return M.import_paper_marks(s, path, SLUG, staff or planner(demo=None, name="cli"))
+        return MF.import_paper_marks(s, path, SLUG, staff or planner(demo=None, name="cli"))
 
 
 def test_paper_csv_with_lon_lat_and_with_only_a_building(engine, demo, tmp_path):
@@ -722,7 +723,7 @@ def test_hostile_text_is_stored_verbatim_and_far_marks_are_refused(engine, demo,
     [mark_id] = paper(engine, f).mark_ids
     with transaction(engine) as s:
         assert M.get_mark(s, mark_id).text == payload  # escaping is the UI's job
-        fc = M.marks_feature_collection(M.list_marks(s, SLUG))
+        fc = MF.marks_feature_collection(M.list_marks(s, SLUG))
     assert fc["features"][0]["properties"]["text"] == payload
     online = submit(engine, demo.hh("1-1-101"), payload, "other", B2)
     with transaction(engine) as s:
@@ -752,10 +753,10 @@ def test_export_csv_has_a_bom_and_neutralises_formulas(engine, demo, tmp_path):
     [evil] = paper(engine, sheet).mark_ids
     out = tmp_path / "marks.csv"
     with transaction(engine) as s:
-        data = M.export_marks(s, SLUG, "csv", out)
+        data = MF.export_marks(s, SLUG, "csv", out)
     assert data[:3] == b"\xef\xbb\xbf" and out.read_bytes() == data
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
-    assert list(rows[0]) == list(M.EXPORT_COLUMNS)
+    assert list(rows[0]) == list(MF.EXPORT_COLUMNS)
     by_id = {int(r["id"]): r for r in rows}
     assert set(by_id) == {*ids, hidden, evil}  # staff export: every mark
     assert by_id[evil]["building"] == "'=1+cmd|A0"
@@ -771,7 +772,7 @@ def test_export_csv_has_a_bom_and_neutralises_formulas(engine, demo, tmp_path):
     assert by_id[hidden]["status"] == "submitted" and by_id[ids[0]]["class"] == "improvement"
     assert abs(float(by_id[ids[0]]["lon"]) - B1.x) < 1e-6
     with pytest.raises(InvalidInput, match="geojson or csv"), transaction(engine) as s:
-        M.export_marks(s, SLUG, "xlsx")
+        MF.export_marks(s, SLUG, "xlsx")
 
 
 def test_export_geojson_round_trips(engine, demo, tmp_path):
@@ -780,7 +781,7 @@ def test_export_geojson_round_trips(engine, demo, tmp_path):
     b = submit(engine, None, "排水沟堵了", "drainage", line, staff=planner(demo))
     with transaction(engine) as s:
         M.support_mark(s, a, demo.hh("3-1-101"))
-        data = M.export_marks(s, SLUG, "geojson")
+        data = MF.export_marks(s, SLUG, "geojson")
         originals = {m.id: m for m in M.list_marks(s, SLUG, staff=planner(demo))}
     fc = json.loads(data)
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 2

@@ -20,6 +20,7 @@ from cocreate_map.domain.annotations import (
     Status,
     allowed_actions,
 )
+from cocreate_map.services import mark_files
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import widgets
@@ -273,8 +274,8 @@ with tab_io:
     st.markdown(f"**{t('marks_staff.export')}**")
     c1, c2 = st.columns(2)
     with transaction(engine()) as session:
-        geojson = mark_service.export_marks(session, slug, "geojson")
-        csv_bytes = mark_service.export_marks(session, slug, "csv")
+        geojson = mark_files.export_marks(session, slug, "geojson")
+        csv_bytes = mark_files.export_marks(session, slug, "csv")
     c1.download_button(
         t("marks_staff.export_geojson"), geojson, f"{slug}-marks.geojson",
         "application/geo+json", icon=":material/download:", width="stretch",
@@ -298,7 +299,7 @@ with tab_io:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             with shown_errors(), transaction(engine()) as session:
-                imported = mark_service.import_paper_marks(session, path, slug, who)
+                imported = mark_files.import_paper_marks(session, path, slug, who)
                 done = t("marks_staff.imported", n=imported.created)
         if done:
             st.session_state[NOTICE] = done
