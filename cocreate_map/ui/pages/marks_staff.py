@@ -17,6 +17,7 @@ from cocreate_map.domain.annotations import (
     REASON_REQUIRED,
     Action,
     Category,
+    RenovationClass,
     Status,
     allowed_actions,
 )
@@ -255,16 +256,27 @@ with tab_summary:
             hide_index=True,
             width="stretch",
         )
-        st.markdown(" · ".join(f"{t(f'class.{k}')} **{v}**" for k, v in sorted(s.by_class.items())))
+        st.markdown(
+            " · ".join(
+                f"{t(f'class.{c.value}')} **{s.by_class.get(c.value, 0)}**" for c in RenovationClass
+            )
+        )
     with right:
         st.markdown(f"**{t('marks_staff.by_building')}**")
         brow = sorted(s.by_building.items(), key=lambda kv: (len(kv[0]), kv[0]))
+        building_col, count_col = t("marks_staff.col_building"), t("marks_staff.col_count")
         st.bar_chart(
             pd.DataFrame(
-                {t("marks_staff.col_count"): [v for _, v in brow]},
-                index=[k for k, _ in brow],
+                {
+                    building_col: [t("marks.building_n", b=k) for k, _ in brow],
+                    count_col: [v for _, v in brow],
+                }
             ),
-            height=260,
+            x=building_col,
+            y=count_col,
+            horizontal=True,
+            sort=False,  # building order, not alphabetical ("10" after "9")
+            height=max(160, 28 * len(brow) + 40),
         )
         st.markdown(
             " · ".join(f"{status_label(k)} **{v}**" for k, v in sorted(s.by_status.items()))
