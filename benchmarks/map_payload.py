@@ -32,6 +32,7 @@ _TMP = tempfile.mkdtemp(prefix="cocreate-bench-")
 os.environ["COCREATE_DATABASE_URL"] = f"sqlite:///{_TMP}/bench.sqlite3"
 
 import streamlit_folium  # noqa: E402
+from folium_capture import captured_args, payload_bytes  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from cocreate_map import services  # noqa: E402
@@ -99,25 +100,16 @@ def synthetic_geojson(path: Path, elements: int = 2000, marks: int = 5000) -> No
 
 def component_args(data: services.MapData, lang: str = "zh") -> tuple[dict[str, Any], float]:
     """Build the map and capture what st_folium would send; return (args, seconds)."""
-    captured: dict[str, Any] = {}
 
-    def fake_component(**kwargs: Any) -> dict[str, Any]:
-        captured.update(kwargs)
-        return {}
-
-    original = streamlit_folium._component_func
-    streamlit_folium._component_func = fake_component
-    try:
-        start = time.perf_counter()
+    def render() -> None:
         m = maps.build_map(data, lang)
         streamlit_folium.st_folium(
             m, key="bench", height=maps.MAP_HEIGHT, use_container_width=True, returned_objects=[]
         )
-        seconds = time.perf_counter() - start
-    finally:
-        streamlit_folium._component_func = original
-    captured.pop("on_change", None)
-    return captured, seconds
+
+    start = time.perf_counter()
+    args = captured_args(render)
+    return args, time.perf_counter() - start
 
 
 def apptest_seconds(slug: str) -> float:
@@ -150,7 +142,7 @@ def main() -> None:
         with transaction(engine) as session:
             data = services.map_data(session, slug)
         args, build_s = component_args(data)
-        payload = len(json.dumps(args, ensure_ascii=False).encode("utf-8"))
+        payload = payload_bytes(args)
         floor = len(
             json.dumps(
                 list(data.layers.values()), ensure_ascii=False, separators=(",", ":")

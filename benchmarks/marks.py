@@ -34,7 +34,6 @@ Ratios are printed in the same run (5,000-mark community ÷ demo; heat ÷ marks)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -55,7 +54,7 @@ os.environ["COCREATE_DATABASE_URL"] = f"sqlite:///{_TMP}/bench.sqlite3"
 
 import shapely  # noqa: E402
 import shapely.geometry  # noqa: E402
-import streamlit_folium  # noqa: E402
+from folium_capture import captured_args, payload_bytes  # noqa: E402
 from shapely.prepared import prep  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -181,24 +180,9 @@ def map_args(engine: Any, slug: str, heat: bool, pick: str | None = None) -> tup
 
 
 def component_args(data: Any, marks: Any, heat: bool, pick: str | None = None) -> dict:
-    captured: dict[str, Any] = {}
-
-    def fake_component(**kwargs: Any) -> dict[str, Any]:
-        captured.update(kwargs)
-        return {}
-
-    original = streamlit_folium._component_func
-    streamlit_folium._component_func = fake_component
-    try:
-        mark_maps.render_marks_map(data, marks, LANG, key="bench", heat=heat, pick=pick)
-    finally:
-        streamlit_folium._component_func = original
-    captured.pop("on_change", None)
-    return captured
-
-
-def payload_bytes(args: dict) -> int:
-    return len(json.dumps(args, ensure_ascii=False).encode("utf-8"))
+    return captured_args(
+        lambda: mark_maps.render_marks_map(data, marks, LANG, key="bench", heat=heat, pick=pick)
+    )
 
 
 def read_s(engine: Any, slug: str, runs: int) -> float:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,6 +106,17 @@ def app_server(tmp: Path, **env_extra: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def first_page_load(server: Server, browser: Any) -> None:
+    """Open the marks page once, so the app migrates its database and loads the demo (marks and
+    all) before a test writes to it through the service layer."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.base_url}/marks?lang=zh")
+        page.get_by_text("意见列表").first.wait_for(timeout=90_000)
+    finally:
+        page.close()
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import make_engine, transaction
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.mark_maps import TIP_CHARS
-from tests.e2e.conftest import Server, app_server
+from tests.e2e.conftest import Server, app_server, first_page_load
 
 pytestmark = pytest.mark.e2e
 
@@ -88,12 +88,7 @@ def xss_server(tmp_path_factory: pytest.TempPathFactory, map_assets: None) -> It
 def hostile(xss_server: Server, chromium: Any) -> dict[str, Any]:
     """Load the demo through a first page view, then write every payload as published marks,
     comments and official replies. Returns the ids."""
-    page = chromium.new_page()
-    try:
-        page.goto(f"{xss_server.base_url}/marks?lang=zh")
-        page.get_by_text("意见列表").first.wait_for(timeout=90_000)
-    finally:
-        page.close()
+    first_page_load(xss_server, chromium)
     engine = make_engine(xss_server.database_url)
     try:
         with transaction(engine) as s:

@@ -29,7 +29,7 @@ from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import make_engine, transaction
 from cocreate_map.storage.mark_tables import MarkCommentRow
-from tests.e2e.conftest import Server, app_server
+from tests.e2e.conftest import Server, app_server, first_page_load
 
 pytestmark = pytest.mark.e2e
 
@@ -70,12 +70,7 @@ def marks_server(tmp_path_factory: pytest.TempPathFactory, map_assets: None) -> 
 @pytest.fixture(scope="module")
 def db(marks_server: Server, chromium: Any) -> Iterator[Any]:
     """An engine on the app's database, after a first page load created it with the demo."""
-    page = chromium.new_page()
-    try:
-        page.goto(f"{marks_server.base_url}/marks?lang=zh")
-        page.get_by_text("意见列表").first.wait_for(timeout=90_000)
-    finally:
-        page.close()
+    first_page_load(marks_server, chromium)
     engine = make_engine(marks_server.database_url)
     try:
         yield engine

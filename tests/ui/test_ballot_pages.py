@@ -3,16 +3,13 @@ ballot, enter a paper vote and see a conflict; the results page shows both measu
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
+from tests.ui.pages import ROOT, open_page, press
 
-ROOT = Path(__file__).resolve().parents[2]
 VOTE = "cocreate_map/ui/pages/vote.py"
 STAFF = "cocreate_map/ui/pages/ballots.py"
 RESULTS = "cocreate_map/ui/pages/results.py"
@@ -27,27 +24,11 @@ def entry(sqlite_url, monkeypatch):
     st.cache_resource.clear()
 
 
-def open_page(entry, page, **params):
-    at = AppTest.from_file(str(entry), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def demo_ballot(url, **kw):
     with transaction(make_engine(url)) as s:
         return services.create_ballot(
             s, services.DEMO_SLUG, "是否采纳方案B？", kw.pop("rule", "co-creation-two-thirds"), **kw
         ).id
-
-
-def press(at, label):
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, at.exception
 
 
 def test_household_joins_by_code_votes_and_changes(entry, sqlite_url):

@@ -6,19 +6,17 @@ a reply, see the summary and export; a building chief only sees their buildings.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
 from cocreate_map.domain.annotations import Status
 from cocreate_map.services import marks as mark_service
 from cocreate_map.services import staff as staff_service
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
+from tests.ui.pages import ROOT, open_page, press
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKS = "cocreate_map/ui/pages/marks.py"
 STAFF = "cocreate_map/ui/pages/marks_staff.py"
 MAP = "cocreate_map/ui/pages/map.py"
@@ -32,22 +30,6 @@ def entry(sqlite_url, monkeypatch):
     st.cache_resource.clear()
     yield ROOT / "app.py"
     st.cache_resource.clear()
-
-
-def open_page(entry, page, **params):
-    at = AppTest.from_file(str(entry), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def press(at, label):
-    next(b for b in at.button if b.label == label).click().run()
-    assert not at.exception, at.exception
 
 
 def join(at, index=0):
