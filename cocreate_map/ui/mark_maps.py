@@ -267,7 +267,8 @@ def build_marks_map(
         lang,
         basemap,
         custom_url,
-        lambda fm, coords: add_marks(fm, marks, lang, coords, heat=heat),
+        lambda fm, coords: add_marks(fm, marks, lang, coords, heat=heat, legend=legends),
+        legend=legends,
     )
     if draw in ("line", "polygon"):
         shape = {"color": PICK_COLOUR, "weight": 4}

@@ -375,8 +375,9 @@ def mark_tab() -> None:
     previous = st.session_state.get(PICK_MAP)
     picked = _geometry_from_map(shape, previous if isinstance(previous, dict) else {})
     result = mark_maps.render_marks_map(
-        data, marks, lang(), key=PICK_MAP, pick=shape, picked=picked, height=MAP_HEIGHT
-    )
+        data, marks, lang(), key=PICK_MAP, pick=shape, picked=picked, height=MAP_HEIGHT,
+        legends=False,  # two open legends would cover this shorter map and its zoom buttons
+    )  # fmt: skip
     picked = _geometry_from_map(shape, result) or picked
     if picked is None:
         st.info(t(f"marks.pick_{shape}"), icon=":material/touch_app:")
