@@ -458,6 +458,21 @@ def build_map(
     return m
 
 
+def map_events(result: object, key: str, returned: list[str]) -> dict[str, Any]:
+    """What ``st_folium`` returned for ``returned`` (e.g. ``last_clicked``). st_folium also
+    mirrors its latest value under its ``key`` in session state, which is where AppTest injects
+    a click or a drawing; a value there fills what the component did not return."""
+    import streamlit as st
+
+    out = dict(result) if isinstance(result, dict) else {}
+    mirrored = st.session_state.get(key)
+    if isinstance(mirrored, dict):
+        for name in returned:
+            if not out.get(name) and mirrored.get(name):
+                out[name] = mirrored[name]
+    return out
+
+
 def render_map(
     data: MapData,
     lang: str,

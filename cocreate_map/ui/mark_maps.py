@@ -332,7 +332,6 @@ def render_marks_map(
 ) -> dict[str, Any]:
     """Draw the map with ``st_folium``. ``pick`` = "point" returns the last tap, "line" or
     "polygon" the last drawing; the picked place travels as a separate layer."""
-    import streamlit as st
     from streamlit_folium import st_folium
 
     m = build_marks_map(
@@ -355,10 +354,4 @@ def render_marks_map(
         returned_objects=returned,
         **kwargs,
     )
-    out = dict(result) if isinstance(result, dict) else {}
-    mirrored = st.session_state.get(key)  # AppTest injects map events here
-    if isinstance(mirrored, dict):
-        for name in returned:
-            if not out.get(name) and mirrored.get(name):
-                out[name] = mirrored[name]
-    return out
+    return maps.map_events(result, key, returned)

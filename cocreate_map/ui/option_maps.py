@@ -262,7 +262,6 @@ def render_option_map(
 ) -> dict[str, Any]:
     """Draw an option map with ``st_folium``; returns only what the caller asked for
     (the last drawn line, or the last clicked point)."""
-    import streamlit as st
     from streamlit_folium import st_folium
 
     m = build_option_map(od, lang, highlight=highlight, draw=draw)
@@ -278,11 +277,4 @@ def render_option_map(
         use_container_width=True,
         returned_objects=returned,
     )
-    out = dict(result) if isinstance(result, dict) else {}
-    # st_folium mirrors the latest value under ``key`` (its on_change); AppTest injects there.
-    mirrored = st.session_state.get(key)
-    if isinstance(mirrored, dict):
-        for name in returned:
-            if not out.get(name) and mirrored.get(name):
-                out[name] = mirrored[name]
-    return out
+    return maps.map_events(result, key, returned)
