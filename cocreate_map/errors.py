@@ -23,13 +23,35 @@ nothing was written.
 
 from __future__ import annotations
 
+from cocreate_map.i18n import translate
+
 
 class CocreateError(Exception):
-    """Base of every error the application raises on purpose."""
+    """Base of every error the application raises on purpose.
 
-    def __init__(self, message: str) -> None:
+    New code raises with a message key and parameters, translated for the reader::
+
+        raise PermissionDenied(key="access.staff_only", action="import")
+
+    ``key`` names ``error.<key>`` in ``locales/*.errors.json`` (both languages, a test checks);
+    ``render(lang)`` gives the text in the reader's language, ``message`` (and ``str()``) the
+    English text for the CLI and logs. Older code passes an English ``message`` only; ``render``
+    then returns it unchanged.
+    """
+
+    def __init__(self, message: str = "", *, key: str | None = None, **params: object) -> None:
+        self.key = key
+        self.params = params
+        if key is not None and not message:
+            message = self.render("en")
         super().__init__(message)
         self.message = message
+
+    def render(self, lang: str) -> str:
+        """The message in ``lang`` ("zh" or "en")."""
+        if self.key is None:
+            return self.message
+        return translate(lang, f"error.{self.key}", **self.params)
 
     def __str__(self) -> str:
         return self.message

@@ -9,6 +9,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from cocreate_map.errors import CocreateError
+from cocreate_map.ui.state import lang
 
 
 @contextmanager
@@ -17,7 +18,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except CocreateError as exc:
-        st.error(exc.message, icon=":material/warning:")
+        st.error(exc.render(lang()), icon=":material/warning:")
 
 
 def act(work: Callable[[Session], object]) -> bool:
@@ -31,6 +32,6 @@ def act(work: Callable[[Session], object]) -> bool:
         with transaction(engine()) as session:
             work(session)
     except CocreateError as exc:
-        st.error(exc.message, icon=":material/warning:")
+        st.error(exc.render(lang()), icon=":material/warning:")
         return False
     return True

@@ -1,26 +1,7 @@
-"""Localised strings: zh (default) and en, from cocreate_map/locales/*.json."""
+"""The UI's view of the one translation loader in ``cocreate_map/i18n.py``."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
+from cocreate_map.i18n import FILES, LANGS, LOCALES, catalog, translate
 
-LOCALES = Path(__file__).resolve().parent.parent / "locales"
-FILES = {"zh": "zh_CN.json", "en": "en.json"}
-LANGS = ("zh", "en")
-
-
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    """The language's strings: ``zh_CN.json`` plus every feature file ``zh_CN.<feature>.json``."""
-    main = LOCALES / FILES[lang]
-    data: dict[str, str] = json.loads(main.read_text(encoding="utf-8"))
-    for extra in sorted(LOCALES.glob(f"{main.stem}.*.json")):
-        data.update(json.loads(extra.read_text(encoding="utf-8")))
-    return data
-
-
-def translate(lang: str, key: str, **kwargs: object) -> str:
-    text = catalog(lang).get(key) or catalog("en").get(key) or key
-    return text.format(**kwargs) if kwargs else text
+__all__ = ["FILES", "LANGS", "LOCALES", "catalog", "translate"]

@@ -1,0 +1,43 @@
+"""Who may change what: the one check every writing use case calls first.
+
+Pages and commands pass the acting :class:`~cocreate_map.services.staff.StaffIdentity` (or
+``None`` for an anonymous visitor or a household) down to the use case; the use case calls
+:func:`require_staff` before it writes anything. A page hiding a button is a convenience, never
+the protection.
+
+Roles: ``admin`` and ``planner`` act on their community (``community_id=None``: every
+community); ``building_chief`` only on the buildings listed on the account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cocreate_map.domain.annotations import Role
+from cocreate_map.errors import PermissionDenied
+from cocreate_map.services.staff import StaffIdentity
+
+EDITORS = (Role.ADMIN, Role.PLANNER)  # site data, options, ballots, the register
+EVERY_STAFF = (Role.ADMIN, Role.PLANNER, Role.BUILDING_CHIEF)
+
+
+def require_staff(
+    who: StaffIdentity | None,
+    community_id: int,
+    roles: Iterable[Role] = EDITORS,
+    *,
+    building: str | None = None,
+    action: str = "",
+) -> StaffIdentity:
+    """``who`` if it may do ``action`` in the community (and, for a building chief, in
+    ``building``); else :class:`PermissionDenied` with a message in the reader's language."""
+    allowed = tuple(roles)
+    if who is None:
+        raise PermissionDenied(key="access.sign_in", action=action)
+    if not who.may_work_in(community_id):
+        raise PermissionDenied(key="access.other_community", user=who.username)
+    if who.role not in allowed:
+        raise PermissionDenied(key="access.role", user=who.username, role=who.role.value)
+    if who.role is Role.BUILDING_CHIEF and building is not None and building not in who.buildings:
+        raise PermissionDenied(key="access.building", user=who.username, building=building)
+    return who
