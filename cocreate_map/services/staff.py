@@ -195,3 +195,16 @@ def disable_user(session: Session, username: str, now: datetime | None = None) -
         raise NotFound(f"no staff account {username!r}; list them with cocreate user list")
     row.disabled_at = now or utcnow()
     session.flush()
+
+
+def staff_identity(session: Session, username: str) -> StaffIdentity:
+    """The identity of an existing, enabled staff account (the CLI's ``--by USER``); else
+    NotFound / PermissionDenied saying what to do. Never the bootstrap admin: a command line
+    names a real account, so the audit log names a person."""
+    name = (username or "").strip().lower()
+    row = session.scalar(select(StaffUserRow).where(StaffUserRow.username == name))
+    if row is None:
+        raise NotFound(key="staff.unknown_user", user=name[:64])
+    if row.disabled_at is not None:
+        raise PermissionDenied(key="staff.disabled_user", user=name)
+    return _identity(row)

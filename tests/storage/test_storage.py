@@ -16,7 +16,7 @@ SHED = Polygon(
 
 
 def test_migrated_to_head(engine):
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     migrate(engine)  # idempotent
     assert {"communities", "elements", "imports", "settings"} <= set(
         inspect(engine).get_table_names()

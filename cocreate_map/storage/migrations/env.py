@@ -8,6 +8,7 @@ from alembic import context
 import cocreate_map.storage.ballot_tables  # noqa: F401
 import cocreate_map.storage.mark_tables  # noqa: F401
 import cocreate_map.storage.options_tables  # noqa: F401
+import cocreate_map.storage.work_tables  # noqa: F401
 from cocreate_map.storage.db import make_engine
 from cocreate_map.storage.tables import Base
 
