@@ -13,7 +13,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from cocreate_map import cli_ballots, cli_marks, cli_meeting, cli_options, config, services
+from cocreate_map import (
+    cli_ballots,
+    cli_marks,
+    cli_meeting,
+    cli_options,
+    cli_works,
+    config,
+    services,
+)
 from cocreate_map.domain.elements import Kind, parse_kind
 from cocreate_map.errors import CocreateError, InvalidInput
 
@@ -224,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_ballots.register(sub)
     cli_meeting.register(sub)
     cli_marks.register(sub)
+    cli_works.register(sub)
     return parser
 
 

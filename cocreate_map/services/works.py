@@ -689,6 +689,23 @@ def volunteer(
     return SupervisorInfo(household.id, household.label, household.building, name)
 
 
+def enter_supervisor(
+    session: Session,
+    work_id: int,
+    label: str,
+    *,
+    who: StaffIdentity | None,
+    public_name: str = "",
+    now: datetime | None = None,
+) -> SupervisorInfo:
+    """Staff record a household that volunteered on paper or at a meeting ("1-1-101")."""
+    row = wrepo.get(session, work_id)
+    _require_milestone_staff(who, row)  # a building chief for works of their buildings
+    community = repo.community_by_id(session, row.community_id)
+    household_id = household_by_label(session, community.slug, label)
+    return volunteer(session, work_id, household_id, public_name=public_name, now=now)
+
+
 def household_by_label(session: Session, slug: str, label: str) -> int:
     """The id of household "1-1-101" of the community (staff entering a paper sign-up)."""
     from cocreate_map.services.households import household_by_room

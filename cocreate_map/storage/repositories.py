@@ -22,6 +22,13 @@ def community_by_slug(session: Session, slug: str) -> CommunityRow:
     return row
 
 
+def community_by_id(session: Session, community_id: int) -> CommunityRow:
+    row = session.get(CommunityRow, community_id)
+    if row is None:
+        raise NotFound(f"no community {community_id}; it may have been deleted — reload")
+    return row
+
+
 def find_community(session: Session, slug: str) -> CommunityRow | None:
     return session.scalar(select(CommunityRow).where(CommunityRow.slug == slug))
 
