@@ -47,7 +47,7 @@ RULES: dict[str, str] = {
     "set to status demolished",
     "demolished_area_m2": "area of the demolished elements",
     "fire_lane_min_clear_width_m": "§2.3 GB 50016 7.1.8/R11: ≥ 4.0 m clear; cross-sections every "
-    "1 m, longest free piece after obstacles",
+    "1 m and at every obstacle vertex in the lane, longest free piece after obstacles",
     "walk_coverage": "§2.1/R17: share of households within 300 m network walk per facility type; "
     "key waste_point_120m: R16 / §2.6 120 m service radius",
     "conflicts": "new elements overlapping buildings, fire lanes, each other, or outside the boundary",
@@ -150,6 +150,7 @@ class Narrowing:
 
     location: Point
     clear_width_m: float
+    section: BaseGeometry | None = None  # the cross-section there, edge to edge of the lane
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class ClearWidth:
     min_m: float
     location: Point
     narrowings: tuple[Narrowing, ...]
+    section: BaseGeometry | None = None  # the narrowest cross-section, edge to edge
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ class Metrics:
     conflicts: tuple[Conflict, ...]
     cost: Cost
     violations: tuple[Violation, ...]
+    fire_lane_min_section: BaseGeometry | None = None  # the narrowest cross-section (R11)
 
     def scalars(self) -> dict[str, float | None]:
         """Flat numeric view used by ``compare``."""
@@ -380,8 +383,12 @@ def fire_lane_clear_width(
     perpendicular to that edge, across the lane (for a band this is the same as perpendicular to
     its centreline); each is cut to the lane and capped at 1.5 × the lane width, and a section that
     has not crossed the lane by then (one starting on an end edge or an outer corner, which would
-    run lengthwise) is dropped. The clear width of a section is its
-    longest piece free of obstacles; the lane's clear width is the smallest of these.
+    run lengthwise) is dropped. Besides the sections every ``step_m``, a section also starts at the
+    foot of every vertex of every obstacle inside the lane (and 1 mm either side of it), so a post
+    that falls between two regular sections still counts: the free length of a section changes
+    linearly between obstacle vertices, so its smallest value along a lane edge is at one of them.
+    The clear width of a section is its longest piece free of obstacles; the lane's clear width is
+    the smallest of these.
 
     >>> from shapely import box
     >>> lane = box(0, 48, 100, 52)                    # 4 m lane
@@ -395,12 +402,23 @@ def fire_lane_clear_width(
     rings = _rings(lane)
     hint = width_m if width_m else 2 * lane.area / lane.length
     cap = 1.5 * hint
+    inside = shapely.get_coordinates(shapely.intersection(obstacles, lane))
+    vertices = shapely.points(inside) if inside.size else np.empty(0, dtype=object)
     starts: list[np.ndarray] = []
     normals: list[np.ndarray] = []
+    kinds: list[np.ndarray] = []  # True: a regular section (every step_m), False: at a vertex
     for ring in rings:
         length = ring.length
         n = max(1, math.ceil(length / step_m))
         ds = np.arange(n) * (length / n)
+        regular = np.ones(ds.size, dtype=bool)
+        if vertices.size:
+            near = vertices[shapely.distance(vertices, ring) <= cap]
+            feet = shapely.line_locate_point(ring, near)
+            extra = np.concatenate([feet, feet - 0.001, feet + 0.001]) % length
+            ds = np.concatenate([ds, extra])
+            regular = np.concatenate([regular, np.zeros(extra.size, dtype=bool)])
+        kinds.append(regular)
         eps = min(0.01, length / 10)
         p = shapely.get_coordinates(shapely.line_interpolate_point(ring, ds))
         a = shapely.get_coordinates(shapely.line_interpolate_point(ring, (ds - eps) % length))
@@ -416,6 +434,7 @@ def fire_lane_clear_width(
         normals.append(nrm)
     p = np.concatenate(starts)
     nrm = np.concatenate(normals)
+    is_regular = np.concatenate(kinds)
     rays = shapely.linestrings(np.stack([p - nrm * 0.01, p + nrm * cap], axis=1))
     pieces, idx = shapely.get_parts(shapely.intersection(rays, lane), return_index=True)
     lines = shapely.get_type_id(pieces) == 1
@@ -425,10 +444,11 @@ def fire_lane_clear_width(
     # one section per start point (the piece that touches it)
     _, first = np.unique(idx, return_index=True)
     sections, idx = pieces[first], idx[first]
+    regular = is_regular[idx]
     # a section still inside the lane at the cap runs along the lane (end edges, outer corners)
     across = shapely.length(sections) < cap - 0.02
     if across.any():
-        sections = sections[across]
+        sections, regular = sections[across], regular[across]
     if sections.size == 0:
         return None
     if obstacles.is_empty:
@@ -443,21 +463,35 @@ def fire_lane_clear_width(
     narrow = np.nonzero(widths < required_m - tolerance_m)[0]
     narrowings: list[Narrowing] = []
     if narrow.size:
-        zones = shapely.get_parts(
-            shapely.union_all(shapely.buffer(sections[narrow], step_m * 0.75))
-        )
-        zone_of = shapely.STRtree(zones)
-        which = zone_of.query(sections[narrow], predicate="intersects")
-        best: dict[int, int] = {}
+        # stretches are grouped from the regular sections (every step_m); a section at a vertex
+        # joins the stretch it lies in, or starts one of its own (a post between two sections)
+        def grouped(secs: np.ndarray) -> np.ndarray:
+            if secs.size == 0:
+                return np.empty(0, dtype=object)
+            parts: np.ndarray = shapely.get_parts(
+                shapely.union_all(shapely.buffer(secs, step_m * 0.75))
+            )
+            return parts
+
+        zones = grouped(sections[narrow[regular[narrow]]])
+        loose = narrow[~regular[narrow]]
+        if zones.size and loose.size:
+            hit = shapely.STRtree(zones).query(sections[loose], predicate="intersects")[0]
+            loose = np.delete(loose, np.unique(hit))
+        zones = np.concatenate([zones, grouped(sections[loose])])
+        which = shapely.STRtree(zones).query(sections[narrow], predicate="intersects")
+        zone_of: dict[int, int] = {}
         for sec_i, zone_i in zip(which[0], which[1], strict=True):
             j = int(narrow[sec_i])
-            z = int(zone_i)
-            if z not in best or widths[j] < widths[best[z]]:
+            zone_of[j] = min(zone_of.get(j, int(zone_i)), int(zone_i))
+        best: dict[int, int] = {}
+        for j, z in zone_of.items():
+            if z not in best or (widths[j], j) < (widths[best[z]], best[z]):
                 best[z] = j
         for j in sorted(best.values(), key=lambda j: (widths[j], j)):
             loc = shapely.line_interpolate_point(sections[j], 0.5, normalized=True)
-            narrowings.append(Narrowing(loc, float(widths[j])))
-    return ClearWidth(float(widths[k]), location, tuple(narrowings))
+            narrowings.append(Narrowing(loc, float(widths[j]), sections[j]))
+    return ClearWidth(float(widths[k]), location, tuple(narrowings), sections[k])
 
 
 def _lane_polygon(e: PlanElement, settings: MetricSettings) -> tuple[BaseGeometry, float | None]:
@@ -802,6 +836,7 @@ def compute_metrics(
     obstacles = _obstacles(elements)
     min_w: float | None = None
     min_loc: Point | None = None
+    min_section: BaseGeometry | None = None
     narrowings: list[Narrowing] = []
     for (poly, width), lane in zip(lane_polys, lanes, strict=True):
         cw = fire_lane_clear_width(
@@ -815,7 +850,7 @@ def compute_metrics(
         if cw is None:
             continue
         if min_w is None or cw.min_m < min_w:
-            min_w, min_loc = cw.min_m, cw.location
+            min_w, min_loc, min_section = cw.min_m, cw.location, cw.section
         narrowings.extend(cw.narrowings)
         for nw in cw.narrowings:
             violations.append(
@@ -902,6 +937,7 @@ def compute_metrics(
         conflicts=tuple(conflicts),
         cost=cost,
         violations=tuple(violations),
+        fire_lane_min_section=min_section,
     )
 
 

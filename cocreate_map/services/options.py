@@ -694,9 +694,21 @@ def _metric_dict(m: Metrics, epsg: int) -> dict[str, Any]:
         out["fire_lane_min_clear_width_m"] = round(out["fire_lane_min_clear_width_m"], 2)
     if out["centralised_green_per_person_m2"] is not None:
         out["centralised_green_per_person_m2"] = round(out["centralised_green_per_person_m2"], 3)
+
+    def section(geom: BaseGeometry | None) -> list[list[float]] | None:
+        if geom is None or geom.is_empty:
+            return None
+        xy = shapely.get_coordinates(crs_io.to_wgs84(geom, epsg))
+        return [[round(float(x), 7), round(float(y), 7)] for x, y in (xy[0], xy[-1])]
+
     out["fire_lane_min_location"] = where(m.fire_lane_min_location)
+    out["fire_lane_min_section"] = section(m.fire_lane_min_section)
     out["fire_lane_narrowings"] = [
-        {"clear_width_m": round(n.clear_width_m, 2), "location": where(n.location)}
+        {
+            "clear_width_m": round(n.clear_width_m, 2),
+            "location": where(n.location),
+            "section": section(n.section),
+        }
         for n in m.fire_lane_narrowings
     ]
     out["walk_coverage"] = {k: round(v, 4) for k, v in m.walk_coverage.items()}

@@ -78,18 +78,51 @@ def _highlight(m: folium.Map, lon: float, lat: float, label: str) -> None:
     m.fit_bounds([[lat - dlat, lon - dlon], [lat + dlat, lon + dlon]])
 
 
+# The narrowest place of the fire lane: its cross-section ([lon, lat] ends) and clear width in m
+Narrowest = tuple[list[list[float]], float]
+
+
+def _narrowest(m: folium.Map, section: list[list[float]], width_m: float, lang: str) -> None:
+    label = translate(lang, "options.narrowest", w=f"{width_m:.2f}")
+    line = [[lat, lon] for lon, lat in section]
+    folium.PolyLine(line, color="#000000", weight=9, opacity=0.9).add_to(m)
+    folium.PolyLine(
+        line,
+        color=maps.OKABE_ITO["yellow"],
+        weight=5,
+        dash_array="6 4",
+        tooltip=folium.Tooltip(escape_text(label), sticky=True),
+    ).add_to(m)
+    (lon0, lat0), (lon1, lat1) = section
+    folium.Marker(
+        [(lat0 + lat1) / 2, (lon0 + lon1) / 2],
+        icon=folium.DivIcon(
+            html=(
+                '<div class="cc-narrowest" style="font:600 13px sans-serif;white-space:nowrap;'
+                "background:#FFFFFF;border:2px solid #000;border-radius:4px;padding:1px 5px;"
+                f'transform:translate(12px,-50%);display:inline-block">{escape_text(label)}</div>'
+            ),
+            icon_size=(0, 0),
+        ),
+    ).add_to(m)
+
+
 def build_option_map(
     od: OptionMapData,
     lang: str,
     *,
     highlight: tuple[float, float, str] | None = None,
     draw: bool = False,
+    narrowest: Narrowest | None = None,
 ) -> folium.Map:
-    """The plan after an option, with its changes outlined; optional violation mark and
-    leaflet-draw polyline tool (no tiles: drawn coordinates are WGS-84)."""
+    """The plan after an option, with its changes outlined; optional violation mark, the fire
+    lane's narrowest cross-section, and leaflet-draw polyline tool (no tiles: drawn coordinates
+    are WGS-84)."""
     m = maps.build_map(od.data, lang, "none")
     _overlay(m, od.removed, REMOVED_STYLE, lang)
     _overlay(m, od.added, ADDED_STYLE, lang)
+    if narrowest is not None:
+        _narrowest(m, *narrowest, lang)
     if highlight is not None:
         _highlight(m, *highlight)
     if draw:
@@ -185,6 +218,7 @@ def build_synced_maps(
     lang: str,
     *,
     highlight: dict[str, tuple[float, float, str]] | None = None,
+    narrowest: dict[str, Narrowest] | None = None,
 ) -> Figure:
     """ONE page holding 2–3 option maps side by side (stacked below 600 px), each under its
     escaped title, kept on the same view by L.Map.Sync (served locally). Each map is
@@ -193,6 +227,7 @@ def build_synced_maps(
     if not 2 <= len(options) <= 3:
         raise ValueError(f"synced maps compare 2 or 3 options, got {len(options)}")
     highlight = highlight or {}
+    narrowest = narrowest or {}
     fig = Figure()
     fig.header.add_child(Element(_sync_css(len(options))), name="cc_sync_css")
     fig.header.add_child(
@@ -203,7 +238,9 @@ def build_synced_maps(
     built: list[folium.Map] = []
     lead = 0
     for i, (title, od) in enumerate(options):
-        m = build_option_map(od, lang, highlight=highlight.get(title))
+        m = build_option_map(
+            od, lang, highlight=highlight.get(title), narrowest=narrowest.get(title)
+        )
         if i > 0:  # one legend is enough for maps that share styles
             for key, child in list(m._children.items()):
                 if isinstance(child, maps.Legend):
@@ -235,11 +272,12 @@ def render_synced_maps(
     lang: str,
     *,
     highlight: dict[str, tuple[float, float, str]] | None = None,
+    narrowest: dict[str, Narrowest] | None = None,
 ) -> None:
     """Draw the synced maps as one static component iframe (nothing comes back)."""
     import streamlit.components.v1 as components
 
-    fig = build_synced_maps(options, lang, highlight=highlight)
+    fig = build_synced_maps(options, lang, highlight=highlight, narrowest=narrowest)
     components.html(fig.render(), height=synced_height(len(options)), scrolling=False)
 
 
@@ -259,12 +297,13 @@ def render_option_map(
     draw: bool = False,
     clicks: bool = False,
     height: int = OPTION_MAP_HEIGHT,
+    narrowest: Narrowest | None = None,
 ) -> dict[str, Any]:
     """Draw an option map with ``st_folium``; returns only what the caller asked for
     (the last drawn line, or the last clicked point)."""
     from streamlit_folium import st_folium
 
-    m = build_option_map(od, lang, highlight=highlight, draw=draw)
+    m = build_option_map(od, lang, highlight=highlight, draw=draw, narrowest=narrowest)
     returned: list[str] = []
     if draw:
         returned.append("last_active_drawing")

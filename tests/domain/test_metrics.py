@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Point, box
@@ -346,3 +347,53 @@ def test_demo_option_demolishing_the_four_sheds(demo):
     assert c.changes["fire_lane_min_clear_width_m"].delta == pytest.approx(1.5, abs=0.05)
     assert c.changes["parking_stalls"].delta == -2
     assert {v.rule for v in c.resolved_violations} >= {"R11"}
+
+
+# Exact clear width (issue 17.4): every obstacle that reaches into the lane counts, wherever it
+# stands between the 1 m cross-sections; (lane, obstacle, expected minimum clear width in m)
+EXACT_CASES = [
+    (
+        "0.5 m post in the middle of a 4 m lane",
+        box(0, 48, 100, 52),
+        box(49.75, 49.75, 50.25, 50.25),
+        1.75,
+    ),
+    ("post between two 1 m sections", box(0, 48, 100, 52), box(50.3, 49.75, 50.7, 50.25), 1.75),
+    ("round post, 0.3 m across", box(0, 48, 100, 52), Point(30.5, 50).buffer(0.15), 1.85),
+    ("thin bollard at the edge", box(0, 48, 100, 52), box(20.4, 48, 20.45, 49.2), 2.8),
+    ("stall intruding 1 m", box(0, 48, 100, 52), box(40, 51, 42.5, 56.3), 3.0),
+    ("nothing on the lane", box(0, 48, 100, 52), shapely.Polygon(), 4.0),
+    (
+        "post on a slanted lane",
+        shapely.affinity.rotate(box(0, 48, 100, 52), 33, origin=(50, 50)),
+        Point(50 + 8 * 0.8387, 50 + 8 * 0.5446).buffer(0.25, quad_segs=16),
+        1.75,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("lane", "obstacle", "expected"), [c[1:] for c in EXACT_CASES], ids=[c[0] for c in EXACT_CASES]
+)
+def test_clear_width_is_exact_against_every_obstacle(lane, obstacle, expected):
+    cw = fire_lane_clear_width(lane, obstacle)
+    assert cw is not None
+    assert cw.min_m == pytest.approx(expected, abs=0.01)
+    # the narrowest place is a cross-section across the lane through the obstacle
+    assert cw.section.length == pytest.approx(4.0, abs=0.02)
+    if not obstacle.is_empty:
+        assert cw.section.distance(obstacle) < 0.01
+        assert cw.location.distance(obstacle) < 4.0
+
+
+def test_post_in_the_lane_is_an_r11_violation_with_its_section():
+    lane = PlanElement(Kind.FIRE_LANE, box(0, 48, 100, 52), "消防通道", {"width_m": 4})
+    post = PlanElement(
+        Kind.FACILITY, box(50.3, 49.75, 50.7, 50.25), "立柱", {"facility_type": "other"}
+    )
+    m = compute_metrics([lane, post], SITE)
+    assert m.fire_lane_min_clear_width_m == pytest.approx(1.75, abs=0.01)
+    [v] = [v for v in m.violations if v.rule == "R11"]
+    assert "1.75 m < 4 m" in v.message
+    [n] = m.fire_lane_narrowings
+    assert n.section.distance(post.geometry) < 0.01

@@ -260,6 +260,10 @@ def test_hand_computed_site_through_the_service(site):
     assert r11 and all(len(v["location"]) == 2 for v in r11)
     lon, lat = r11[0]["location"]
     assert 114.3 < lon < 114.4 and 30.5 < lat < 30.6
+    # the narrowest place is drawn on the comparison map as its cross-section (WGS-84 ends)
+    [(lon0, lat0), (lon1, lat1)] = m["fire_lane_min_section"]
+    assert 114.3 < min(lon0, lon1) and max(lat0, lat1) < 30.6
+    assert m["fire_lane_narrowings"][0]["section"] == m["fire_lane_min_section"]
     assert m["changes"]["parking_stalls"]["delta"] == 5
     assert m["cost_total"] > 0 and set(m["cost_by_category"]) == {"基础类", "完善类", "提升类"}
 

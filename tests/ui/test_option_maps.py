@@ -3,6 +3,7 @@ escaped, the same per-kind layers as build_map (one GeoJSON layer per kind)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -95,3 +96,17 @@ def test_two_maps_and_wrong_counts(three) -> None:
     assert len(_maps_in(fig)) == 2
     with pytest.raises(ValueError, match="2 or 3"):
         option_maps.build_synced_maps(three[:1], "zh")
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"), [("zh", "消防通道最窄处 1.75 米"), ("en", "Fire lane narrowest: 1.75 m")]
+)
+def test_the_narrowest_cross_section_is_drawn_with_its_width(three, lang, label) -> None:
+    section = [[114.33551, 30.53151], [114.33555, 30.53151]]
+    fig = option_maps.build_synced_maps(
+        three, lang, narrowest={TITLES[1]: (section, 1.75), TITLES[2]: (section, 4.0)}
+    )
+    html = fig.render()
+    assert html.count('class=\\"cc-narrowest\\"') == 2  # a DivIcon's html is a JSON string
+    assert json.dumps(label)[1:-1] in html and "4.00" in html
+    assert "[30.53151, 114.33551], [30.53151, 114.33555]" in html  # lat, lon for Leaflet

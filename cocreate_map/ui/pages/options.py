@@ -219,12 +219,21 @@ def comparison(names: list[str]) -> None:
             lon, lat = v["location"]
             highlight_for[n] = (lon, lat, f"{v['rule']}: {v['message']}")
 
+        narrowest_for: dict[str, option_maps.Narrowest] = {
+            n: (r["fire_lane_min_section"], r["fire_lane_min_clear_width_m"])
+            for n in names
+            if (r := result["options"][n]).get("fire_lane_min_section")
+            and r["fire_lane_min_clear_width_m"] is not None
+        }
         st.subheader(t("options.maps"))
         st.caption(option_maps.legend_caption(lang()))
         if len(names) >= 2:  # one iframe, maps side by side (stacked on phones), views synced
             st.caption(t("options.maps.synced"))
             option_maps.render_synced_maps(
-                [(n, _map_data(slug, n, stamp)) for n in names], lang(), highlight=highlight_for
+                [(n, _map_data(slug, n, stamp)) for n in names],
+                lang(),
+                highlight=highlight_for,
+                narrowest=narrowest_for,
             )
         else:
             st.markdown(f"**{escape_text(names[0])}**")
@@ -233,6 +242,7 @@ def comparison(names: list[str]) -> None:
                 lang(),
                 key="options_map_0",
                 highlight=highlight_for.get(names[0]),
+                narrowest=narrowest_for.get(names[0]),
             )
 
 
