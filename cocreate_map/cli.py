@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cocreate_map import (
     cli_ballots,
+    cli_district,
     cli_marks,
     cli_meeting,
     cli_options,
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_meeting.register(sub)
     cli_marks.register(sub)
     cli_works.register(sub)
+    cli_district.register(sub)
     return parser
 
 
@@ -250,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `cocreate … | head`: the reader went away; not an error
         sys.stderr.close()
         return 0
+    finally:
+        from cocreate_map.storage.db import dispose_all
+
+        dispose_all()
 
 
 if __name__ == "__main__":

@@ -60,6 +60,30 @@ def pg_database_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def fresh_pg_url(pg_database_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own (not migrated), dropped after the test: for
+    tests that move communities between databases or restore backups."""
+    admin_url = make_url(PG_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"cocreate_fresh_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_engine(pg_database_url: str) -> Iterator[Engine]:
     engine = make_engine(pg_database_url)

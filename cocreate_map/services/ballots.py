@@ -69,6 +69,7 @@ from cocreate_map.storage.ballot_tables import (
 )
 from cocreate_map.storage.db import upsert_insert
 from cocreate_map.storage.tables import CommunityRow, utcnow
+from cocreate_map.storage.transfer import from_runs
 
 try:
     from zoneinfo import ZoneInfo
@@ -1090,7 +1091,7 @@ def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]
     reports = []
     for c in communities:
         rows = audit_entries(session, c.id)
-        chain = chain_of(rows)
+        chain = chain_of(rows, c.chain_id)
         bad = audit_domain.verify(chain)
         rep = AuditReport(
             c.slug, len(rows), bad is None, head=rows[-1].hash if rows else audit_domain.GENESIS
@@ -1111,6 +1112,8 @@ def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]
         expected_votes: dict[tuple[int, int], tuple[str, str]] = {}
         for r in rows:
             p = r.payload
+            if r.action == "community.moved":  # ids were given anew by the target database
+                expected_votes = _moved_keys(expected_votes, p.get("id_maps", {}))
             if r.action == "vote.cast" or (
                 r.action == "conflict.resolve" and p.get("resolution") == "took-this"
             ):
@@ -1139,6 +1142,14 @@ def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]
         rep.ok = not rep.problems
         reports.append(rep)
     return reports
+
+
+def _moved_keys(
+    expected: dict[tuple[int, int], tuple[str, str]], id_maps: dict[str, list[list[int]]]
+) -> dict[tuple[int, int], tuple[str, str]]:
+    ballots = from_runs(id_maps.get("ballots", []))
+    households = from_runs(id_maps.get("households", []))
+    return {(ballots.get(b, b), households.get(h, h)): v for (b, h), v in expected.items()}
 
 
 def rule_names() -> list[str]:

@@ -86,7 +86,7 @@ def record(
     seq = 1 if head is None else head.seq + 1
     prev = audit_domain.GENESIS if head is None else head.hash
     at = (now or utcnow()).isoformat(timespec="microseconds")
-    body = _audit_body(community_id, seq, at, actor, action, payload)
+    body = _audit_body(_chain_id(session, community_id), seq, at, actor, action, payload)
     row = AuditRow(
         community_id=community_id,
         seq=seq,
@@ -123,10 +123,28 @@ def audit_entries(session: Session, community_id: int) -> list[AuditRow]:
     )
 
 
-def chain_of(rows: Sequence[AuditRow]) -> list[audit_domain.Entry]:
+def _chain_id(session: Session, community_id: int) -> int:
+    """The id the community's chain is hashed under: its own, or the one it had in the database
+    it moved from (``cocreate community move`` keeps the chain's hashes as they were)."""
+    moved = session.scalar(
+        select(CommunityRow.audit_chain_id).where(CommunityRow.id == community_id)
+    )
+    return community_id if moved is None else moved
+
+
+def chain_of(rows: Sequence[AuditRow], chain_id: int | None = None) -> list[audit_domain.Entry]:
+    """The rows as domain entries; ``chain_id`` is the id the chain was hashed under (default:
+    the rows' own community id)."""
     return [
         audit_domain.Entry(
-            _audit_body(r.community_id, r.seq, r.at, r.actor, r.action, dict(r.payload)),
+            _audit_body(
+                r.community_id if chain_id is None else chain_id,
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                dict(r.payload),
+            ),
             r.prev_hash,
             r.hash,
         )

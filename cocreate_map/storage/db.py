@@ -7,6 +7,7 @@ the first migration enables.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,18 +31,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or config.database_url()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _ENGINES.add(engine)
         return engine
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        _ENGINES.add(engine)
+        return engine
     raise InvalidInput(
         f"COCREATE_DATABASE_URL={url!r} is not supported; use sqlite:///path/file.sqlite3 or "
         "postgresql+psycopg://user@host/db"
     )
+
+
+def dispose_all() -> None:
+    """Close the pooled connections of every engine made so far (the CLI, at the end of a
+    command: a PostgreSQL connection left to the garbage collector warns)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
 
 
 def alembic_config(engine: Engine) -> Any:

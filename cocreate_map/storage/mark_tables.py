@@ -42,6 +42,8 @@ class StaffUserRow(Base):
         ForeignKey("communities.id", ondelete="CASCADE")
     )
     buildings: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # district_admin accounts: the sub-district whose communities they see (read-only)
+    district: Mapped[str | None] = mapped_column(String(200), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]

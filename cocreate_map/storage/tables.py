@@ -29,6 +29,15 @@ class CommunityRow(Base):
     boundary: Mapped[BaseGeometry | None] = mapped_column(Geometry(), nullable=True)
     metric_epsg: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The sub-district (街道) the community belongs to, for the district overview.
+    district: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The community id its audit chain was written under, when it moved from another database
+    # (cocreate community move); None: this row's own id.
+    audit_chain_id: Mapped[int | None] = mapped_column(nullable=True)
+
+    @property
+    def chain_id(self) -> int:
+        return self.audit_chain_id if self.audit_chain_id is not None else self.id
 
     elements: Mapped[list[ElementRow]] = relationship(
         back_populates="community", cascade="all, delete-orphan", passive_deletes=True
