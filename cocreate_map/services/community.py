@@ -398,6 +398,32 @@ def map_data(session: Session, slug: str) -> MapData:
     return _map_data(community.slug, community.name, community.boundary, items)
 
 
+@dataclass(frozen=True)
+class MapVersion:
+    """The community's data version (changes whenever an import changes its elements or its
+    boundary) and its element counts per kind: what the map page needs before it decides
+    whether the map must be read and built again."""
+
+    slug: str
+    version: str
+    counts: dict[str, int]
+
+
+def map_version(session: Session, slug: str) -> MapVersion:
+    """Two small queries; no element is read."""
+    import hashlib
+
+    community = repo.community_by_slug(session, slug)
+    stamp = repo.element_stamp(session, community.id)
+    boundary = community.boundary.wkb_hex if community.boundary is not None else ""
+    digest = hashlib.sha256(
+        repr((community.id, community.slug, stamp, boundary)).encode("utf-8")
+    ).hexdigest()[:16]
+    counts = repo.element_counts(session, community.id).get(community.id, {})
+    ordered = {k.value: counts[k.value] for k in Kind if k.value in counts}
+    return MapVersion(slug=community.slug, version=digest, counts=ordered)
+
+
 def preview_map_data(result: ReadResult, name: str) -> MapData:
     """MapData for an import preview: the file's features, nothing from the database."""
     items = [(None, f.kind.value, f.name, dict(f.attrs), f.geometry) for f in result.features]

@@ -50,6 +50,21 @@ def element_counts(session: Session, community_id: int | None = None) -> dict[in
     return out
 
 
+def element_stamp(session: Session, community_id: int) -> tuple[object, ...]:
+    """What changes whenever the community's elements do (imports delete and re-insert them):
+    count, smallest and largest id, latest creation time and import, in one query."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.min(ElementRow.id),
+            func.max(ElementRow.id),
+            func.max(ElementRow.created_at),
+            func.max(ElementRow.import_id),
+        ).where(ElementRow.community_id == community_id)
+    ).one()
+    return tuple(row)
+
+
 def elements_of(session: Session, community_id: int) -> Sequence[ElementRow]:
     return session.scalars(
         select(ElementRow).where(ElementRow.community_id == community_id).order_by(ElementRow.id)

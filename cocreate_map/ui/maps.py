@@ -9,6 +9,8 @@ properties (``GeoJsonTooltip`` assigns ``innerHTML``); every JS/CSS file is serv
 from __future__ import annotations
 
 import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +25,7 @@ from cocreate_map.errors import InvalidInput
 from cocreate_map.io import assets
 from cocreate_map.io.china_coords import convert_geometry
 from cocreate_map.services import MapData
+from cocreate_map.ui import map_files
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.i18n import translate
 
@@ -38,6 +41,7 @@ AMAP_TILES = (
 AMAP_ATTRIBUTION = "&copy; 高德地图 AutoNavi"
 NONE_BACKGROUND = "#f6f4ef"
 MAP_HEIGHT = 680
+CANVAS_ABOVE = 300  # features; fewer are drawn as SVG (crisper, and what the e2e tests count)
 
 # Okabe–Ito colours (colour-blind safe) plus a dash/fill pattern per kind, so kinds stay apart
 # for every reader and in grey-scale print: outline colour, dash, weight, fill colour, opacity.
@@ -255,12 +259,17 @@ class Legend(MacroElement):
     def __init__(self, title: str, rows: list[tuple[str, str, int]]) -> None:
         super().__init__()
         self._name = "Legend"
-        items = "".join(
-            f'<div class="cc-row">{swatch}<span>{escape_text(label)}</span>'
-            f'<span class="cc-n">{count}</span></div>'
-            for swatch, label, count in rows
-        )
-        self.body = f"<details><summary>{escape_text(title)}</summary>{items}</details>"
+        self.body = legend_body(title, rows)
+
+
+def legend_body(title: str, rows: list[tuple[str, str, int]]) -> str:
+    """The legend's HTML: a folding title, then a swatch, label and count per row (escaped)."""
+    items = "".join(
+        f'<div class="cc-row">{swatch}<span>{escape_text(label)}</span>'
+        f'<span class="cc-n">{count}</span></div>'
+        for swatch, label, count in rows
+    )
+    return f"<details><summary>{escape_text(title)}</summary>{items}</details>"
 
 
 # ---------------------------------------------------------------- features
@@ -333,6 +342,108 @@ def display_features(
     return {"type": "FeatureCollection", "features": features}
 
 
+def site_payload(
+    layers: Mapping[str, Mapping[str, Any]], lang: str, coords: str
+) -> dict[str, dict[str, Any]]:
+    """{kind: FeatureCollection the browser draws} (``display_features``), in Kind order."""
+    out: dict[str, dict[str, Any]] = {}
+    for kind in Kind:
+        collection = layers.get(kind.value)
+        if collection and collection.get("features"):
+            out[kind.value] = display_features(collection, lang, kind.value, coords)
+    return out
+
+
+def script_json(payload: Any) -> str:
+    """Compact UTF-8 JSON that is safe inside a ``<script>`` element."""
+    return (
+        map_files.compact_json(payload)
+        .replace("</", "<\\/")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+class SiteLayers(MacroElement):
+    """Every kind's features into its layer group, from one fetched static file (``url``) or
+    from JSON embedded once (``inline``); styles travel once per kind, each feature carries its
+    id and escaped tooltip only. The data is emitted as JSON text, not through Jinja."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+          var groups = { {%- for kind, g in this.groups -%}
+            {{ kind|tojson }}: {{ g.get_name() }}{{ "," if not loop.last }}
+          {%- endfor -%} };
+          var styles = {{ this.styles }};
+          function draw(layers) {
+            Object.keys(layers).forEach(function (kind) {
+              var group = groups[kind], st = styles[kind];
+              if (!group) { return; }
+              L.geoJson(layers[kind], {
+                style: function () { return st; },
+                pointToLayer: function (f, latlng) {
+                  return L.circleMarker(latlng, Object.assign({radius: {{ this.radius }}}, st));
+                },
+                onEachFeature: function (f, layer) {
+                  if (f.properties && f.properties.tip) {
+                    layer.bindTooltip(f.properties.tip, {sticky: true});
+                  }
+                },
+                smoothFactor: 0.5
+              }).addTo(group);
+            });
+          }
+          {%- if this.url %}
+          var url = {{ this.url|tojson }};
+          var cache = window.__ccLayers = window.__ccLayers || {};
+          (cache[url] = cache[url] || fetch(url).then(function (r) {
+            if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
+            return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
+          })).then(draw).catch(function (e) { delete cache[url]; console.error(e); });
+          {%- else %}
+          draw({{ this.inline }});
+          {%- endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        groups: list[tuple[str, folium.FeatureGroup]],
+        *,
+        url: str | None = None,
+        inline: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self._name = "SiteLayers"
+        self.groups = groups
+        self.url = url
+        self.payload = inline
+        self.inline = script_json(inline) if inline is not None else "{}"
+        self.styles = script_json({kind: STYLES[kind] for kind, _ in groups})
+        self.radius = POINT_RADIUS
+
+
+class _ExposeLayerControl(MacroElement):
+    """``window.__ccLayerControl``: layers added later (the marks) list themselves in it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.__ccLayerControl = {{ this.control.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()
+        self._name = "ExposeLayerControl"
+        self.control = control
+
+
 def _shift_bounds(
     bounds: tuple[tuple[float, float], tuple[float, float]], coords: str
 ) -> list[list[float]]:
@@ -372,11 +483,18 @@ def build_map(
     custom_url: str | None = None,
     overlays: Callable[[folium.Map, str], None] | None = None,
     legend: bool = True,
+    *,
+    version: str | None = None,
+    extra_features: int = 0,
 ) -> folium.Map:
-    """The community map: one GeoJSON layer per kind, legend, layer control, local assets.
+    """The community map: one layer group per kind, legend, layer control, local assets.
 
     ``overlays(map, coords)`` adds further layers (residents' marks) before the layer control,
-    which must come after every layer it lists; ``coords`` is "wgs84" or "gcj02" (AMap)."""
+    which must come after every layer it lists; ``coords`` is "wgs84" or "gcj02" (AMap).
+    With the community's data ``version`` the features travel as a static file the browser
+    fetches once (``map_files``); without it (previews, option maps) they are embedded as
+    compact JSON. Above ``CANVAS_ABOVE`` features (``extra_features``: marks drawn too) Leaflet
+    draws on a canvas, below it as SVG."""
     if basemap not in BASEMAPS:
         raise InvalidInput(f"unknown base map {basemap!r}; use one of: {', '.join(BASEMAPS)}")
     coords = "gcj02" if basemap == "amap" else "wgs84"
@@ -391,7 +509,11 @@ def build_map(
         zoom_control=True,
         zoom_snap=0.25,  # fit_bounds fills the frame instead of jumping a whole zoom level
         zoom_delta=0.5,
+        prefer_canvas=sum(data.counts.values()) + extra_features > CANVAS_ABOVE,
     )
+    # folium's jQuery, Bootstrap, Font Awesome and awesome-markers: nothing here uses them
+    m.default_js = [(n, u) for n, u in m.default_js if n == "leaflet"]
+    m.default_css = [(n, u) for n, u in m.default_css if n == "leaflet_css"]
     m.options["maxZoom"] = 21  # the map's own limit (max_zoom only reaches tile layers); the
     # marker cluster needs it when there are no tiles
     Figure().add_child(m)  # the root the header/css are collected from
@@ -426,6 +548,7 @@ def build_map(
             "features": [{"type": "Feature", "geometry": data.boundary, "properties": {}}],
         }
     legend_rows: list[tuple[str, str, int]] = []
+    groups: list[tuple[str, folium.FeatureGroup]] = []
     for kind in Kind:
         collection = layers.get(kind.value)
         if not collection or not collection.get("features"):
@@ -437,22 +560,25 @@ def build_map(
         points = any(
             f["geometry"]["type"] in ("Point", "MultiPoint") for f in collection["features"]
         )
-        folium.GeoJson(
-            display_features(collection, lang, kind.value, coords),
-            name=kind.value,
-            style_function=lambda _f, s=style: s,
-            marker=folium.CircleMarker(radius=POINT_RADIUS) if points else None,
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-            control=False,
-            smooth_factor=0.5,
-        ).add_to(group)
         group.add_to(m)
+        groups.append((kind.value, group))
         legend_rows.append((_swatch(style, points and kind is Kind.FACILITY), label, count))
+    if groups:
+        if version is not None:
+            url = map_files.publish(
+                map_files.file_name(data.slug, version, lang, coords),
+                lambda: site_payload(layers, lang, coords),
+            )
+            m.add_child(SiteLayers(groups, url=url))
+        else:
+            m.add_child(SiteLayers(groups, inline=site_payload(layers, lang, coords)))
     if legend:  # small maps (a mark's page) go without: it would cover them
         m.add_child(Legend(translate(lang, "map.legend"), legend_rows))
     if overlays is not None:
         overlays(m, coords)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=True, position="topright")
+    control.add_to(m)
+    m.add_child(_ExposeLayerControl(control))
     m.fit_bounds(bounds, padding=(8, 8))
     localize_assets(m)
     return m
@@ -473,6 +599,57 @@ def map_events(result: object, key: str, returned: list[str]) -> dict[str, Any]:
     return out
 
 
+# Component arguments of maps already built, shared by every session: an unchanged map is
+# neither rebuilt nor re-rendered, and Streamlit sends a message it has sent this browser
+# before as a reference to it (its hash), so such a rerun carries no map bytes.
+_ARGS: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_ARGS_KEEP = 64
+_COMPONENT = threading.Lock()  # the capture swaps streamlit_folium's component function
+
+
+def folium_component(
+    build: Callable[[], tuple[folium.Map, list[folium.FeatureGroup] | None]],
+    *,
+    key: str,
+    cache_key: tuple[Any, ...] | None = None,
+    height: int = MAP_HEIGHT,
+    returned: list[str] | None = None,
+) -> object:
+    """The one call of the st_folium component. ``build`` makes the map and the layer groups
+    that change without a remount (``feature_group_to_add``); with a ``cache_key`` the
+    arguments are made once and reused while the key is the same."""
+    import streamlit_folium
+
+    returned = list(returned or [])
+    full_key = None if cache_key is None else (*cache_key, key, height, tuple(returned))
+    args = _ARGS.get(full_key) if full_key is not None else None
+    with _COMPONENT:
+        if args is None:
+            m, groups = build()
+            captured: dict[str, Any] = {}
+
+            def record(**kwargs: Any) -> None:
+                captured.update(kwargs)
+
+            original = streamlit_folium._component_func
+            streamlit_folium._component_func = record
+            try:
+                streamlit_folium.st_folium(
+                    m, key=key, height=height, use_container_width=True,
+                    returned_objects=returned, feature_group_to_add=groups or None,
+                )  # fmt: skip
+            finally:
+                streamlit_folium._component_func = original
+            args = captured
+            if full_key is not None:
+                _ARGS[full_key] = args
+                while len(_ARGS) > _ARGS_KEEP:
+                    _ARGS.popitem(last=False)
+        elif full_key is not None:
+            _ARGS.move_to_end(full_key)
+        return streamlit_folium._component_func(**args)
+
+
 def render_map(
     data: MapData,
     lang: str,
@@ -483,13 +660,6 @@ def render_map(
     height: int = MAP_HEIGHT,
 ) -> None:
     """Draw the map with ``st_folium``: stable key, nothing returned, full container width."""
-    from streamlit_folium import st_folium
-
-    m = build_map(data, lang, basemap, custom_url)
-    st_folium(
-        m,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=[],
+    folium_component(
+        lambda: (build_map(data, lang, basemap, custom_url), None), key=key, height=height
     )

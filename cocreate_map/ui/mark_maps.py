@@ -9,8 +9,9 @@ areas are drawn as outlines too. Both are one GeoJSON layer each, never one obje
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import folium
@@ -59,66 +60,121 @@ def mark_tip(lang: str, m: MarkInfo) -> str:
     return "<br>".join(lines)
 
 
-class ClusteredMarks(JSCSSMixin, MacroElement):
-    """Mark points in one ``L.geoJson`` added to a ``markerClusterGroup`` *with* its data.
+_MARK_CSS = """
+<style>
+.cc-mark span{display:flex;align-items:center;justify-content:center;width:26px;
+  height:26px;box-sizing:border-box;border-radius:50% 50% 50% 0;transform:rotate(-45deg);
+  border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.55);font:700 12px/1 sans-serif;
+  color:#fff}
+.cc-mark span b{transform:rotate(45deg)}
+.cc-mark.cc-safety span{border:3px solid #000}
+.cc-mark.cc-pending span{opacity:.6;border-style:dashed;border-color:#333}
+</style>
+"""
 
-    folium's ``GeoJson`` inside ``MarkerCluster`` adds an empty layer first and its data later,
-    which the cluster group never sees (and Leaflet throws on ``setZIndex``). Styles travel once,
-    as a table; each feature carries only its style index ``s`` and its escaped ``tip``.
-    """
+
+class MarksAssets(JSCSSMixin, MacroElement):
+    """On the map itself: the marks' pin CSS and the marker-cluster scripts, so the marks layer
+    can come and go as a ``feature_group_to_add`` without remounting the map."""
+
+    _template = Template("{% macro header(this, kwargs) %}" + _MARK_CSS + "{% endmacro %}")
+    default_js = MarkerCluster.default_js
+    default_css = MarkerCluster.default_css
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MarksAssets"
+
+
+class MarksLayer(MacroElement):
+    """Residents' marks in one layer group: pins in a ``markerClusterGroup``, line and area
+    marks outlined too, a legend and an entry in the layer control (replacing the previous
+    marks layer's). Marks travel as compact rows ``[lat, lon, style, supports, id, category,
+    status, safety, text]`` with the labels once; each tooltip is built when it opens, the
+    labels escaped there (``esc`` = ``escape_text``'s characters as numeric references), the
+    resident's text escaped on the server already (it never reaches the page raw)."""
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <style>
-        .cc-mark span{display:flex;align-items:center;justify-content:center;width:26px;
-          height:26px;box-sizing:border-box;border-radius:50% 50% 50% 0;transform:rotate(-45deg);
-          border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.55);font:700 12px/1 sans-serif;
-          color:#fff}
-        .cc-mark span b{transform:rotate(45deg)}
-        .cc-mark.cc-safety span{border:3px solid #000}
-        .cc-mark.cc-pending span{opacity:.6;border-style:dashed;border-color:#333}
-        </style>
-        {% endmacro %}
         {% macro script(this, kwargs) %}
         (function(){
-          var styles = {{ this.styles|tojson }};
-          var cluster = L.markerClusterGroup({{ this.options|tojson }});
-          cluster.addLayer(L.geoJson({{ this.data|tojson }}, {
-            pointToLayer: function (f, latlng) {
-              var st = styles[f.properties.s];
-              var cls = "cc-mark" + (st.weight >= 3 ? " cc-safety" : "")
-                + (st.dashArray ? " cc-pending" : "");
-              var n = parseInt(f.properties.n, 10) || 0;
+          var group = {{ this._parent.get_name() }};
+          var d = {{ this.data }};
+          function esc(s) {
+            return String(s).replace(/[&<>"'`$\\{}\\\\]/g, function (c) {
+              return "&#" + c.charCodeAt(0) + ";";
+            });
+          }
+          function tip(r) {
+            var head = "<b>" + esc(d.cats[r[5]]) + "</b>";
+            if (r[7]) { head += " · " + esc(d.safety); }
+            return [head, r[8], esc(d.status[r[6]] + " · "
+              + d.supports.split("{n}").join(String(r[3])) + " · #" + r[4])].join("<br>");
+          }
+          function bind(layer, r) {
+            layer.bindTooltip(function () { return tip(r); }, {sticky: true});
+          }
+          if (d.shapes.length) {
+            L.geoJson({type: "FeatureCollection", features: d.shapes.map(function (x) {
+              return {type: "Feature", geometry: x[0], properties: {r: x[1]}};
+            })}, {
+              style: function (f) {
+                return Object.assign({}, d.styles[d.rows[f.properties.r][2]], {fillOpacity: 0.15});
+              },
+              onEachFeature: function (f, layer) { bind(layer, d.rows[f.properties.r]); }
+            }).addTo(group);
+          }
+          if (d.rows.length) {
+            var cluster = L.markerClusterGroup(d.cluster);
+            cluster.addLayers(d.rows.map(function (r) {
+              var st = d.styles[r[2]];
               var span = document.createElement("span");
               span.style.background = st.fillColor;
               var b = document.createElement("b");
-              b.textContent = n > 0 ? String(n) : "";
+              b.textContent = r[3] > 0 ? String(r[3]) : "";
               span.appendChild(b);
-              return L.marker(latlng, {icon: L.divIcon({
-                className: cls, html: span, iconSize: [26, 26], iconAnchor: [13, 26],
-                tooltipAnchor: [0, -20]})});
-            },
-            onEachFeature: function (f, layer) {
-              layer.bindTooltip(f.properties.tip, {sticky: true});
-            }
-          }));
-          cluster.addTo({{ this._parent.get_name() }});
+              var marker = L.marker([r[0], r[1]], {icon: L.divIcon({
+                className: "cc-mark" + (st.weight >= 3 ? " cc-safety" : "")
+                  + (st.dashArray ? " cc-pending" : ""),
+                html: span, iconSize: [26, 26], iconAnchor: [13, 26], tooltipAnchor: [0, -20]})});
+              marker.feature = {type: "Feature", properties: {id: r[4]}};
+              bind(marker, r);
+              return marker;
+            }));
+            cluster.addTo(group);
+          }
+          var control = window.__ccLayerControl, old = window.__ccMarks;
+          if (old) {
+            if (control) { control.removeLayer(old.group); }
+            if (old.legend) { old.legend.remove(); }
+          }
+          var mine = window.__ccMarks = {group: group, legend: null, data: d};
+          if (control) { control.addOverlay(group, d.label); }
+          group.once("add", function () {
+            if (!d.legend || window.__ccMarks !== mine) { return; }
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+              var div = L.DomUtil.create("div", "cc-legend");
+              div.innerHTML = d.legend;
+              var det = div.querySelector("details");
+              if (det && window.innerWidth >= 600) { det.open = true; }
+              L.DomEvent.disableClickPropagation(div);
+              L.DomEvent.disableScrollPropagation(div);
+              return div;
+            };
+            legend.addTo(group._map);
+            mine.legend = legend;
+          });
         })();
         {% endmacro %}
         """
     )
-    default_js = MarkerCluster.default_js
-    default_css = MarkerCluster.default_css
 
-    def __init__(
-        self, data: dict[str, Any], styles: list[dict[str, Any]], options: dict[str, Any]
-    ) -> None:
+    def __init__(self, data: dict[str, Any]) -> None:
         super().__init__()
-        self._name = "ClusteredMarks"
-        self.data = data
-        self.styles = styles
-        self.options = options
+        self._name = "MarksLayer"
+        self.payload = data
+        self.data = maps.script_json(data)
 
 
 def _pin(colour: str) -> str:
@@ -157,19 +213,11 @@ def marks_geojson(
     styles: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Points (``points``) or the line/area outlines of the marks, with escaped tips and an
-    index ``s`` into ``styles`` (filled here) only."""
+    index ``s`` into ``styles`` (filled here) only. (The mark's own page and tests; the map
+    sends ``marks_rows``.)"""
     styles = [] if styles is None else styles
     index: dict[str, int] = {json.dumps(x, sort_keys=True): i for i, x in enumerate(styles)}
     features = []
-
-    def _style_index(m: MarkInfo) -> int:
-        style = _style(m)
-        key = json.dumps(style, sort_keys=True)
-        if key not in index:
-            index[key] = len(styles)
-            styles.append(style)
-        return index[key]
-
     for m in marks:
         if points:
             geom = shapely.geometry.mapping(_point(m))
@@ -184,7 +232,7 @@ def marks_geojson(
                 "properties": {
                     "id": m.id,
                     "tip": mark_tip(lang, m),
-                    "s": _style_index(m),
+                    "s": _style_index(_style(m), styles, index),
                     "n": m.supports,
                 },
             }
@@ -192,46 +240,15 @@ def marks_geojson(
     return {"type": "FeatureCollection", "features": features}
 
 
-def add_marks(
-    m: folium.Map,
-    marks: Sequence[MarkInfo],
-    lang: str,
-    coords: str = "wgs84",
-    *,
-    heat: bool = False,
-    legend: bool = True,
-) -> None:
-    """The marks layer (clustered) or, with ``heat``, a heatmap weighted by "me too"."""
-    label = translate(lang, "marks.layer", n=len(marks))
-    if heat:
-        pts = []
-        for mark in marks:
-            p = shapely.geometry.shape(
-                maps.display_geometry(shapely.geometry.mapping(_point(mark)), coords)
-            )
-            pts.append([round(p.y, 6), round(p.x, 6), 1 + mark.supports])
-        group = folium.FeatureGroup(name=escape_text(translate(lang, "marks.heat_layer")))
-        if pts:
-            top = max(w for _, _, w in pts)
-            HeatMap(pts, radius=28, blur=22, min_opacity=0.35, max_zoom=18, max=float(top)).add_to(
-                group
-            )
-        group.add_to(m)
-        return
-    group = folium.FeatureGroup(name=escape_text(label), show=True)
-    group.add_to(m)
-    if not marks:
-        return
-    styles: list[dict[str, Any]] = []
-    outlines = marks_geojson(marks, lang, coords, points=False, styles=styles)
-    if outlines["features"]:
-        folium.GeoJson(
-            outlines,
-            name="mark_outlines",
-            style_function=lambda f: {**styles[f["properties"]["s"]], "fillOpacity": 0.15},
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-            control=False,
-        ).add_to(group)
+def _style_index(style: dict[str, Any], styles: list[dict[str, Any]], index: dict[str, int]) -> int:
+    key = json.dumps(style, sort_keys=True)
+    if key not in index:
+        index[key] = len(styles)
+        styles.append(style)
+    return index[key]
+
+
+def _legend_rows(marks: Sequence[MarkInfo], lang: str) -> list[tuple[str, str, int]]:
     rows = []
     for cls, colour in CLASS_COLOURS.items():
         n = sum(1 for x in marks if x.renovation_class is cls)
@@ -240,12 +257,92 @@ def add_marks(
     done = sum(1 for x in marks if x.status in DONE)
     if done:
         rows.append((_pin(DONE_FILL), translate(lang, "marks.legend_done"), done))
-    if legend:
-        m.add_child(maps.Legend(translate(lang, "marks.legend"), rows))
-    points = marks_geojson(marks, lang, coords, styles=styles)
-    ClusteredMarks(points, styles, {"maxClusterRadius": 40, "disableClusteringAtZoom": 19}).add_to(
-        group
-    )
+    return rows
+
+
+def marks_rows(
+    marks: Sequence[MarkInfo], lang: str, coords: str = "wgs84", *, legend: bool = True
+) -> dict[str, Any]:
+    """What ``MarksLayer`` draws: one compact row per mark, outlines of line and area marks
+    (by row index), each label once (``mark_tip`` is rebuilt from these in the browser), the
+    layer name, and the legend's HTML (escaped; "" without a legend)."""
+    styles: list[dict[str, Any]] = []
+    style_index: dict[str, int] = {}
+    cats: list[str] = []
+    cat_index: dict[str, int] = {}
+    states: list[str] = []
+    state_index: dict[str, int] = {}
+    rows: list[list[Any]] = []
+    shapes: list[list[Any]] = []
+    for m in marks:
+        if m.category.value not in cat_index:
+            cat_index[m.category.value] = len(cats)
+            cats.append(category_label(lang, m.category.value))
+        if m.status.value not in state_index:
+            state_index[m.status.value] = len(states)
+            states.append(translate(lang, f"mark_status.{m.status.value}"))
+        point = shapely.geometry.shape(
+            maps.display_geometry(shapely.geometry.mapping(_point(m)), coords)
+        )
+        text = m.text if len(m.text) <= TIP_CHARS else m.text[: TIP_CHARS - 1] + "…"
+        if m.geometry.geom_type != "Point":
+            geom = maps.display_geometry(shapely.geometry.mapping(m.geometry), coords)
+            shapes.append([geom, len(rows)])
+        rows.append(
+            [
+                round(point.y, 6),
+                round(point.x, 6),
+                _style_index(_style(m), styles, style_index),
+                m.supports,
+                m.id,
+                cat_index[m.category.value],
+                state_index[m.status.value],
+                1 if m.safety else 0,
+                escape_text(text),
+            ]
+        )
+    legend_html = ""
+    if legend and marks:
+        legend_html = maps.legend_body(translate(lang, "marks.legend"), _legend_rows(marks, lang))
+    return {
+        "rows": rows,
+        "shapes": shapes,
+        "styles": styles,
+        "cats": cats,
+        "status": states,
+        "safety": translate(lang, "marks.safety_tag"),
+        "supports": translate(lang, "marks.supports_n", n="{n}"),
+        "label": escape_text(translate(lang, "marks.layer", n=len(marks))),
+        "legend": legend_html,
+        "cluster": {"maxClusterRadius": 40, "disableClusteringAtZoom": 19},
+    }
+
+
+def marks_group(
+    marks: Sequence[MarkInfo], lang: str, coords: str = "wgs84", *, legend: bool = True
+) -> folium.FeatureGroup:
+    """The marks layer group handed to st_folium as ``feature_group_to_add``: a new mark
+    changes it without remounting the map (and without resending the community's layers)."""
+    group = folium.FeatureGroup(name=escape_text(translate(lang, "marks.layer", n=len(marks))))
+    group.add_child(MarksLayer(marks_rows(marks, lang, coords, legend=legend)))
+    return group
+
+
+def add_heat(m: folium.Map, marks: Sequence[MarkInfo], lang: str, coords: str = "wgs84") -> None:
+    """A heatmap of the marks weighted by "me too"."""
+    pts = []
+    for mark in marks:
+        p = shapely.geometry.shape(
+            maps.display_geometry(shapely.geometry.mapping(_point(mark)), coords)
+        )
+        pts.append([round(p.y, 6), round(p.x, 6), 1 + mark.supports])
+    group = folium.FeatureGroup(name=escape_text(translate(lang, "marks.heat_layer")))
+    if pts:
+        top = max(w for _, _, w in pts)
+        HeatMap(pts, radius=28, blur=22, min_opacity=0.35, max_zoom=18, max=float(top)).add_to(
+            group
+        )
+    group.add_to(m)
 
 
 def build_marks_map(
@@ -259,17 +356,21 @@ def build_marks_map(
     draw: str | None = None,
     focus: Any = None,
     legends: bool = True,
+    version: str | None = None,
 ) -> folium.Map:
-    """The community map with the marks; ``draw`` = "line" or "polygon" adds the drawing tool;
-    ``focus`` (a WGS-84 geometry) zooms to it."""
+    """The community map for the marks (their layer comes separately: ``marks_group``, or the
+    heatmap with ``heat``); ``draw`` = "line" or "polygon" adds the drawing tool; ``focus`` (a
+    WGS-84 geometry) zooms to it."""
+
+    def overlays(fm: folium.Map, coords: str) -> None:
+        fm.add_child(MarksAssets())
+        if heat:
+            add_heat(fm, marks, lang, coords)
+
     m = maps.build_map(
-        data,
-        lang,
-        basemap,
-        custom_url,
-        lambda fm, coords: add_marks(fm, marks, lang, coords, heat=heat, legend=legends),
-        legend=legends,
-    )
+        data, lang, basemap, custom_url, overlays, legend=legends, version=version,
+        extra_features=0 if heat else len(marks),
+    )  # fmt: skip
     if draw in ("line", "polygon"):
         shape = {"color": PICK_COLOUR, "weight": 4}
         Draw(
@@ -315,8 +416,21 @@ def picked_layer(geometry: dict[str, Any] | None, lang: str) -> folium.FeatureGr
     return group
 
 
+def marks_key(marks: Sequence[MarkInfo]) -> str:
+    """Changes whenever anything the marks layer shows changes."""
+    h = hashlib.sha256()
+    for m in marks:
+        h.update(
+            repr((m.id, m.category.value, m.safety, m.text, m.status.value, m.supports)).encode(
+                "utf-8"
+            )
+        )
+        h.update(m.geometry.wkb)
+    return h.hexdigest()[:16]
+
+
 def render_marks_map(
-    data: MapData,
+    data: MapData | Callable[[], MapData],
     marks: Sequence[MarkInfo],
     lang: str,
     *,
@@ -329,29 +443,41 @@ def render_marks_map(
     focus: Any = None,
     legends: bool = True,
     height: int = maps.MAP_HEIGHT,
+    version: str | None = None,
 ) -> dict[str, Any]:
     """Draw the map with ``st_folium``. ``pick`` = "point" returns the last tap, "line" or
-    "polygon" the last drawing; the picked place travels as a separate layer."""
-    from streamlit_folium import st_folium
-
-    m = build_marks_map(
-        data, marks, lang, basemap, custom_url, heat=heat,
-        draw=pick if pick != "point" else None, focus=focus, legends=legends,
-    )  # fmt: skip
+    "polygon" the last drawing; the picked place travels as a separate layer, and so do the
+    marks (no remount when they change). With the community's data ``version`` (then ``data``
+    may be a loader, called only when the map must be built) the site layers are a static file
+    and the component's arguments are reused while nothing they show has changed."""
+    coords = "gcj02" if basemap == "amap" else "wgs84"
     returned: list[str] = []
     if pick == "point":
         returned.append("last_clicked")
     elif pick in ("line", "polygon"):
         returned.append("last_active_drawing")
-    kwargs: dict[str, Any] = {}
-    if pick is not None:
-        kwargs["feature_group_to_add"] = picked_layer(picked, lang)
-    result = st_folium(
-        m,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=returned,
-        **kwargs,
+
+    def build() -> tuple[folium.Map, list[folium.FeatureGroup]]:
+        loaded = data() if callable(data) else data
+        m = build_marks_map(
+            loaded, marks, lang, basemap, custom_url, heat=heat,
+            draw=pick if pick != "point" else None, focus=focus, legends=legends,
+            version=version,
+        )  # fmt: skip
+        groups = [] if heat else [marks_group(marks, lang, coords, legend=legends)]
+        if pick is not None:
+            groups.append(picked_layer(picked, lang))
+        return m, groups
+
+    cache_key = None
+    if version is not None:
+        slug = data.slug if isinstance(data, MapData) else None
+        cache_key = (
+            "marks_map", slug, version, lang, basemap, custom_url, heat, pick,
+            json.dumps(picked, sort_keys=True), None if focus is None else focus.wkb_hex,
+            legends, marks_key(marks),
+        )  # fmt: skip
+    result = maps.folium_component(
+        build, key=key, cache_key=cache_key, height=height, returned=returned
     )
     return maps.map_events(result, key, returned)

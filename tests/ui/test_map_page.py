@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
-from cocreate_map.ui import state
+from cocreate_map.storage.db import make_engine, transaction
+from cocreate_map.ui import map_files, maps, state
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -88,3 +90,86 @@ def test_custom_tiles_need_a_valid_url(app: AppTest) -> None:
     ).run()
     assert not app.exception
     assert not app.error
+
+
+def _layers_url(args: dict[str, Any]) -> str:
+    urls = re.findall(r'"(/app/static/data/layers-[0-9a-f]+\.json\.gz)"', args["script"])
+    assert len(urls) == 1, args["script"][:2000]
+    return urls[0]
+
+
+def test_site_layers_travel_as_one_static_file_equal_to_the_elements(
+    app: AppTest, sqlite_url: str
+) -> None:
+    app.run()
+    assert not app.exception
+    args = folium_args(app)
+    served = map_files.read(_layers_url(args))
+    engine = make_engine(sqlite_url)
+    with transaction(engine) as session:
+        data = services.map_data(session, services.DEMO_SLUG)
+    engine.dispose()
+    assert served == maps.site_payload(data.layers, "zh", "wgs84")
+    assert {k: len(v["features"]) for k, v in served.items()} == data.counts
+    for kind, collection in served.items():
+        ids = [f["properties"]["id"] for f in collection["features"]]
+        assert ids == [f["properties"]["id"] for f in data.layers[kind]["features"]]
+        shown = [f["geometry"] for f in collection["features"]]
+        assert shown == [f["geometry"] for f in data.layers[kind]["features"]]
+    # the data is not in the page: no tooltip text, no coordinates of a building
+    assert "楼栋" not in args["script"].split("var groups", 1)[0]
+    building = data.layers["building"]["features"][0]["geometry"]["coordinates"][0][0]
+    assert json.dumps(building[0]) not in args["script"]
+
+
+def test_a_rerun_that_changes_nothing_rebuilds_nothing_and_sends_the_same_map(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[str] = []
+    original = maps.build_map
+
+    def counting(*a: Any, **kw: Any) -> Any:
+        builds.append("map")
+        return original(*a, **kw)
+
+    monkeypatch.setattr(maps, "build_map", counting)
+    app.run()
+    first = folium_args(app)
+    app.run()
+    assert not app.exception
+    # identical arguments: Streamlit sends the browser a reference to the message it has
+    assert folium_args(app) == first
+    assert builds == ["map"]
+    app.toggle(key=state.HEATMAP).set_value(True).run()
+    assert builds == ["map", "map"]
+
+
+def test_an_import_changes_the_data_version_and_the_served_file(
+    app: AppTest, sqlite_url: str, tmp_path: Path
+) -> None:
+    app.run()
+    before = _layers_url(folium_args(app))
+    feature = {
+        "type": "Feature",
+        "properties": {"kind": "facility", "facility_type": "seating", "name": "新座椅"},
+        "geometry": {"type": "Point", "coordinates": [114.3355, 30.5321]},
+    }
+    path = tmp_path / "one.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    engine = make_engine(sqlite_url)
+    with transaction(engine) as session:
+        old = services.map_version(session, services.DEMO_SLUG)
+        services.import_file(session, path, services.DEMO_SLUG)
+    with transaction(engine) as session:
+        new = services.map_version(session, services.DEMO_SLUG)
+    engine.dispose()
+    assert new.version != old.version
+    assert new.counts["facility"] == old.counts["facility"] + 1
+    app.run()
+    assert not app.exception
+    after = _layers_url(folium_args(app))
+    assert after != before
+    names = [f["properties"]["tip"] for f in map_files.read(after)["facility"]["features"]]
+    assert any("新座椅" in tip for tip in names)
+    assert not any("新座椅" in f["properties"]["tip"]
+                   for f in map_files.read(before)["facility"]["features"])  # fmt: skip

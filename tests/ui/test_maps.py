@@ -15,7 +15,7 @@ from cocreate_map.errors import InvalidInput
 from cocreate_map.io import assets
 from cocreate_map.io.china_coords import wgs84_to_gcj02
 from cocreate_map.services import MapData
-from cocreate_map.ui import maps
+from cocreate_map.ui import map_files, maps
 from cocreate_map.ui.i18n import translate
 
 HOSTILE = "<img src=x onerror=alert(1)>${alert(2)}`x`"
@@ -83,8 +83,10 @@ def data() -> MapData:
     )
 
 
-def _geojsons(m: folium.Map) -> list[folium.GeoJson]:
-    return [el for el in maps._walk(m) if isinstance(el, folium.GeoJson)]
+def _layers(m: folium.Map) -> dict[str, dict[str, Any]]:
+    """{kind: FeatureCollection} the browser draws: embedded, or in the served static file."""
+    (site,) = [el for el in maps._walk(m) if isinstance(el, maps.SiteLayers)]
+    return site.payload if site.url is None else map_files.read(site.url)
 
 
 def _all_links(m: Any) -> list[str]:
@@ -99,10 +101,10 @@ def test_one_geojson_layer_per_kind(data: MapData) -> None:
     m = maps.build_map(data, "zh")
     groups = [el for el in m._children.values() if isinstance(el, folium.FeatureGroup)]
     assert len(groups) == len(data.layers)
-    geojsons = _geojsons(m)
-    assert sorted(g.layer_name for g in geojsons) == sorted(data.layers)
-    for g in geojsons:
-        assert len(g.data["features"]) == data.counts[g.layer_name]
+    layers = _layers(m)
+    assert sorted(layers) == sorted(data.layers)
+    for kind, collection in layers.items():
+        assert len(collection["features"]) == data.counts[kind]
 
 
 def test_kinds_look_different(data: MapData) -> None:
@@ -165,14 +167,14 @@ def test_dropped_assets_are_documented() -> None:
 
 def test_hostile_name_is_escaped_before_the_geojson(data: MapData) -> None:
     m = maps.build_map(data, "en")
-    building = next(g for g in _geojsons(m) if g.layer_name == "building")
-    tips = [f["properties"]["tip"] for f in building.data["features"]]
+    building = _layers(m)["building"]
+    tips = [f["properties"]["tip"] for f in building["features"]]
     joined = json.dumps(tips)
     assert "<img" not in joined and "${" not in joined and "`" not in joined
     assert "&lt;img src=x onerror=alert(1)&gt;&#36;&#123;alert(2)&#125;&#96;x&#96;" in tips[0]
     assert "Floors: 6" in tips[0]
     # Only id and the escaped tooltip reach the page; raw attributes stay on the server.
-    assert set(building.data["features"][0]["properties"]) == {"id", "tip"}
+    assert set(building["features"][0]["properties"]) == {"id", "tip"}
     rendered = m.get_root().render()
     assert "<img" not in rendered and "${alert" not in rendered and "`x`" not in rendered
 
@@ -186,14 +188,13 @@ def test_amap_shifts_a_display_copy_only(data: MapData) -> None:
     before = copy.deepcopy(data)
     m = maps.build_map(data, "zh", "amap")
     assert data == before, "MapData must not change"
-    facility = next(g for g in _geojsons(m) if g.layer_name == "facility")
-    shown = facility.data["features"][0]["geometry"]["coordinates"]
+    shown = _layers(m)["facility"]["features"][0]["geometry"]["coordinates"]
     lon, lat = data.layers["facility"]["features"][0]["geometry"]["coordinates"]
     gx, gy = wgs84_to_gcj02(lon, lat)
     assert shown == pytest.approx([float(gx), float(gy)], abs=2e-6)
     assert abs(shown[0] - lon) > 1e-3  # the GCJ-02 offset in Wuhan is hundreds of metres
-    wgs = next(g for g in _geojsons(maps.build_map(data, "zh")) if g.layer_name == "facility")
-    assert wgs.data["features"][0]["geometry"]["coordinates"] == [lon, lat]
+    wgs = _layers(maps.build_map(data, "zh"))["facility"]
+    assert wgs["features"][0]["geometry"]["coordinates"] == [lon, lat]
 
 
 def test_osm_attribution(data: MapData) -> None:

@@ -63,7 +63,9 @@ def test_visitor_sees_the_list_and_the_map_marks_without_joining(entry):
     text = " ".join(m.value for m in at.markdown)
     assert "居民标注 15 处" in text
     [args] = folium_json(at)
-    assert "markerClusterGroup" in args["script"]
+    # the marks come as a layer of their own (a new mark does not remount the map)
+    assert "markerClusterGroup" in args["feature_group"]
+    assert "markerClusterGroup" not in args["script"]
 
 
 def test_resident_marks_a_problem_with_a_tap(entry, sqlite_url):

@@ -64,14 +64,15 @@ def test_same_layers_as_build_map_and_one_legend(three, data) -> None:  # noqa: 
     fig = option_maps.build_synced_maps(three, "en")
     ms = _maps_in(fig)
     single = maps.build_map(data, "en", "none")
-    kinds = sorted(g.layer_name for g in maps._walk(single) if isinstance(g, folium.GeoJson))
+
+    def kinds_of(m: folium.Map) -> list[str]:
+        (site,) = [g for g in maps._walk(m) if isinstance(g, maps.SiteLayers)]
+        return sorted(kind for kind, _ in site.groups)
+
+    kinds = kinds_of(single)
+    assert kinds == sorted(data.layers)
     for m in ms:
-        named = sorted(
-            g.layer_name
-            for g in maps._walk(m)
-            if isinstance(g, folium.GeoJson) and g.layer_name in data.layers
-        )
-        assert named == kinds
+        assert kinds_of(m) == kinds
     legends = [el for m in ms for el in maps._walk(m) if isinstance(el, maps.Legend)]
     assert len(legends) == 1
 

@@ -51,15 +51,22 @@ def map_section(slug: str) -> None:
             basemap, custom_url = "none", None
     heat = st.toggle(t("map.heatmap"), key=state.HEATMAP, help=t("map.heatmap_help"))
     with shown_errors(), transaction(engine()) as session:
-        data = services.map_data(session, slug)
+        current = services.map_version(session, slug)
         marks = mark_service.list_marks(session, slug)
+    if "marks" not in locals():
+        return
+
+    def load() -> services.MapData:  # only when this version's map is not built yet
+        with transaction(engine()) as session:
+            return services.map_data(session, slug)
+
     with shown_errors():
         mark_maps.render_marks_map(
-            data, marks, lang(), key=state.MAP_KEY, basemap=basemap, custom_url=custom_url,
-            heat=heat,
+            load, marks, lang(), key=state.MAP_KEY, basemap=basemap, custom_url=custom_url,
+            heat=heat, version=current.version,
         )  # fmt: skip
-    counts = " · ".join(f"{t('kind.' + k)} **{n}**" for k, n in data.counts.items())
-    st.markdown(f"{t('map.elements', n=sum(data.counts.values()))} — {counts}")
+    counts = " · ".join(f"{t('kind.' + k)} **{n}**" for k, n in current.counts.items())
+    st.markdown(f"{t('map.elements', n=sum(current.counts.values()))} — {counts}")
     if marks:
         by_cat: dict[str, int] = {}
         for m in marks:
