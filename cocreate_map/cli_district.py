@@ -71,6 +71,66 @@ def cmd_move(args: argparse.Namespace) -> int:
     return 0
 
 
+def _layout(args: argparse.Namespace) -> Any:
+    from cocreate_map.deploy import Layout
+
+    return Layout(
+        replicas=args.replicas,
+        port=args.port,
+        first_port=args.first_port,
+        address=args.address,
+    )
+
+
+def cmd_district_up(args: argparse.Namespace) -> int:
+    import signal
+    import time
+
+    from cocreate_map import services
+    from cocreate_map.deploy import District, require_postgres
+    from cocreate_map.storage.db import migrated_engine
+
+    url = config.database_url()
+    require_postgres(url)
+    if args.replicas < 1:
+        raise InvalidInput(key="district.replicas", replicas=args.replicas)
+    engine = migrated_engine(url)  # once, before the replicas: they find the schema at head
+    if services.ensure_demo(engine):
+        print(f"loaded the demo community {services.DEMO_NAME} ({services.DEMO_SLUG})")
+    engine.dispose()
+    layout = _layout(args)
+    district = District(layout, url)
+
+    def _stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        district.start()
+        ports = ", ".join(str(p) for p in layout.replica_ports)
+        print(
+            f"district deployment up: http://{layout.address}:{layout.port}/ → "
+            f"{layout.replicas} replicas on 127.0.0.1:{ports} against {_shown(url)}; "
+            f"logs and nginx.conf in {layout.run_dir}",
+            flush=True,
+        )
+        while True:
+            time.sleep(2)
+            for port in district.watch_once():
+                print(f"replica on port {port} had stopped; started it again", flush=True)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        district.stop()
+
+
+def cmd_district_nginx(args: argparse.Namespace) -> int:
+    from cocreate_map.deploy import nginx_conf
+
+    print(nginx_conf(_layout(args)), end="")
+    return 0
+
+
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -96,3 +156,18 @@ def register(sub: Any) -> None:
     m.add_argument("--to", required=True, metavar="POSTGRES_URL")
     m.add_argument("--allow-sqlite-target", action="store_true", help=argparse.SUPPRESS)
     m.set_defaults(func=cmd_move)
+
+    p = sub.add_parser("district", help="the district deployment: replicas behind nginx")
+    dsub = p.add_subparsers(dest="district_command", required=True)
+    for name, func, text in (
+        ("up", cmd_district_up, "start K replicas and nginx in front; Ctrl-C stops them"),
+        ("nginx-config", cmd_district_nginx, "print the nginx configuration `up` writes"),
+    ):
+        d = dsub.add_parser(name, help=text)
+        d.add_argument("--replicas", type=int, default=3, help="app processes (default 3)")
+        d.add_argument("--port", type=int, default=8080, help="nginx listens here (default 8080)")
+        d.add_argument("--first-port", type=int, default=8601, help="first replica's port")
+        d.add_argument(
+            "--address", default="127.0.0.1", help="nginx's address; 0.0.0.0 for the office LAN"
+        )
+        d.set_defaults(func=func)
