@@ -196,15 +196,15 @@ class District:
         }
 
     def start_replica(self, port: int) -> subprocess.Popen[bytes]:
-        log = (self.run_dir / f"replica-{port}.log").open("ab")
-        process = subprocess.Popen(
-            replica_command(port),
-            cwd=config.PROJECT_ROOT,
-            env=self._env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with (self.run_dir / f"replica-{port}.log").open("ab") as log:  # the child keeps it
+            process = subprocess.Popen(
+                replica_command(port),
+                cwd=config.PROJECT_ROOT,
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.replicas[port] = process
         return process
 
