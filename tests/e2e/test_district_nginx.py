@@ -92,7 +92,9 @@ def _routes_to_two_replicas(base: str) -> dict[str, str]:
     raise AssertionError(f"nginx sent every route to one replica: {found}")
 
 
-def test_vote_on_one_replica_shows_on_projector_served_by_another(district, chromium, artifacts, monkeypatch):
+def test_vote_on_one_replica_shows_on_projector_served_by_another(
+    district, chromium, artifacts, monkeypatch
+):
     d, base = district
     url = d.url
     monkeypatch.setenv("COCREATE_DATABASE_URL", url)
