@@ -114,6 +114,11 @@ def get(name: str) -> Any:
         raise InvalidInput(f"{setting.env}={raw!r} is not valid ({exc}); {setting.help}") from None
 
 
+def child_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``overrides``, for the processes we start (replicas)."""
+    return {**os.environ, **overrides}
+
+
 def database_url() -> str:
     url: str = get("database_url")
     if url:

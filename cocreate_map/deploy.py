@@ -186,14 +186,13 @@ class District:
         if not secret_file.exists():
             secret_file.write_text(secrets.token_hex(32), "utf-8")
             secret_file.chmod(0o600)
-        return {
-            **os.environ,
-            "COCREATE_DATABASE_URL": self.url,
-            "COCREATE_LOAD_DEMO": "0",  # the runner loaded it once, before the replicas start
+        return config.child_environment(
+            COCREATE_DATABASE_URL=self.url,
+            COCREATE_LOAD_DEMO="0",  # the runner loaded it once, before the replicas start
             # every replica signs Streamlit's cookies alike
-            "STREAMLIT_SERVER_COOKIE_SECRET": secret_file.read_text("utf-8").strip(),
-            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        }
+            STREAMLIT_SERVER_COOKIE_SECRET=secret_file.read_text("utf-8").strip(),
+            STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        )
 
     def start_replica(self, port: int) -> subprocess.Popen[bytes]:
         with (self.run_dir / f"replica-{port}.log").open("ab") as log:  # the child keeps it
