@@ -13,12 +13,14 @@ PAGES = Path(__file__).resolve().parent / "cocreate_map" / "ui" / "pages"
 NAVIGATION = [
     ("map.py", "nav.map", "map", "map"),
     ("marks.py", "nav.marks", "add_location_alt", "marks"),
+    ("works.py", "nav.works", "construction", "works"),
     ("options.py", "nav.options", "compare", "options"),
     ("vote.py", "nav.vote", "how_to_vote", "vote"),
     ("meeting.py", "nav.meeting", "slideshow", "meeting"),
     ("results.py", "nav.results", "bar_chart", "results"),
     ("ballots.py", "nav.ballots", "ballot", "ballots"),
     ("marks_staff.py", "nav.marks_staff", "fact_check", "marks-admin"),
+    ("works_staff.py", "nav.works_staff", "engineering", "works-admin"),
     ("import_data.py", "nav.import", "upload_file", "import"),
     ("communities.py", "nav.communities", "holiday_village", "communities"),
 ]

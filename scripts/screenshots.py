@@ -37,6 +37,10 @@ PAGES = {
     "ballots": "/ballots",
     "import": "/import",
     "communities": "/communities",
+    "works": "/works",
+    "works-detail": "/works?work=1",
+    "works-admin": "/works-admin",
+    "projector-works": "/meeting?view=projector&panel=works",
 }
 
 

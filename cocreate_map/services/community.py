@@ -292,6 +292,9 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     from cocreate_map.services.mark_files import load_demo_marks  # residents' marks (issue 3)
 
     load_demo_marks(session, slug)
+    from cocreate_map.services.works_demo import load_demo_works  # works (issue 13)
+
+    load_demo_works(session, slug)
     return summary
 
 

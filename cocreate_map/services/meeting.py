@@ -37,7 +37,7 @@ from cocreate_map.services.households import lock_chain, record
 from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow, VoteRow
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
-PANELS = ("map", "options", "ballot", "result")
+PANELS = ("map", "options", "ballot", "result", "works")
 MAX_OPTIONS = 3
 
 
@@ -357,3 +357,22 @@ def meeting_pack(
         lang=lang,
     )
     return MeetingPack(pages, len(households), sum(h.issued_now for h in households))
+
+
+# ---------------------------------------------------------------- works and funds (issue 13)
+
+
+@dataclass(frozen=True)
+class WorksPanel:
+    """The projector's "works and funds" panel: every work with its progress and budget (the
+    funds ledger adds its figures beside them)."""
+
+    works: list[Any]  # services.works.WorkInfo
+    budget_fen: int
+
+
+def works_panel(session: Session, slug: str) -> WorksPanel:
+    from cocreate_map.services import works as work_service
+
+    works = work_service.list_works(session, slug)
+    return WorksPanel(works, sum(w.budget_fen for w in works))

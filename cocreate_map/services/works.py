@@ -287,8 +287,10 @@ def _adopted_option(
         adopted: str | None = winner
     elif winner == "yes" and len(linked) == 1:
         adopted = linked[0]
+    elif winner == "yes":
+        adopted = None  # a yes/no question on no layout option
     else:
-        adopted = None
+        adopted = winner  # a choice in words, e.g. the wall colour "棉花白"
     if option is not None and option.strip() and option.strip() != (adopted or winner):
         raise InvalidInput(
             key="works.option_not_winner", ballot=ballot_id, winner=adopted or winner,
@@ -716,3 +718,42 @@ def household_by_label(session: Session, slug: str, label: str) -> int:
     if row is None:
         raise NotFound(key="works.unknown_household", label=str(label)[:40])
     return row.id
+
+
+# ---------------------------------------------------------------- choices for the staff forms
+
+
+def passed_ballots(session: Session, slug: str) -> list[tuple[int, str]]:
+    """(id, "#id title → option") of the community's closed ballots that passed."""
+    from cocreate_map.services import ballots
+
+    out = []
+    for b in ballots.list_ballots(session, slug):
+        if ballots.status(b) != "closed":
+            continue
+        result = ballots.tally_ballot(session, b.id).result
+        if result.passed and result.winner is not None:
+            option = result.winner
+            if option == "yes" and len(b.options or []) == 1:
+                option = b.options[0]
+            out.append((b.id, f"#{b.id} {b.title} → {option}"))
+    return out
+
+
+def linkable_marks(session: Session, slug: str) -> list[tuple[int, str]]:
+    """(id, "#id text") of public marks that follow no work yet (adopted ones first)."""
+    rows = []
+    for m in marks_service.list_marks(session, slug):
+        if m.status not in _LINKABLE or wrepo.work_of_mark(session, m.id) is not None:
+            continue
+        text = m.text if len(m.text) <= 40 else m.text[:39] + "…"
+        rows.append((m.status is not MarkStatus.ADOPTED, m.id, f"#{m.id} {text}"))
+    return [(i, label) for _, i, label in sorted(rows)]
+
+
+def building_labels(session: Session, slug: str) -> list[str]:
+    community = repo.community_by_slug(session, slug)
+    labels = {
+        _building_label(b.name, b.source_id, b.id) for b in wrepo.buildings(session, community.id)
+    }
+    return sorted(labels, key=_building_key)

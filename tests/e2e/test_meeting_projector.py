@@ -113,7 +113,13 @@ def test_host_projects_ballot_and_watches_participation_rise(meeting_server, chr
 def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, artifacts):
     base = meeting_server.base_url
     slug = services.DEMO_SLUG
-    labels = {"map": "社区地图", "options": "方案对比", "ballot": "扫码投票", "result": "表决结果"}
+    labels = {
+        "map": "社区地图",
+        "options": "方案对比",
+        "ballot": "扫码投票",
+        "result": "表决结果",
+        "works": "工程与资金",
+    }
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     try:
         page.goto(f"{base}/meeting?community={slug}&view=projector&panel=ballot&lang=zh")
@@ -157,8 +163,10 @@ def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, art
         # the keys act on the page itself, not on a focused widget: nothing is clicked first
         for key, panel in (
             ("ArrowRight", "result"),
+            ("ArrowRight", "works"),
             ("ArrowRight", "map"),  # wraps round after the last panel
-            ("ArrowLeft", "result"),  # and back before the first
+            ("ArrowLeft", "works"),  # and back before the first
+            ("ArrowLeft", "result"),
             ("ArrowLeft", "ballot"),
             ("ArrowLeft", "options"),
         ):

@@ -106,7 +106,9 @@ def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
     press(at, "创建并开始表决")
     assert any("已创建表决" in s.value for s in at.success), [e.value for e in at.error]
     with transaction(make_engine(sqlite_url)) as s:
-        [ballot] = services.list_ballots(s, services.DEMO_SLUG)
+        [ballot] = [
+            b for b in services.list_ballots(s, services.DEMO_SLUG) if b.title == "晾衣架颜色"
+        ]
         hid = services.list_households(s, services.DEMO_SLUG)[0].id
         services.cast_vote(s, ballot.id, hid, "蓝色", "online")
     at.run()

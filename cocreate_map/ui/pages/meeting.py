@@ -15,11 +15,12 @@ import streamlit as st
 
 from cocreate_map import config, services
 from cocreate_map.domain.voting import percent
+from cocreate_map.domain.works import format_yuan
 from cocreate_map.io.reports_options import static_map
 from cocreate_map.services import marks as mark_service
 from cocreate_map.services import meeting as meeting_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import mark_maps, widgets
+from cocreate_map.ui import mark_maps, widgets, work_maps
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
@@ -423,8 +424,41 @@ def result_reveal(bid: int) -> None:
     )
 
 
+def works_panel() -> None:
+    """Works (工程项目) on the map, hatched while in progress, and each work's progress."""
+    with shown_errors(), transaction(engine()) as session:
+        data = services.map_data(session, slug)
+        wp = meeting_service.works_panel(session, slug)
+    if "wp" not in locals():
+        return
+    left, right = st.columns([3, 2] if projector else [2, 1])
+    with left, shown_errors():
+        work_maps.render_works_map(
+            data, wp.works, lang(), slug, key="meeting_works_map",
+            height=820 if projector else 520,
+        )  # fmt: skip
+    rows = "".join(
+        f'<div class="cc-work" data-work="{w.id}" style="margin:10px 0 18px">'
+        f'<div class="cc-mid"><b>{html.escape(w.title)}</b></div>'
+        f'<div style="font-size:26px">{html.escape(t(f"works.status.{w.status.value}"))} · '
+        f"¥{format_yuan(w.budget_fen)}</div>"
+        f'<div style="background:#ddd;border-radius:8px;height:22px;overflow:hidden">'
+        f'<div style="background:#E69F00;height:22px;width:{w.progress_pct}%"></div></div>'
+        f'<div style="font-size:24px">{html.escape(t("works.progress_n", n=w.progress_pct))}</div>'
+        "</div>"
+        for w in wp.works
+    )
+    right.html(
+        f'<div class="cc-big">{html.escape(t("works.title"))} · {len(wp.works)}</div>'
+        f'<div class="cc-mid">{html.escape(t("works.budget"))} ¥{format_yuan(wp.budget_fen)}</div>'
+        f"{rows or html.escape(t('meeting.works_none'))}"
+    )
+
+
 if panel == "map":
     map_panel()
+elif panel == "works":
+    works_panel()
 elif panel == "options":
     options_panel()
 elif panel == "ballot":

@@ -1,0 +1,245 @@
+"""工程项目 (works, 共建), phone first: every work on the map (hatched while in progress) and as a
+list with progress bars; ``?work=ID`` opens one work: its scope, status, money, milestones with
+photos, resident supervisors and the residents' marks that follow it. Households volunteer as
+supervisors with their code; signed-in staff get the work's actions below it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import streamlit as st
+
+from cocreate_map import services
+from cocreate_map.domain.works import format_yuan
+from cocreate_map.errors import CocreateError, NotFound
+from cocreate_map.services import works as work_service
+from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage.db import transaction
+from cocreate_map.ui import state, widgets, work_forms, work_maps
+from cocreate_map.ui.escape import escape_markdown
+from cocreate_map.ui.feedback import act
+from cocreate_map.ui.resources import engine
+from cocreate_map.ui.state import lang, t
+
+CHINA = timedelta(hours=8)
+
+st.html(
+    """<style>
+    .stButton button, .stFormSubmitButton button {min-height: 3rem;}
+    .stButton button p, .stFormSubmitButton button p {font-size: 1.15rem;}
+    [data-testid="stMarkdownContainer"] p {font-size: 1.08rem;}
+    </style>"""
+)
+
+community = widgets.current_community()
+if community is None:
+    st.stop()
+slug = community.slug
+wanted = st.query_params.get("work")
+staff = st.session_state.get(state.STAFF)
+staff = staff if isinstance(staff, StaffIdentity) and staff.may_work_in(community.id) else None
+
+
+def open_work(work_id: int | None) -> None:
+    if work_id is None:
+        st.query_params.pop("work", None)
+    else:
+        st.query_params["work"] = str(work_id)
+
+
+def status_label(w: work_service.WorkInfo) -> str:
+    return t(f"works.status.{w.status.value}")
+
+
+def money_box(session: Any, w: work_service.WorkInfo) -> None:
+    """Budget, and — once the funds ledger (services.funds.work_money) is there — what was
+    spent (approved expenses only) and the volunteer labour in kind."""
+    money = None
+    try:
+        from cocreate_map.services import funds  # type: ignore[attr-defined]
+
+        work_money = getattr(funds, "work_money", None)
+        money = work_money(session, w.id) if work_money is not None else None
+    except ImportError:
+        money = None
+    with st.container(border=True):
+        cols = st.columns(3 if money is not None else 1)
+        cols[0].metric(t("works.budget"), f"¥{format_yuan(w.budget_fen)}")
+        if money is None:
+            st.caption(t("works.money_pending"))
+            return
+        spent = getattr(money, "spent_fen", None)
+        in_kind = getattr(money, "in_kind_fen", None)
+        if spent is not None:
+            cols[1].metric(t("works.spent"), f"¥{format_yuan(int(spent))}")
+            if w.budget_fen:
+                st.progress(min(1.0, int(spent) / w.budget_fen))
+        if in_kind is not None:
+            cols[2].metric(t("works.in_kind"), f"¥{format_yuan(int(in_kind))}")
+        st.caption(t("works.money_caption"))
+
+
+def facts(w: work_service.WorkInfo) -> list[str]:
+    out = []
+    if w.source.value == "ballot" and w.ballot_id is not None:
+        out.append(
+            t("works.from_ballot", id=w.ballot_id, option=w.option_name)
+            if w.option_name
+            else t("works.from_ballot_plain", id=w.ballot_id)
+        )
+    else:
+        out.append(t(f"works.from_{w.source.value}"))
+    out.append(
+        t("works.buildings", b="、".join(w.buildings))
+        if w.buildings
+        else t("works.whole_community")
+    )
+    plan = t("works.plan_none")
+    if w.planned_start or w.planned_end:
+        plan = f"{w.planned_start or '?'} – {w.planned_end or '?'}"
+    out.append(f"{t('works.plan')}: {plan}")
+    out.append(f"{t('works.contractor')}: {w.contractor or t('works.contractor_none')}")
+    return out
+
+
+def author_label(author: str) -> str:
+    name = author.removeprefix("staff:")
+    return t("works.staff_author", name=name)
+
+
+def show_detail(work_id: int) -> None:
+    st.button(t("works.back"), icon=":material/arrow_back:", on_click=open_work, args=(None,))
+    try:
+        with transaction(engine()) as session:
+            d = work_service.work_detail(session, work_id)
+            if d.work.community_id != community.id:
+                raise NotFound(key="works.not_found", id=work_id)
+            base = services.map_data(session, slug)
+            photos = {
+                m.id: [work_service.photo(session, p).data for p in m.photo_ids]
+                for m in d.milestones
+            }
+            money_session = session
+            w = d.work
+            st.title(w.title)
+            st.markdown(f"**{t(f'works.category.{w.category.value}')}** · **{status_label(w)}**")
+            st.progress(w.progress_pct / 100, text=t("works.progress_n", n=w.progress_pct))
+            money_box(money_session, w)
+    except CocreateError as exc:
+        st.warning(exc.render(lang()), icon=":material/info:")
+        return
+    if w.reopen_reason and w.status.value == "in_progress":
+        st.info(
+            f"{t('works.reopened')} {escape_markdown(w.reopen_reason)}", icon=":material/build:"
+        )
+    if w.description:
+        st.markdown(escape_markdown(w.description))
+    for line in facts(w):
+        st.markdown(f"- {escape_markdown(line)}")
+    if w.scope is not None:
+        work_maps.render_works_map(
+            base, [w], lang(), slug, key=f"works_detail_map_{w.id}", focus=w.scope,
+            legend=False, height=300,
+        )  # fmt: skip
+    else:
+        st.caption(t("works.not_on_map"))
+    st.markdown(f"#### {t('works.milestones', n=len(d.milestones))}")
+    if not d.milestones:
+        st.caption(t("works.no_milestones"))
+    for m in reversed(d.milestones):
+        with st.container(border=True):
+            st.caption(
+                t("works.milestone_by", who=escape_markdown(author_label(m.author)),
+                  day=m.happened_on.isoformat(), n=m.progress_pct)
+            )  # fmt: skip
+            st.markdown(escape_markdown(m.text))
+            for data in photos.get(m.id, []):
+                st.image(data, width="stretch")
+    supervisors_block(d)
+    marks_block(d)
+    if staff is not None:
+        work_forms.work_tools(staff, d)
+    else:
+        st.page_link(
+            "cocreate_map/ui/pages/works_staff.py", label=t("works.staff_link"),
+            icon=":material/engineering:", query_params={"community": slug, "lang": lang()},
+        )  # fmt: skip
+
+
+def supervisors_block(d: work_service.WorkDetail) -> None:
+    st.markdown(f"#### {t('works.supervisors', n=len(d.supervisors))}")
+    if d.supervisors:
+        names = [
+            escape_markdown(s.public_name)
+            if s.public_name
+            else t("works.supervisor_anon", b=s.building)
+            for s in d.supervisors
+        ]
+        st.markdown("、".join(names))
+    else:
+        st.caption(t("works.no_supervisors"))
+    if d.work.status.value not in ("planned", "in_progress"):
+        return
+    me = widgets.household_gate(slug, form_key="works_join", required=False, compact=True)
+    if me is None:
+        st.caption(t("works.join_to_volunteer"))
+        return
+    if any(s.household_id == me["id"] for s in d.supervisors):
+        st.success(t("works.you_supervise"), icon=":material/visibility:")
+        return
+    with st.form(f"works_volunteer_{d.work.id}"):
+        name = st.text_input(t("works.volunteer_name"), max_chars=30)
+        if st.form_submit_button(t("works.volunteer"), type="primary", width="stretch"):
+            if act(lambda s: work_service.volunteer(s, d.work.id, me["id"], public_name=name)):
+                st.toast(t("works.volunteered"))
+                st.rerun()
+
+
+def marks_block(d: work_service.WorkDetail) -> None:
+    if not d.marks:
+        return
+    st.markdown(f"#### {t('works.marks', n=len(d.marks))}")
+    for m in d.marks:
+        text = m.text if len(m.text) <= 60 else m.text[:59] + "…"
+        st.page_link(
+            "cocreate_map/ui/pages/marks.py",
+            label=f"{t(f'category.{m.category.value}')} · {t(f'mark_status.{m.status.value}')} · {text}",
+            icon=":material/location_on:",
+            query_params={"community": slug, "lang": lang(), "mark": str(m.id)},
+        )
+
+
+def show_list() -> None:
+    st.title(t("works.title"))
+    st.caption(t("works.intro"))
+    with transaction(engine()) as session:
+        works = work_service.list_works(session, slug)
+        base = services.map_data(session, slug)
+    if not works:
+        st.info(t("works.none"), icon=":material/construction:")
+    work_maps.render_works_map(base, works, lang(), slug, key="works_map", height=440)
+    if works:
+        st.markdown(f"#### {t('works.list', n=len(works))}")
+    for w in works:
+        with st.container(border=True):
+            st.markdown(f"**{escape_markdown(w.title)}**")
+            st.caption(
+                f"{t(f'works.category.{w.category.value}')} · {status_label(w)} · "
+                f"{t('works.budget')} ¥{format_yuan(w.budget_fen)}"
+            )
+            st.progress(w.progress_pct / 100, text=t("works.progress_n", n=w.progress_pct))
+            st.button(
+                t("works.open"), key=f"works_open_{w.id}", on_click=open_work, args=(w.id,),
+                icon=":material/chevron_right:", width="stretch",
+            )  # fmt: skip
+    st.page_link(
+        "cocreate_map/ui/pages/works_staff.py", label=t("works.staff_link"),
+        icon=":material/engineering:", query_params={"community": slug, "lang": lang()},
+    )  # fmt: skip
+
+
+if wanted and str(wanted).isdigit():
+    show_detail(int(wanted))
+else:
+    show_list()
