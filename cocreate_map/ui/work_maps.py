@@ -190,7 +190,7 @@ def render_works_map(
     legend: bool = True,
     height: int = 420,
 ) -> None:
-    from streamlit_folium import st_folium
-
-    m = build_works_map(data, works, lang, slug, focus=focus, legend=legend)
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    maps.folium_component(
+        lambda: (build_works_map(data, works, lang, slug, focus=focus, legend=legend), None),
+        key=key, height=height,
+    )  # fmt: skip
