@@ -23,6 +23,7 @@ NAVIGATION = [
     ("works_staff.py", "nav.works_staff", "engineering", "works-admin"),
     ("import_data.py", "nav.import", "upload_file", "import"),
     ("communities.py", "nav.communities", "holiday_village", "communities"),
+    ("district.py", "nav.district", "location_city", "district"),
 ]
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")

@@ -71,6 +71,21 @@ def cmd_move(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set_district(args: argparse.Namespace) -> int:
+    from cocreate_map.domain.annotations import Role
+    from cocreate_map.services import district
+    from cocreate_map.services.staff import StaffIdentity
+    from cocreate_map.storage.db import migrated_engine, transaction
+
+    engine = migrated_engine()
+    with transaction(engine) as session:
+        district.set_district(
+            session, args.slug, args.name or None, StaffIdentity("cli", Role.ADMIN)
+        )
+    print(f"{args.slug}: sub-district {args.name or '(none)'}")
+    return 0
+
+
 def _layout(args: argparse.Namespace) -> Any:
     from cocreate_map.deploy import Layout
 
@@ -156,6 +171,10 @@ def register(sub: Any) -> None:
     m.add_argument("--to", required=True, metavar="POSTGRES_URL")
     m.add_argument("--allow-sqlite-target", action="store_true", help=argparse.SUPPRESS)
     m.set_defaults(func=cmd_move)
+    m = csub.add_parser("district", help="put a community in a sub-district (街道)")
+    m.add_argument("slug")
+    m.add_argument("--name", required=True, help="the sub-district, e.g. 银行街道; '' for none")
+    m.set_defaults(func=cmd_set_district)
 
     p = sub.add_parser("district", help="the district deployment: replicas behind nginx")
     dsub = p.add_subparsers(dest="district_command", required=True)

@@ -91,6 +91,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         raise InvalidInput(
             "a building chief needs --community SLUG and --buildings, e.g. --buildings 1,2"
         )
+    if role == Role.DISTRICT_ADMIN.value and (not args.district or args.community):
+        raise InvalidInput(key="staff.district_admin_needs_district")
     with transaction(_engine()) as session:  # typos are reported before asking for a password
         if args.community:
             repo.community_by_slug(session, args.community)
@@ -113,8 +115,11 @@ def cmd_user_add(args: argparse.Namespace) -> int:
             community_slug=args.community,
             buildings=buildings,
             display_name=args.name or "",
+            district=args.district,
         )
     where = f"community {args.community}" if args.community else "every community"
+    if who.district:
+        where = f"the communities of {who.district} (read-only)"
     if who.buildings:
         where += f", buildings {', '.join(who.buildings)}"
     name = f" ({args.name.strip()})" if args.name and args.name.strip() else ""
@@ -292,7 +297,15 @@ def register(sub: Any) -> None:
     us = p.add_subparsers(dest="user_command", required=True)
     q = us.add_parser("add", help="add a staff account (the password is asked twice)")
     q.add_argument("username", help="2–64 lower-case letters, digits, . _ -, e.g. wang.li")
-    q.add_argument("--role", required=True, metavar="ROLE", help="admin, planner or building_chief")
+    q.add_argument(
+        "--role",
+        required=True,
+        metavar="ROLE",
+        help="admin, planner, building_chief or district_admin",
+    )
+    q.add_argument(
+        "--district", help="district_admin: the sub-district (街道) whose communities it sees"
+    )
     q.add_argument(
         "--community", metavar="SLUG", help="the one community the account works for "
         "(required for building chiefs; without it: every community)"

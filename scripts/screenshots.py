@@ -37,6 +37,7 @@ PAGES = {
     "ballots": "/ballots",
     "import": "/import",
     "communities": "/communities",
+    "district": "/district",
     "works": "/works",
     "works-detail": "/works?work=1",
     "works-admin": "/works-admin",

@@ -284,6 +284,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     PLANNER = "planner"
     BUILDING_CHIEF = "building_chief"
+    # Sees every community of its sub-district, read-only (issue 15); writes nothing unless it
+    # also holds a community role on another account.
+    DISTRICT_ADMIN = "district_admin"
 
 
 def can_edit(author_household_id: int | None, current: Status, household_id: int | None) -> bool:

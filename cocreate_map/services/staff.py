@@ -43,6 +43,7 @@ class StaffIdentity:
     community_id: int | None = None  # None: every community
     buildings: tuple[str, ...] = field(default_factory=tuple)
     id: int | None = None  # None for the bootstrap admin
+    district: str | None = None  # district_admin: the sub-district it oversees
 
     @property
     def actor(self) -> str:
@@ -54,7 +55,12 @@ class StaffIdentity:
 
 def _identity(row: StaffUserRow) -> StaffIdentity:
     return StaffIdentity(
-        row.username, Role(row.role), row.community_id, tuple(row.buildings or ()), row.id
+        row.username,
+        Role(row.role),
+        row.community_id,
+        tuple(row.buildings or ()),
+        row.id,
+        row.district,
     )
 
 
@@ -67,8 +73,10 @@ def add_user(
     community_slug: str | None = None,
     buildings: Sequence[str] = (),
     display_name: str = "",
+    district: str | None = None,
 ) -> StaffIdentity:
-    """Create a staff account. Building chiefs need a community and at least one building."""
+    """Create a staff account. Building chiefs need a community and at least one building;
+    district admins a district and no community."""
     name = username.strip().lower()
     if not _USERNAME.match(name):
         raise InvalidInput(
@@ -93,6 +101,11 @@ def add_user(
         raise InvalidInput(
             "a building chief needs --community SLUG and --buildings, e.g. --buildings 1,2"
         )
+    district = (district or "").strip() or None
+    if parsed_role is Role.DISTRICT_ADMIN and (district is None or community_id is not None):
+        raise InvalidInput(key="staff.district_admin_needs_district")
+    if district is not None and parsed_role is not Role.DISTRICT_ADMIN:
+        raise InvalidInput(key="staff.district_only_for_district_admin", role=parsed_role.value)
     if session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name)):
         raise AlreadyExists(f"a staff account {name!r} exists already; pick another user name")
     row = StaffUserRow(
@@ -101,6 +114,7 @@ def add_user(
         role=parsed_role.value,
         community_id=community_id,
         buildings=labels,
+        district=district,
         password_hash=_hasher.hash(password),
         failures=0,
     )

@@ -1,0 +1,114 @@
+"""The district overview: the same figures as each community's own summary, with denominators,
+from one query per figure whatever the number of communities (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import event
+
+from cocreate_map import services
+from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.households import RegisterRow
+from cocreate_map.errors import InvalidInput, PermissionDenied
+from cocreate_map.services import district as D
+from cocreate_map.services import households as H
+from cocreate_map.services import marks as M
+from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage.db import transaction
+
+ADMIN = StaffIdentity("cli", Role.ADMIN)
+
+
+def _add_communities(engine, n: int, district: str = "银行街道") -> None:
+    for i in range(n):
+        slug = f"estate-{i}"
+        rows = [
+            RegisterRow("1", "1", f"{k + 1}01", Fraction("60.5"), None, 2) for k in range(i + 2)
+        ]
+        with transaction(engine) as s:
+            services.create_community(s, slug, f"小区{i}")
+            H.add_register_rows(s, repo.community_by_slug(s, slug), rows, actor="test")
+            D.set_district(s, slug, district, ADMIN)
+
+
+def _statements(engine, work) -> int:
+    count = 0
+
+    def on_execute(*_args):
+        nonlocal count
+        count += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        with transaction(engine) as s:
+            work(s)
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    return count
+
+
+def test_overview_matches_each_community_and_shows_denominators(engine):
+    with transaction(engine) as s:
+        services.load_demo(s)
+        D.set_district(s, services.DEMO_SLUG, "银行街道", ADMIN)
+    _add_communities(engine, 2)
+    with transaction(engine) as s:
+        view = D.overview(s, "银行街道")
+        own = M.summary(s, services.DEMO_SLUG)
+    demo = next(c for c in view.communities if c.slug == services.DEMO_SLUG)
+    assert demo.households == 300
+    assert (demo.resolution.part, demo.resolution.whole) == (own.resolved, own.adopted)
+    assert (demo.response.part, demo.response.whole) == (own.answered, own.total)
+    assert demo.opinions == own.total
+    assert {c.slug: c.households for c in view.communities if c.slug != demo.slug} == {
+        "estate-0": 2,
+        "estate-1": 3,
+    }
+    empty = next(c for c in view.communities if c.slug == "estate-0")
+    assert empty.resolution.value is None and empty.resolution.text() == "—"
+    assert view.households == 305
+    assert view.resolution.whole == own.adopted  # the others have no adopted opinions
+    assert view.resolution.text().endswith(f"({own.resolved}/{own.adopted})")
+
+
+def test_one_query_per_figure_whatever_the_number_of_communities(engine):
+    _add_communities(engine, 1)
+    few = _statements(engine, lambda s: D.overview(s))
+    _add_communities(engine, 0)
+    with transaction(engine) as s:
+        for i in range(5, 12):
+            services.create_community(s, f"more-{i}", f"更多{i}")
+    many = _statements(engine, lambda s: D.overview(s))
+    assert few == many, (few, many)
+
+
+def test_a_district_shows_only_its_communities(engine):
+    _add_communities(engine, 2, "银行街道")
+    with transaction(engine) as s:
+        services.create_community(s, "elsewhere", "别处小区")
+        D.set_district(s, "elsewhere", "水果湖街道", ADMIN)
+        assert {c.slug for c in D.overview(s, "银行街道").communities} == {"estate-0", "estate-1"}
+        assert D.districts(s) == ["水果湖街道", "银行街道"]
+
+
+def test_setting_a_district_needs_an_admin(engine):
+    _add_communities(engine, 1)
+    planner = StaffIdentity("p", Role.PLANNER)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:
+        D.set_district(s, "estate-0", "别的街道", None)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:
+        D.set_district(s, "estate-0", "别的街道", planner)
+    with pytest.raises(InvalidInput), transaction(engine) as s:
+        D.set_district(s, "estate-0", "街" * 201, ADMIN)
+    with transaction(engine) as s:
+        assert D.overview(s).communities[0].district == "银行街道"
+
+
+def test_csv_neutralises_formulas_in_names(engine):
+    with transaction(engine) as s:
+        services.create_community(s, "evil", '=HYPERLINK("http://x")')
+        text = D.csv_text(D.overview(s))
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
