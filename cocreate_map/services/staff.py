@@ -50,6 +50,10 @@ class StaffIdentity:
         return f"staff:{self.username}"
 
     def may_work_in(self, community_id: int) -> bool:
+        """Whether the account acts for the community. District admins act for none: they
+        oversee their district read-only (the overview and every community's public pages)."""
+        if self.role is Role.DISTRICT_ADMIN:
+            return False
         return self.community_id is None or self.community_id == community_id
 
 

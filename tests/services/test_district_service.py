@@ -112,3 +112,21 @@ def test_csv_neutralises_formulas_in_names(engine):
         services.create_community(s, "evil", '=HYPERLINK("http://x")')
         text = D.csv_text(D.overview(s))
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+
+
+def test_a_district_admin_writes_nothing_and_acts_for_no_community(engine):
+    from cocreate_map.services.access import EVERY_STAFF, require_staff
+    from cocreate_map.services.staff import add_user
+
+    _add_communities(engine, 1)
+    with transaction(engine) as s:
+        who = add_user(s, "jiedao", "a-long-password-1", "district_admin", district="银行街道")
+        cid = repo.community_by_slug(s, "estate-0").id
+    assert who.role is Role.DISTRICT_ADMIN and who.district == "银行街道"
+    assert not who.may_work_in(cid)
+    with pytest.raises(PermissionDenied):
+        require_staff(who, cid, EVERY_STAFF)
+    with pytest.raises(PermissionDenied), transaction(engine) as s:
+        D.set_district(s, "estate-0", "别的街道", who)
+    with pytest.raises(InvalidInput), transaction(engine) as s:
+        add_user(s, "nodistrict", "a-long-password-1", "district_admin")
