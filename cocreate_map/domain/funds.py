@@ -276,6 +276,89 @@ def spent_on_work(entries: Sequence[LedgerEntry], work_id: int) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """Entries folded by what decides their effect (what a ``GROUP BY`` gives back): the
+    original's account, kind and work; whether the entry is a reversal; whether the original
+    is approved; whether the entry has been reversed."""
+
+    account: str
+    kind: Kind  # of the original
+    work_id: int | None  # of the original
+    is_reversal: bool
+    approved: bool  # the original (expenses)
+    reversed: bool  # this entry has a reversal (originals only)
+    count: int
+    amount_fen: int
+
+
+def buckets_of(entries: Sequence[LedgerEntry]) -> list[Bucket]:
+    """The buckets of a ledger (what the database computes in one query)."""
+    by_id = _by_id(entries)
+    gone = reversed_ids(entries)
+    folded: dict[tuple[str, Kind, int | None, bool, bool, bool], list[int]] = {}
+    for e in entries:
+        o = original_of(e, by_id)
+        key = (
+            o.account,
+            o.kind,
+            o.work_id,
+            e.reverses is not None,
+            o.approved_by is not None,
+            e.reverses is None and e.id in gone,
+        )
+        acc = folded.setdefault(key, [0, 0])
+        acc[0] += 1
+        acc[1] += e.amount_fen
+    return [Bucket(*k, count=v[0], amount_fen=v[1]) for k, v in folded.items()]
+
+
+def bucket_effect(b: Bucket) -> int:
+    """The cash effect of a bucket, by the same rule as :func:`effect_fen`."""
+    if b.kind in INCOME_KINDS:
+        sign = 1
+    elif b.approved:
+        sign = -1
+    else:
+        return 0
+    return -sign * b.amount_fen if b.is_reversal else sign * b.amount_fen
+
+
+def totals_of_buckets(buckets: Iterable[Bucket], account: str | None = None) -> Totals:
+    income = expense = interest = pending = pending_fen = 0
+    for b in buckets:
+        if account is not None and b.account != account:
+            continue
+        eff = bucket_effect(b)
+        if b.kind in INCOME_KINDS:
+            income += eff
+            if b.kind is Kind.INTEREST:
+                interest += eff
+        else:
+            expense -= eff
+            if not b.is_reversal and not b.approved and not b.reversed:
+                pending += b.count
+                pending_fen += b.amount_fen
+    return Totals(income, expense, interest, pending, pending_fen)
+
+
+def spent_by_work(buckets: Iterable[Bucket]) -> dict[int, int]:
+    """Approved expenses per work, net of reversals, in fen."""
+    out: dict[int, int] = {}
+    for b in buckets:
+        if b.kind is Kind.EXPENSE and b.work_id is not None:
+            out[b.work_id] = out.get(b.work_id, 0) - bucket_effect(b)
+    return out
+
+
+def income_by_kind(buckets: Iterable[Bucket]) -> dict[Kind, int]:
+    out: dict[Kind, int] = {}
+    for b in buckets:
+        if b.kind in INCOME_KINDS:
+            out[b.kind] = out.get(b.kind, 0) + bucket_effect(b)
+    return out
+
+
 # ---------------------------------------------------------------- what may be done
 
 
@@ -349,6 +432,7 @@ class Donation:
     amount_fen: int
     consent: bool
     label: str  # household label or donor name
+    count: int = 1  # gifts folded into this one (a grouped query)
 
 
 @dataclass(frozen=True)
@@ -378,7 +462,7 @@ def public_donors(donations: Iterable[Donation]) -> PublicDonors:
     anonymous = anonymous_fen = 0
     for d in donations:
         if d.donor_type is DonorType.ANONYMOUS:
-            anonymous += 1
+            anonymous += d.count
             anonymous_fen += d.amount_fen
             continue
         key = (d.donor_type, d.donor_key)

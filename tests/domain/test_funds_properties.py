@@ -290,3 +290,15 @@ def test_random_ledgers_sum_exactly():
         f.LedgerEntry(i + 1, "a", f.Kind.DONATION, rnd.randint(1, 10**6), "w") for i in range(1000)
     ]
     assert f.totals(entries).income == sum(e.amount_fen for e in entries)
+
+
+@given(ledgers())
+def test_grouped_buckets_give_the_same_totals_as_the_entries(entries):
+    """What the database folds with GROUP BY gives the same totals as entry by entry."""
+    buckets = f.buckets_of(entries)
+    assert f.totals_of_buckets(buckets) == f.totals(entries)
+    for a in ACCOUNTS:
+        assert f.totals_of_buckets(buckets, a) == f.totals(entries, a)
+    for w in (1, 2, 3):
+        assert f.spent_by_work(buckets).get(w, 0) == f.spent_on_work(entries, w)
+    assert sum(f.income_by_kind(buckets).values()) == f.totals(entries).income

@@ -6,6 +6,7 @@ from alembic import context
 
 # Feature table modules register their classes on Base when imported; list each here.
 import cocreate_map.storage.ballot_tables  # noqa: F401
+import cocreate_map.storage.funds_tables  # noqa: F401
 import cocreate_map.storage.mark_tables  # noqa: F401
 import cocreate_map.storage.options_tables  # noqa: F401
 import cocreate_map.storage.work_tables  # noqa: F401
