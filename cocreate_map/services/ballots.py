@@ -1139,6 +1139,10 @@ def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]
                 )
         for key in expected_votes.keys() - seen:
             rep.problems.append(f"ballot {key[0]}: vote of household {key[1]} was deleted")
+        # The funds ledger and volunteer labour must be what the log recorded (issue 13).
+        from cocreate_map.services.funds import reconcile
+
+        rep.problems.extend(reconcile(session, c.id))
         rep.ok = not rep.problems
         reports.append(rep)
     return reports

@@ -148,7 +148,9 @@ class FundsSummary:
     accounts: tuple[AccountInfo, ...]
     works: tuple[WorkMoney, ...]
     donors: dom.PublicDonors
-    income_by_source: tuple[tuple[str, int], ...]  # (source key, fen), e.g. ("donation.household", …)
+    income_by_source: tuple[
+        tuple[str, int], ...
+    ]  # (source key, fen), e.g. ("donation.household", …)
     in_kind_fen: int
     verified_quarters: int
     pending_labour: int
@@ -442,7 +444,14 @@ def add_entry(
         recorded_at=now,
     )
     photos = [_photo(session, community.id, photo, entry_id=row.id)] if photo else []
-    record(session, community.id, staff.actor, "funds.entry", _entry_payload(row, acct.name, photos), now)
+    record(
+        session,
+        community.id,
+        staff.actor,
+        "funds.entry",
+        _entry_payload(row, acct.name, photos),
+        now,
+    )
     return get_entry(session, row.id, staff=True)
 
 
@@ -484,7 +493,9 @@ def reverse_entry(
     ledger = repo.ledger_rows(session, row.community_id)
     [me] = [e for e in ledger if e.id == row.id]
     dom.check_reverse(me, ledger)
-    account = next(a.name for a in repo.accounts_of(session, row.community_id) if a.id == row.account_id)
+    account = next(
+        a.name for a in repo.accounts_of(session, row.community_id) if a.id == row.account_id
+    )
     rev = repo.add_entry(
         session,
         community_id=row.community_id,
@@ -506,7 +517,14 @@ def reverse_entry(
         recorded_by=staff.username,
         recorded_at=now,
     )
-    record(session, row.community_id, staff.actor, "funds.reverse", _entry_payload(rev, account, []), now)
+    record(
+        session,
+        row.community_id,
+        staff.actor,
+        "funds.reverse",
+        _entry_payload(rev, account, []),
+        now,
+    )
     return get_entry(session, rev.id, staff=True)
 
 
@@ -668,11 +686,20 @@ def set_setting(
         except InvalidInput:
             raise InvalidInput(key="settings.rate", value=value) from None
         repo.set_setting(session, community.id, LABOUR_RATE_KEY, {"fen_per_hour": fen})
-        record(session, community.id, staff.actor, "funds.setting", {"key": name, "fen_per_hour": fen}, now)
+        record(
+            session,
+            community.id,
+            staff.actor,
+            "funds.setting",
+            {"key": name, "fen_per_hour": fen},
+            now,
+        )
         return dom.yuan_plain(fen)
     formula = value.strip().lower()
     if formula not in dom.SHARING_FORMULAS:
-        raise InvalidInput(key="funds.share_formula", formula=value, known=", ".join(dom.SHARING_FORMULAS))
+        raise InvalidInput(
+            key="funds.share_formula", formula=value, known=", ".join(dom.SHARING_FORMULAS)
+        )
     if formula != "area":
         if ballot_id is None:
             raise InvalidInput(key="settings.formula_ballot", formula=formula)
@@ -744,7 +771,9 @@ def _entry_info(
 def get_entry(session: Session, entry_id: int, staff: bool = False) -> EntryInfo:
     row = _entry_row(session, entry_id)
     community = _community_of(session, row.community_id)
-    account = next(a.name for a in repo.accounts_of(session, row.community_id) if a.id == row.account_id)
+    account = next(
+        a.name for a in repo.accounts_of(session, row.community_id) if a.id == row.account_id
+    )
     rev = repo.reversal_of(session, row.id)
     info = _entry_info(
         row,
@@ -757,9 +786,7 @@ def get_entry(session: Session, entry_id: int, staff: bool = False) -> EntryInfo
     return info
 
 
-def list_entries(
-    session: Session, slug: str, limit: int = 200, offset: int = 0
-) -> list[EntryInfo]:
+def list_entries(session: Session, slug: str, limit: int = 200, offset: int = 0) -> list[EntryInfo]:
     """Entries newest first (``source`` public-safe; staff pages may show ``donor_private``)."""
     community = _community(session, slug)
     works = _work_titles(session, community)
@@ -799,7 +826,11 @@ def _labour_info_of(
 def _labour_info(session: Session, labour_id: int) -> LabourInfo:
     row = repo.labour(session, labour_id)
     assert row is not None
-    [info] = [i for i in list_labour(session, _community_of(session, row.community_id).slug) if i.id == labour_id]
+    [info] = [
+        i
+        for i in list_labour(session, _community_of(session, row.community_id).slug)
+        if i.id == labour_id
+    ]
     return info
 
 
@@ -969,7 +1000,9 @@ def reconcile(session: Session, community_id: int) -> list[str]:
                 f"ledger entry {row.id} differs from the audit log in {', '.join(diff)} (edited)"
             )
     for missing in sorted(logged_entries.keys() - seen):
-        problems.append(f"ledger entry {missing} is in the audit log but not in the ledger (deleted)")
+        problems.append(
+            f"ledger entry {missing} is in the audit log but not in the ledger (deleted)"
+        )
     approvals = {a.entry_id: a.approved_by for a in repo.approvals_of(session, community_id)}
     for eid, by in approvals.items():
         if logged_approvals.get(eid) != by:
@@ -986,10 +1019,14 @@ def reconcile(session: Session, community_id: int) -> list[str]:
         now = _labour_payload(lrow, logged.get("photos", []))
         diff = sorted(k for k in now if now[k] != logged.get(k))
         if diff:
-            problems.append(f"labour entry {lrow.id} differs from the audit log in {', '.join(diff)}")
+            problems.append(
+                f"labour entry {lrow.id} differs from the audit log in {', '.join(diff)}"
+            )
     for missing in sorted(logged_labour.keys() - seen_labour):
         problems.append(f"labour entry {missing} was deleted")
-    verified = {v.labour_id: v.verified_by for v in repo.labour_verifications_of(session, community_id)}
+    verified = {
+        v.labour_id: v.verified_by for v in repo.labour_verifications_of(session, community_id)
+    }
     for lid, by in verified.items():
         if logged_verified.get(lid) != by:
             problems.append(f"verification of labour entry {lid} by {by} is not in the audit log")
@@ -998,3 +1035,103 @@ def reconcile(session: Session, community_id: int) -> list[str]:
 
 def is_staff_role(who: StaffIdentity | None) -> bool:
     return who is not None and who.role in (Role.ADMIN, Role.PLANNER)
+
+
+# ---------------------------------------------------------------- notice and export
+
+
+@dataclass(frozen=True)
+class WorkSharing:
+    """How a work's approved spending falls on households: the formula and, for R10, the
+    rate per m² of exclusive area."""
+
+    work_id: int
+    title: str
+    spent_fen: int
+    formula: str  # area | equal
+    households: int
+    area_m2: str  # total exclusive area, exact text
+    per_m2_fen: str  # exact rate, e.g. "31.25" fen per m² (area) or per household (equal)
+
+
+@dataclass(frozen=True)
+class NoticeData:
+    summary: FundsSummary
+    entries: tuple[EntryInfo, ...]  # oldest first, public-safe ``source``
+    sharing: tuple[WorkSharing, ...]
+
+
+def notice_data(session: Session, slug: str) -> NoticeData:
+    """Everything the 公示 prints (165号令 第三十条): the summary, the ledger and the sharing."""
+    from fractions import Fraction
+
+    s = summary(session, slug)
+    community = _community(session, slug)
+    entries = tuple(reversed(list_entries(session, slug, limit=10**9)))
+    areas = repo.household_areas(session, community.id)
+    total_area = sum((Fraction(a) for a in areas.values()), Fraction(0))
+    sharing = []
+    for w in s.works:
+        if w.spent_fen <= 0:
+            continue
+        if s.sharing_formula == "area" and total_area > 0:
+            rate = Fraction(w.spent_fen) / total_area
+        elif areas:
+            rate = Fraction(w.spent_fen, len(areas))
+        else:
+            rate = Fraction(0)
+        sharing.append(
+            WorkSharing(
+                w.work_id, w.title, w.spent_fen, s.sharing_formula, len(areas),
+                _decimal_text(total_area, 2), _decimal_text(rate, 2),
+            )
+        )  # fmt: skip
+    return NoticeData(s, entries, tuple(sharing))
+
+
+def _decimal_text(value: Any, places: int) -> str:
+    """A fraction as decimal text, rounded half up to ``places``."""
+    from fractions import Fraction
+
+    scaled = dom.round_half_up(Fraction(value) * 10**places)
+    sign = "-" if scaled < 0 else ""
+    n = abs(scaled)
+    return f"{sign}{n // 10**places}.{n % 10**places:0{places}d}"
+
+
+EXPORT_COLUMNS = (
+    "id", "date", "account", "kind", "amount_yuan", "effect_yuan", "status", "method", "source",
+    "work_id", "work", "payee", "receipt_no", "note", "recorded_by", "approved_by", "reverses",
+    "reversed_by", "photos",
+)  # fmt: skip
+
+
+def export_rows(data: NoticeData) -> list[list[Any]]:
+    """The public ledger as rows of plain values (every text neutralised for spreadsheets)."""
+    from cocreate_map.services.mark_files import _csv_safe as safe
+
+    by_id = {e.id: e for e in data.entries}
+    rows: list[list[Any]] = []
+    for e in data.entries:
+        entry = dom.LedgerEntry(
+            e.id, e.account, e.kind, e.amount_fen, e.recorded_by, e.approved_by, e.reverses_id,
+            e.work_id,
+        )  # fmt: skip
+        orig = by_id.get(e.reverses_id) if e.reverses_id is not None else e
+        lookup = {e.id: entry}
+        if orig is not None and orig is not e:
+            lookup[orig.id] = dom.LedgerEntry(
+                orig.id, orig.account, orig.kind, orig.amount_fen, orig.recorded_by,
+                orig.approved_by, None, orig.work_id,
+            )  # fmt: skip
+        effect = dom.effect_fen(entry, lookup)
+        rows.append(
+            [
+                e.id, e.occurred_on.isoformat() if e.occurred_on else "", safe(e.account),
+                e.kind.value, dom.yuan_plain(e.amount_fen), dom.yuan_plain(effect), e.status,
+                e.method, safe(e.source), e.work_id or "", safe(e.work_title), safe(e.payee),
+                safe(e.receipt_no), safe(e.note), safe(e.recorded_by), safe(e.approved_by or ""),
+                e.reverses_id or "", e.reversed_by_id or "", len(e.photo_ids),
+            ]
+        )  # fmt: skip
+    return rows

@@ -383,9 +383,7 @@ def pending_labour_count(session: Session, community_id: int) -> int:
         session.scalar(
             select(func.count())
             .select_from(LabourEntryRow)
-            .outerjoin(
-                LabourVerificationRow, LabourVerificationRow.labour_id == LabourEntryRow.id
-            )
+            .outerjoin(LabourVerificationRow, LabourVerificationRow.labour_id == LabourEntryRow.id)
             .where(LabourEntryRow.community_id == community_id, LabourVerificationRow.id.is_(None))
         )
         or 0
@@ -425,7 +423,6 @@ def set_setting(session: Session, community_id: int, key: str, value: dict[str, 
     else:
         row.value = value
     session.flush()
-
 
 
 def income_by_source(session: Session, community_id: int) -> list[tuple[str, int]]:

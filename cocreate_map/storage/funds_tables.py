@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cocreate_map.storage import work_tables as _work_tables  # noqa: F401  (works.id is referenced)
 from cocreate_map.storage.tables import Base, utcnow
 
 
@@ -66,9 +67,7 @@ class FundEntryRow(Base):
     receipt_no: Mapped[str] = mapped_column(String(64), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     occurred_on: Mapped[date | None]
-    reverses_id: Mapped[int | None] = mapped_column(
-        ForeignKey("fund_entries.id"), unique=True
-    )
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entries.id"), unique=True)
     recorded_by: Mapped[str] = mapped_column(String(64))  # staff user name
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

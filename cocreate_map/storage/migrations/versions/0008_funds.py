@@ -15,7 +15,9 @@ branch_labels = None
 depends_on = None
 
 
-def _fk(name: str, target: str, ondelete: str | None = "CASCADE", nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _fk(
+    name: str, target: str, ondelete: str | None = "CASCADE", nullable: bool = False
+) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(name, sa.Integer, sa.ForeignKey(target, ondelete=ondelete), nullable=nullable)
 
 
