@@ -24,9 +24,14 @@ def test_migrated_to_head(engine):
     assert len(scripts.get_heads()) == 1, "migrations must form one line"
     assert current_revision(engine) == scripts.get_current_head()
     migrate(engine)  # idempotent
-    assert {"communities", "elements", "imports", "settings", "fund_entries", "labour_entries"} <= set(
-        inspect(engine).get_table_names()
-    )
+    assert {
+        "communities",
+        "elements",
+        "imports",
+        "settings",
+        "fund_entries",
+        "labour_entries",
+    } <= set(inspect(engine).get_table_names())
 
 
 @pytest.mark.parametrize(
