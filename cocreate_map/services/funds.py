@@ -977,6 +977,12 @@ def reconcile(session: Session, community_id: int) -> list[str]:
     logged_verified: dict[int, str] = {}
     for r in audit_entries(session, community_id):
         p = r.payload
+        if r.action == "community.moved":  # ids were given anew by the target database
+            logged_entries, logged_approvals, logged_labour, logged_verified = _moved(
+                p.get("id_maps", {}), logged_entries, logged_approvals, logged_labour,
+                logged_verified,
+            )  # fmt: skip
+            continue
         if r.action in ("funds.entry", "funds.reverse"):
             logged_entries[int(p["entry_id"])] = dict(p)
         elif r.action == "funds.approve":
@@ -1031,6 +1037,46 @@ def reconcile(session: Session, community_id: int) -> list[str]:
         if logged_verified.get(lid) != by:
             problems.append(f"verification of labour entry {lid} by {by} is not in the audit log")
     return problems
+
+
+def _moved(
+    id_maps: dict[str, list[list[int]]],
+    entries: dict[int, dict[str, Any]],
+    approvals: dict[int, str],
+    labour: dict[int, dict[str, Any]],
+    verified: dict[int, str],
+) -> tuple[dict[int, dict[str, Any]], dict[int, str], dict[int, dict[str, Any]], dict[int, str]]:
+    """The logged facts with the ids a ``community.moved`` entry maps old → new."""
+    from cocreate_map.storage.transfer import from_runs
+
+    e_map = from_runs(id_maps.get("fund_entries", []))
+    w_map = from_runs(id_maps.get("works", []))
+    l_map = from_runs(id_maps.get("labour_entries", []))
+    t_map = from_runs(id_maps.get("volunteer_teams", []))
+
+    def m(table: dict[int, int], value: Any) -> Any:
+        return table.get(value, value) if isinstance(value, int) else value
+
+    new_entries = {}
+    for k, p in entries.items():
+        q = dict(p)
+        q["entry_id"] = m(e_map, q.get("entry_id"))
+        q["reverses_id"] = m(e_map, q.get("reverses_id"))
+        q["work_id"] = m(w_map, q.get("work_id"))
+        new_entries[m(e_map, k)] = q
+    new_labour = {}
+    for k, p in labour.items():
+        q = dict(p)
+        q["labour_id"] = m(l_map, q.get("labour_id"))
+        q["work_id"] = m(w_map, q.get("work_id"))
+        q["team_id"] = m(t_map, q.get("team_id"))
+        new_labour[m(l_map, k)] = q
+    return (
+        new_entries,
+        {m(e_map, k): v for k, v in approvals.items()},
+        new_labour,
+        {m(l_map, k): v for k, v in verified.items()},
+    )
 
 
 def is_staff_role(who: StaffIdentity | None) -> bool:
