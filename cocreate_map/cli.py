@@ -148,8 +148,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # database problem is reported here, on the console, rather than in a browser.
     if services.ensure_demo(_engine()):
         print(f"loaded the demo community {services.DEMO_NAME} ({services.DEMO_SLUG})")
+    os.chdir(config.PROJECT_ROOT)
+    return subprocess.call(serve_command(args))
+
+
+def serve_command(args: argparse.Namespace) -> list[str]:
+    """The ``streamlit run`` command line of ``cocreate serve``: it listens on 127.0.0.1 unless
+    ``--address`` names another interface (0.0.0.0 opens it to the meeting hall's network)."""
     app = config.PROJECT_ROOT / "app.py"
-    command = [
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -162,11 +169,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Streamlit's own upload cap follows our limit, so the uploader says the true figure.
         "--server.maxUploadSize",
         str(config.get("max_upload_mb")),
+        "--server.address",
+        args.address,
     ]
-    if args.address:
-        command += ["--server.address", args.address]
-    os.chdir(config.PROJECT_ROOT)
-    return subprocess.call(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,7 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the app (http://localhost:8501 by default)")
     p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", help="address to listen on, e.g. 0.0.0.0 for the meeting hall LAN")
+    p.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only); 0.0.0.0 opens it to "
+        "the meeting hall's network",
+    )
     p.set_defaults(func=cmd_serve)
     cli_options.register(sub)
     cli_ballots.register(sub)
