@@ -31,6 +31,7 @@ from shapely.geometry import mapping
 from cocreate_map import config
 from cocreate_map.errors import CocreateError, ImportFormatError, InvalidInput, TooLarge
 from cocreate_map.io import dxf
+from cocreate_map.io.spreadsheet import safe_cell
 
 
 @dataclass
@@ -433,7 +434,7 @@ def write_csv(rows: list[Any], path: Path) -> None:
     keys = _attr_columns(rows)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id", "kind", "name", *keys, "geometry_wkt"])
+        writer.writerow(["id", "kind", "name", *(safe_cell(k) for k in keys), "geometry_wkt"])
         for r in rows:
             values = [r.attrs.get(k) for k in keys]
             cells = [
@@ -444,8 +445,8 @@ def write_csv(rows: list[Any], path: Path) -> None:
                 [
                     r.id,
                     r.kind,
-                    r.name or "",
-                    *cells,
+                    safe_cell(r.name or ""),
+                    *(safe_cell(c) for c in cells),
                     shapely.to_wkt(r.geometry, rounding_precision=-1),
                 ]
             )

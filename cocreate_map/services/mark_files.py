@@ -26,6 +26,7 @@ from cocreate_map.domain.annotations import Action, Status
 from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import ImportFormatError, InvalidInput
 from cocreate_map.io import crs as crs_io
+from cocreate_map.io.spreadsheet import safe_cell
 from cocreate_map.services.households import household_by_room, read_table
 from cocreate_map.services.marks import (
     MarkInfo,
@@ -88,12 +89,13 @@ def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None)
         for m in marks:
             c = m.geometry.representative_point() if m.geometry.geom_type != "Point" else m.geometry
             writer.writerow(
-                [
+                safe_cell(v)
+                for v in (
                     m.id, m.category.value, m.renovation_class.value, int(m.safety),
-                    m.status.value, m.supports, m.comments, _csv_safe(m.building or ""), m.source,
+                    m.status.value, m.supports, m.comments, m.building or "", m.source,
                     m.submitted_at.isoformat(timespec="seconds"), f"{c.x:.6f}", f"{c.y:.6f}",
-                    _csv_safe(m.text),
-                ]
+                    m.text,
+                )
             )  # fmt: skip
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
@@ -101,11 +103,6 @@ def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None)
     if out is not None:
         out.write_bytes(data)
     return data
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheet programs from running a resident's text as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _export_identity() -> StaffIdentity:

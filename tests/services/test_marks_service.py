@@ -739,7 +739,7 @@ def test_hostile_text_is_stored_verbatim_and_far_marks_are_refused(engine, demo,
 
 
 def test_export_csv_has_a_bom_and_neutralises_formulas(engine, demo, tmp_path):
-    texts = ['=HYPERLINK("http://evil","点我")', "+1+1", "-2", "@SUM(A1)", "正常的意见"]
+    texts = ['=HYPERLINK("http://evil","点我")', "+1+1", "-2+1", "@SUM(A1)", "正常的意见"]
     ids = [
         published(engine, demo.hh("1-1-101"), text=t_, where=offset(B1, 40 * k, 0))
         for k, t_ in enumerate(texts)
