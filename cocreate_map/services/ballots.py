@@ -2,9 +2,9 @@
 
 One vote per household per ballot whatever the channel: a UNIQUE(ballot, household) constraint
 and ``INSERT … ON CONFLICT DO UPDATE`` (DESIGN.md §5), so concurrent writers end with one row
-each. The upsert only replaces a vote of the same channel family (online/assisted vs paper): a
-paper vote for a household that voted online — or the reverse — becomes a conflict row for staff,
-never a silent merge. Every vote, change, conflict and closing goes to the hash-chained audit log.
+each. The upsert only replaces a vote of the same family — the household's own (online) or staff's
+entries (paper, assisted): a paper or assisted vote for a household that voted online — or the
+reverse — becomes a conflict row for staff to settle, both kept, never a silent replacement. Every vote, change, conflict and closing goes to the hash-chained audit log.
 A paper vote's ballot number, when given, must be one the meeting pack issued to that household
 (``paper_ballot_numbers``); paper votes without a number (assisted entry) stay allowed.
 """
@@ -465,10 +465,6 @@ def _validate_choice(ballot: BallotRow, choice: Any) -> Any:
     return choice
 
 
-def _channel_family(channel: str) -> str:
-    return "paper" if channel == "paper" else "online"
-
-
 def _open_or_raise(ballot: BallotRow, now: datetime) -> None:
     st = status(ballot, now)
     if st == "closed":
@@ -600,8 +596,9 @@ def cast_vote(
             "cast_at": stmt.excluded.cast_at,
             "casts": VoteRow.casts + 1,
         },
-        # Replace only within one channel family: paper over online is a conflict.
-        where=(VoteRow.channel == "paper") == (stmt.excluded.channel == "paper"),
+        # Replace only within one family: a household's own (online) vote, or staff's entries
+        # (paper, assisted). Staff over a household's own vote, or the reverse, is a conflict.
+        where=(VoteRow.channel == "online") == (stmt.excluded.channel == "online"),
     ).returning(VoteRow.casts)
     casts = session.execute(stmt).scalar()
     # Re-read the closing time under the lock: a close that committed meanwhile wins.
