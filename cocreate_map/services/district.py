@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain import annotations as marks_domain
 from cocreate_map.domain.annotations import Category, Role
 from cocreate_map.errors import InvalidInput
+from cocreate_map.io.spreadsheet import safe_cell as csv_safe
 from cocreate_map.services.access import require_staff
 from cocreate_map.services.households import record
-from cocreate_map.services.mark_files import _csv_safe as csv_safe
 from cocreate_map.services.marks import mark_status
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import district_repo as repo
