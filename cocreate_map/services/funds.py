@@ -1154,7 +1154,7 @@ EXPORT_COLUMNS = (
 
 def export_rows(data: NoticeData) -> list[list[Any]]:
     """The public ledger as rows of plain values (every text neutralised for spreadsheets)."""
-    from cocreate_map.services.mark_files import _csv_safe as safe
+    from cocreate_map.io.spreadsheet import safe_cell as safe
 
     by_id = {e.id: e for e in data.entries}
     rows: list[list[Any]] = []
