@@ -246,6 +246,17 @@ def format_yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def yuan_text(fen: int) -> str:
+    """Integer fen → "286,000.00" for people to read (thousands grouped, exact).
+
+    >>> yuan_text(28600000), yuan_text(5), yuan_text(-123456789)
+    ('286,000.00', '0.05', '-1,234,567.89')
+    """
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
 def check_dates(start: date | None, end: date | None) -> None:
     if start is not None and end is not None and end < start:
         raise InvalidInput(key="works.dates", start=start.isoformat(), end=end.isoformat())

@@ -85,7 +85,7 @@ def work_popup(lang: str, w: WorkInfo, slug: str) -> str:
     return (
         f'<div class="cc-work-pop" style="font-size:15px;line-height:1.5">{work_tip(lang, w)}'
         f"<br>{_bar(w.progress_pct)}<br>"
-        f'<a href="{link}" target="_top" style="display:inline-block;margin-top:6px;'
+        f'<a href="{link}" target="_blank" rel="noopener" style="display:inline-block;margin-top:6px;'
         "padding:6px 10px;background:#0072B2;color:#fff;border-radius:6px;"
         f'text-decoration:none">{escape_text(translate(lang, "works.open_page"))}</a></div>'
     )
@@ -189,8 +189,34 @@ def render_works_map(
     focus: Any = None,
     legend: bool = True,
     height: int = 420,
-) -> None:
-    maps.folium_component(
+    tap: bool = False,
+) -> dict[str, Any]:
+    """Draw the map; with ``tap`` the answer carries ``last_object_clicked`` (the place of the
+    last tap on a work), which :func:`tapped_work` turns into the work."""
+    returned = ["last_object_clicked"] if tap else []
+    result = maps.folium_component(
         lambda: (build_works_map(data, works, lang, slug, focus=focus, legend=legend), None),
-        key=key, height=height,
+        key=key, height=height, returned=returned,
     )  # fmt: skip
+    return maps.map_events(result, key, returned)
+
+
+def tapped_work(
+    events: dict[str, Any], works: Sequence[WorkInfo], coords: str = "wgs84"
+) -> int | None:
+    """The work whose scope is nearest to the tapped place (within about 10 m), or None."""
+    clicked = events.get("last_object_clicked") or {}
+    if not isinstance(clicked, dict) or "lat" not in clicked or "lng" not in clicked:
+        return None
+    point = shapely.geometry.Point(float(clicked["lng"]), float(clicked["lat"]))
+    best: tuple[float, int] | None = None
+    for w in works:
+        if w.scope is None or w.scope.is_empty:
+            continue
+        shown = shapely.geometry.shape(
+            maps.display_geometry(shapely.geometry.mapping(w.scope), coords)
+        )
+        d = float(shown.distance(point))
+        if d <= 1e-4 and (best is None or d < best[0]):
+            best = (d, w.id)
+    return None if best is None else best[1]

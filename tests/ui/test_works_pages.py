@@ -64,7 +64,7 @@ def test_a_work_page_shows_milestones_photos_and_no_staff_actions(entry, sqlite_
     assert "施工中" in text and "基础类" in text and "棉花白" in text
     assert "进度记录（4 条）" in text and "居民监督员（2 户）" in text and "杨大爷" in text
     assert len(at.get("imgs")) >= 4 or len(at.get("image")) >= 1
-    assert any(m.label == "预算" and "286000.00" in m.value for m in at.metric)
+    assert any(m.label == "预算" and "286,000.00" in m.value for m in at.metric)
     labels = [b.label for b in at.button]
     assert not set(labels) & {"开工", "完工", "验收通过", "退回返工", "发布进度"}
     assert not any(f.key and "works_milestone" in str(f.key) for f in at.get("form"))
@@ -127,3 +127,15 @@ def test_projector_works_panel(entry):
     at = open_page(entry, MEETING, community=services.DEMO_SLUG, view="projector", panel="works")
     html = " ".join(h.proto.body for h in at.get("html"))
     assert WALL_WORK in html and "进度 60%" in html and 'data-work="' in html
+
+
+def test_tapping_a_work_on_the_map_opens_its_page(entry, sqlite_url):
+    wall = works_of(sqlite_url)[WALL_WORK]
+    at = open_page(entry, WORKS)
+    p = wall.scope.geoms[0].representative_point()
+    at.session_state["works_map"] = {"last_object_clicked": {"lat": p.y, "lng": p.x}}
+    at.run()
+    assert at.query_params["work"] == [str(wall.id)] or at.query_params["work"] == str(wall.id)
+    assert at.title[0].value == WALL_WORK
+    press(at, "返回项目列表")  # the same tap, repeated by the map, does not open it again
+    assert at.title[0].value == "工程项目"

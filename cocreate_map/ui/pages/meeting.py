@@ -15,7 +15,7 @@ import streamlit as st
 
 from cocreate_map import config, services
 from cocreate_map.domain.voting import percent
-from cocreate_map.domain.works import format_yuan
+from cocreate_map.domain.works import yuan_text
 from cocreate_map.io.reports_options import static_map
 from cocreate_map.services import marks as mark_service
 from cocreate_map.services import meeting as meeting_service
@@ -441,7 +441,7 @@ def works_panel() -> None:
         f'<div class="cc-work" data-work="{w.id}" style="margin:10px 0 18px">'
         f'<div class="cc-mid"><b>{html.escape(w.title)}</b></div>'
         f'<div style="font-size:26px">{html.escape(t(f"works.status.{w.status.value}"))} · '
-        f"¥{format_yuan(w.budget_fen)}</div>"
+        f"¥{yuan_text(w.budget_fen)}</div>"
         f'<div style="background:#ddd;border-radius:8px;height:22px;overflow:hidden">'
         f'<div style="background:#E69F00;height:22px;width:{w.progress_pct}%"></div></div>'
         f'<div style="font-size:24px">{html.escape(t("works.progress_n", n=w.progress_pct))}</div>'
@@ -450,7 +450,7 @@ def works_panel() -> None:
     )
     right.html(
         f'<div class="cc-big">{html.escape(t("works.title"))} · {len(wp.works)}</div>'
-        f'<div class="cc-mid">{html.escape(t("works.budget"))} ¥{format_yuan(wp.budget_fen)}</div>'
+        f'<div class="cc-mid">{html.escape(t("works.budget"))} ¥{yuan_text(wp.budget_fen)}</div>'
         f"{rows or html.escape(t('meeting.works_none'))}"
     )
 

@@ -5,13 +5,12 @@ supervisors with their code; signed-in staff get the work's actions below it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import streamlit as st
 
 from cocreate_map import services
-from cocreate_map.domain.works import format_yuan
+from cocreate_map.domain.works import yuan_text
 from cocreate_map.errors import CocreateError, NotFound
 from cocreate_map.services import works as work_service
 from cocreate_map.services.staff import StaffIdentity
@@ -22,7 +21,7 @@ from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
-CHINA = timedelta(hours=8)
+TAPPED = "works_map_tapped"  # the last tap on the works map that was acted on
 
 st.html(
     """<style>
@@ -65,18 +64,18 @@ def money_box(session: Any, w: work_service.WorkInfo) -> None:
         money = None
     with st.container(border=True):
         cols = st.columns(3 if money is not None else 1)
-        cols[0].metric(t("works.budget"), f"¥{format_yuan(w.budget_fen)}")
+        cols[0].metric(t("works.budget"), f"¥{yuan_text(w.budget_fen)}")
         if money is None:
             st.caption(t("works.money_pending"))
             return
         spent = getattr(money, "spent_fen", None)
         in_kind = getattr(money, "in_kind_fen", None)
         if spent is not None:
-            cols[1].metric(t("works.spent"), f"¥{format_yuan(int(spent))}")
+            cols[1].metric(t("works.spent"), f"¥{yuan_text(int(spent))}")
             if w.budget_fen:
                 st.progress(min(1.0, int(spent) / w.budget_fen))
         if in_kind is not None:
-            cols[2].metric(t("works.in_kind"), f"¥{format_yuan(int(in_kind))}")
+            cols[2].metric(t("works.in_kind"), f"¥{yuan_text(int(in_kind))}")
         st.caption(t("works.money_caption"))
 
 
@@ -91,7 +90,7 @@ def facts(w: work_service.WorkInfo) -> list[str]:
     else:
         out.append(t(f"works.from_{w.source.value}"))
     out.append(
-        t("works.buildings", b="、".join(w.buildings))
+        t("works.buildings", b=t("works.list_sep").join(w.buildings))
         if w.buildings
         else t("works.whole_community")
     )
@@ -176,7 +175,7 @@ def supervisors_block(d: work_service.WorkDetail) -> None:
             else t("works.supervisor_anon", b=s.building)
             for s in d.supervisors
         ]
-        st.markdown("、".join(names))
+        st.markdown(t("works.list_sep").join(names))
     else:
         st.caption(t("works.no_supervisors"))
     if d.work.status.value not in ("planned", "in_progress"):
@@ -218,7 +217,17 @@ def show_list() -> None:
         base = services.map_data(session, slug)
     if not works:
         st.info(t("works.none"), icon=":material/construction:")
-    work_maps.render_works_map(base, works, lang(), slug, key="works_map", height=440)
+    events = work_maps.render_works_map(
+        base, works, lang(), slug, key="works_map", height=440, tap=True
+    )
+    tapped = work_maps.tapped_work(events, works)
+    seen = repr(events.get("last_object_clicked"))
+    if tapped is not None and st.session_state.get(TAPPED) != seen:
+        st.session_state[TAPPED] = seen  # st_folium repeats its last answer on every rerun
+        open_work(tapped)
+        st.rerun()
+    st.session_state[TAPPED] = seen
+    st.caption(t("works.tap_hint"))
     if works:
         st.markdown(f"#### {t('works.list', n=len(works))}")
     for w in works:
@@ -226,7 +235,7 @@ def show_list() -> None:
             st.markdown(f"**{escape_markdown(w.title)}**")
             st.caption(
                 f"{t(f'works.category.{w.category.value}')} · {status_label(w)} · "
-                f"{t('works.budget')} ¥{format_yuan(w.budget_fen)}"
+                f"{t('works.budget')} ¥{yuan_text(w.budget_fen)}"
             )
             st.progress(w.progress_pct / 100, text=t("works.progress_n", n=w.progress_pct))
             st.button(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cocreate_map.domain.works import can_post_milestone, format_yuan
+from cocreate_map.domain.works import can_post_milestone, yuan_text
 from cocreate_map.services import works as work_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import widgets, work_forms
@@ -41,15 +41,15 @@ labels = {
     for w in mine
 }
 chosen = st.selectbox(
-    t("works.open"), list(labels), format_func=labels.__getitem__, index=None,
-    key="works_staff_pick",
+    t("works.pick"), list(labels), format_func=labels.__getitem__, index=None,
+    key="works_staff_pick", placeholder=t("works.pick_placeholder"),
 ) if mine else None  # fmt: skip
 for w in mine:
     if chosen is not None:
         break
     st.markdown(
         f"- **{escape_markdown(w.title)}** · {t(f'works.status.{w.status.value}')} · "
-        f"{w.progress_pct}% · ¥{format_yuan(w.budget_fen)}"
+        f"{w.progress_pct}% · ¥{yuan_text(w.budget_fen)}"
     )
 if chosen is not None:
     with transaction(engine()) as session:
