@@ -64,7 +64,8 @@ def test_a_work_page_shows_milestones_photos_and_no_staff_actions(entry, sqlite_
     assert "施工中" in text and "基础类" in text and "棉花白" in text
     assert "进度记录（4 条）" in text and "居民监督员（2 户）" in text and "杨大爷" in text
     assert len(at.get("imgs")) >= 4 or len(at.get("image")) >= 1
-    assert any(m.label == "预算" and "286,000.00" in m.value for m in at.metric)
+    money = {m.label: m.value for m in at.metric}
+    assert money["预算"] == "¥286,000.00" and "已支出" in money and "投工投劳折算" in money
     labels = [b.label for b in at.button]
     assert not set(labels) & {"开工", "完工", "验收通过", "退回返工", "发布进度"}
     assert not any(f.key and "works_milestone" in str(f.key) for f in at.get("form"))

@@ -52,30 +52,21 @@ def status_label(w: work_service.WorkInfo) -> str:
 
 
 def money_box(session: Any, w: work_service.WorkInfo) -> None:
-    """Budget, and — once the funds ledger (services.funds.work_money) is there — what was
-    spent (approved expenses only) and the volunteer labour in kind."""
-    money = None
-    try:
-        from cocreate_map.services import funds  # type: ignore[attr-defined]
+    """Budget, spent (approved expenses only), awaiting approval, and volunteer labour in kind
+    (services.funds.work_money); the ledger page has the receipts."""
+    from cocreate_map.services.funds import work_money
 
-        work_money = getattr(funds, "work_money", None)
-        money = work_money(session, w.id) if work_money is not None else None
-    except ImportError:
-        money = None
+    money = work_money(session, w.id)
     with st.container(border=True):
-        cols = st.columns(3 if money is not None else 1)
-        cols[0].metric(t("works.budget"), f"¥{yuan_text(w.budget_fen)}")
-        if money is None:
-            st.caption(t("works.money_pending"))
-            return
-        spent = getattr(money, "spent_fen", None)
-        in_kind = getattr(money, "in_kind_fen", None)
-        if spent is not None:
-            cols[1].metric(t("works.spent"), f"¥{yuan_text(int(spent))}")
-            if w.budget_fen:
-                st.progress(min(1.0, int(spent) / w.budget_fen))
-        if in_kind is not None:
-            cols[2].metric(t("works.in_kind"), f"¥{yuan_text(int(in_kind))}")
+        cols = st.columns(3)
+        cols[0].metric(t("works.budget"), f"¥{yuan_text(money.budget_fen)}")
+        cols[1].metric(t("works.spent"), f"¥{yuan_text(money.spent_fen)}")
+        cols[2].metric(t("works.in_kind"), f"¥{yuan_text(money.in_kind_fen)}")
+        if money.budget_fen:
+            share = min(1.0, money.spent_fen / money.budget_fen)
+            st.progress(share, text=t("works.spent_share", pct=f"{share * 100:.0f}"))
+        if money.pending_fen:
+            st.caption(t("works.pending", amount=yuan_text(money.pending_fen)))
         st.caption(t("works.money_caption"))
 
 
