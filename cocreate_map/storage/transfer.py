@@ -2,7 +2,7 @@
 
 Driven by the ORM metadata, so a table added later is copied too: a table belongs to a community
 when it has a ``community_id`` column, or a foreign key to a table that belongs to one (``votes``
-→ ``ballots``). Rows are copied parents first (``Base.metadata.sorted_tables``); integer primary
+→ ``ballots``). Rows are copied parents first (``schema.metadata.sorted_tables``, every table); integer primary
 keys are given anew by the target and every foreign key is rewritten through the old → new id
 map, because the target already holds other communities' rows. Geometry and JSON values pass
 through the column types, so WKB on SQLite becomes PostGIS geometry and back.
@@ -20,7 +20,7 @@ from sqlalchemy import Column, Table, insert, select
 from sqlalchemy.orm import Session
 
 from cocreate_map.errors import InvalidInput
-from cocreate_map.storage.tables import Base
+from cocreate_map.storage.schema import metadata
 
 # Tables that hold no community data (bookkeeping of the database itself).
 _SKIP = {"alembic_version"}
@@ -86,7 +86,7 @@ def copy_community(src: Session, dst: Session, community_id: int) -> CopyReport:
     """Insert every row of community ``community_id`` from ``src`` into ``dst``."""
     report = CopyReport()
     owned: dict[str, set[int] | None] = {}  # table → old ids (None: no integer id)
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         if table.name in _SKIP:
             continue
         if table.name == "communities":

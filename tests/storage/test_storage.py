@@ -118,3 +118,18 @@ def test_postgis_holds_real_geometry_with_a_gist_index(pg_engine):
     assert (srid, gtype) == (4326, "POLYGON")
     assert area == pytest.approx(4.8 * 5.55, rel=0.05)  # ~4.8 m × 5.5 m shed
     assert "gist" in index.lower()
+
+
+def test_every_table_module_is_part_of_the_schema():
+    """A *_tables.py module missing from storage/schema.py would be left out of migrations
+    checks and of `cocreate community move` (which copies every table of the schema)."""
+    from pathlib import Path
+
+    storage = Path(__file__).resolve().parents[2] / "cocreate_map" / "storage"
+    schema = (storage / "schema.py").read_text(encoding="utf-8")
+    missing = [
+        p.stem
+        for p in storage.glob("*_tables.py")
+        if f"import cocreate_map.storage.{p.stem}" not in schema
+    ]
+    assert missing == []

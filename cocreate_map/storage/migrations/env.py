@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-# Feature table modules register their classes on Base when imported; list each here.
-import cocreate_map.storage.ballot_tables  # noqa: F401
-import cocreate_map.storage.funds_tables  # noqa: F401
-import cocreate_map.storage.mark_tables  # noqa: F401
-import cocreate_map.storage.options_tables  # noqa: F401
-import cocreate_map.storage.work_tables  # noqa: F401
+# Every table module registers its classes on Base when imported: storage/schema.py
+# imports them all (a test keeps it complete).
+import cocreate_map.storage.schema  # noqa: F401
 from cocreate_map.storage.db import make_engine
 from cocreate_map.storage.tables import Base
 
