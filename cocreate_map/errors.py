@@ -48,13 +48,46 @@ class CocreateError(Exception):
         self.message = message
 
     def render(self, lang: str) -> str:
-        """The message in ``lang`` ("zh" or "en")."""
+        """The message in ``lang`` ("zh" or "en"). Parameters that are errors (a wrapped cause,
+        a list of per-line errors) or :class:`Term` render in ``lang`` too."""
         if self.key is None:
             return self.message
-        return translate(lang, f"error.{self.key}", **self.params)
+        params = {k: _localised(v, lang) for k, v in self.params.items()}
+        return translate(lang, f"error.{self.key}", **params)
 
     def __str__(self) -> str:
         return self.message
+
+
+class Term:
+    """A word inside an error message that has its own catalog entry (a status, a field name):
+    ``en`` is the English text the CLI prints, ``key`` the catalog entry for other languages."""
+
+    def __init__(self, key: str, en: str) -> None:
+        self.key = key
+        self.en = en
+
+    def render(self, lang: str) -> str:
+        return self.en if lang == "en" else translate(lang, self.key)
+
+    def __str__(self) -> str:
+        return self.en
+
+    def __repr__(self) -> str:
+        return repr(self.en)
+
+
+def _localised(value: object, lang: str) -> object:
+    if isinstance(value, (CocreateError, Term)):
+        return value.render(lang)
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, CocreateError) for v in value)
+    ):
+        sep = "; " if lang == "en" else "；"
+        return sep.join(v.render(lang) for v in value)
+    return value
 
 
 class InvalidInput(CocreateError):
@@ -103,3 +136,17 @@ class InvalidTransition(CocreateError):
 
 class PermissionDenied(CocreateError):
     pass
+
+
+def at_line(line: int, inner: CocreateError, *, unit: str = "line") -> InvalidInput:
+    """``inner`` as the error of line (or ``unit="feature"``: feature) ``line`` of a file."""
+    return InvalidInput(key=f"import.at_{unit}", line=line, inner=inner)
+
+
+def first_errors(errors: list[CocreateError], limit: int = 20) -> list[CocreateError]:
+    """The first ``limit`` per-line errors, and a note of how many more there are; a parameter
+    that renders as one list in the reader's language."""
+    shown = list(errors[:limit])
+    if len(errors) > limit:
+        shown.append(InvalidInput(key="import.and_more", n=len(errors) - limit))
+    return shown

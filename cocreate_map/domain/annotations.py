@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from shapely.geometry.base import BaseGeometry
 
-from cocreate_map.errors import InvalidInput, InvalidTransition, PermissionDenied
+from cocreate_map.errors import InvalidInput, InvalidTransition, PermissionDenied, Term
 
 TEXT_MAX_CHARS = 500
 COMMENT_MAX_CHARS = 500
@@ -126,8 +126,10 @@ def parse_category(value: object) -> Category:
     if raw in _CATEGORY_WORDS:
         return _CATEGORY_WORDS[raw]
     raise InvalidInput(
-        f"unknown category {raw[:40]!r}; use one of {', '.join(c.value for c in Category)} "
-        f"or {', '.join(_CATEGORY_WORDS)}"
+        key="annotations.unknown_category_use_one",
+        raw=raw[:40],
+        items=", ".join(c.value for c in Category),
+        items2=", ".join(_CATEGORY_WORDS),
     )
 
 
@@ -266,14 +268,13 @@ def transition(current: Status, action: Action, reason: str | None = None) -> tu
     if current not in sources:
         allowed = ", ".join(a.value for a in allowed_actions(current)) or "none"
         raise InvalidTransition(
-            f"a mark that is {current.value} cannot be '{action.value}'; "
-            f"allowed from {current.value}: {allowed}"
+            key="annotations.mark_cannot_allowed",
+            current=current.value,
+            action=action.value,
+            allowed=allowed,
         )
     if action in REASON_REQUIRED and not clean_text(reason or "", REASON_MAX_CHARS, required=False):
-        raise InvalidInput(
-            f"'{action.value}' needs a reason the resident can read, e.g. "
-            "'already in the road works of phase 2'; write one and try again"
-        )
+        raise InvalidInput(key="annotations.needs_reason_resident_can", action=action.value)
     return target, field
 
 
@@ -309,8 +310,9 @@ def require_act(role: Role, buildings: Sequence[str], mark_building: str | None)
     if not can_act(role, buildings, mark_building):
         where = f"building {mark_building}" if mark_building else "no building"
         raise PermissionDenied(
-            f"a building chief of {', '.join(buildings) or 'no building'} cannot act on a mark "
-            f"of {where}; ask a planner or an admin"
+            key="annotations.building_chief_cannot_act",
+            value=", ".join(buildings) or "no building",
+            where=where,
         )
 
 
@@ -327,17 +329,20 @@ def clean_text(value: str, max_chars: int, *, required: bool = True, what: str =
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
     text = text.strip()
     if required and not text:
-        raise InvalidInput(f"the {what} is empty; say in a few words what is wrong and where")
+        raise InvalidInput(key="annotations.empty_say_few_words", what=Term(f"term.{what}", what))
     if len(text) > max_chars:
         raise InvalidInput(
-            f"the {what} has {len(text)} characters; at most {max_chars} fit — shorten it"
+            key="annotations.characters_most_fit_shorten",
+            what=Term(f"term.{what}", what),
+            n_text=len(text),
+            max_chars=max_chars,
         )
     return text
 
 
 def check_rating(stars: object) -> int:
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise InvalidInput(f"a rating is 1 to 5 stars, got {stars!r}")
+        raise InvalidInput(key="annotations.rating_stars", stars=stars)
     return stars
 
 

@@ -22,9 +22,7 @@ def utm_epsg(lon: float, lat: float) -> int:
     32719
     """
     if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
-        raise InvalidInput(
-            f"({lon}, {lat}) is not a longitude/latitude inside the UTM range; check the CRS"
-        )
+        raise InvalidInput(key="community.longitude_latitude_inside_utm", lon=lon, lat=lat)
     zone = min(int(math.floor((lon + 180.0) / 6.0)) + 1, 60)
     return (32600 if lat >= 0 else 32700) + zone
 
@@ -32,10 +30,7 @@ def utm_epsg(lon: float, lat: float) -> int:
 def check_slug(slug: str) -> str:
     """A slug is lower-case ASCII letters, digits and dashes, 1–64 characters."""
     if not _SLUG.match(slug):
-        raise InvalidInput(
-            f"community slug {slug!r} is not valid; use lower-case letters, digits and dashes, "
-            "e.g. cotton-compound"
-        )
+        raise InvalidInput(key="community.community_slug_valid_use", slug=slug)
     return slug
 
 

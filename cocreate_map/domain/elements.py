@@ -103,16 +103,18 @@ def parse_kind(value: str) -> Kind:
         return Kind(value.strip().lower())
     except ValueError:
         allowed = ", ".join(k.value for k in Kind)
-        raise InvalidInput(f"unknown element kind {value!r}; use one of: {allowed}") from None
+        raise InvalidInput(
+            key="elements.unknown_element_kind_use", value=value, allowed=allowed
+        ) from None
 
 
 def _to_int(name: str, value: Any) -> int:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a whole number, got {value!r}") from None
+        raise InvalidInput(key="elements.must_whole_number_2", name=name, value=value) from None
     if number != int(number) or number < 0:
-        raise InvalidInput(f"{name} must be a whole number ≥ 0, got {value!r}")
+        raise InvalidInput(key="elements.must_whole_number", name=name, value=value)
     return int(number)
 
 
@@ -120,9 +122,9 @@ def _to_float(name: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a number, got {value!r}") from None
+        raise InvalidInput(key="elements.must_number_2", name=name, value=value) from None
     if number < 0 or number != number:
-        raise InvalidInput(f"{name} must be a number ≥ 0, got {value!r}")
+        raise InvalidInput(key="elements.must_number", name=name, value=value)
     return number
 
 
@@ -148,7 +150,7 @@ def normalize_attrs(kind: Kind, attrs: Mapping[str, Any]) -> dict[str, Any]:
             except ValueError:
                 allowed = ", ".join(f.value for f in FacilityType)
                 raise InvalidInput(
-                    f"unknown facility_type {value!r}; use one of: {allowed}"
+                    key="elements.unknown_facility_type_use", value=value, allowed=allowed
                 ) from None
         elif key == "status" and kind is Kind.ILLEGAL_STRUCTURE:
             try:
@@ -156,7 +158,7 @@ def normalize_attrs(kind: Kind, attrs: Mapping[str, Any]) -> dict[str, Any]:
             except ValueError:
                 allowed = ", ".join(s.value for s in IllegalStatus)
                 raise InvalidInput(
-                    f"unknown illegal_structure status {value!r}; use one of: {allowed}"
+                    key="elements.unknown_illegal_structure_status", value=value, allowed=allowed
                 ) from None
         elif isinstance(value, bool | int | float | str):
             out[key] = value
@@ -192,5 +194,8 @@ class PlanElement:
         if family not in KIND_GEOMETRIES[self.kind]:
             allowed = " or ".join(sorted(KIND_GEOMETRIES[self.kind]))
             raise InvalidInput(
-                f"a {self.kind.value} must be a {allowed} geometry, got {self.geometry.geom_type}"
+                key="elements.must_geometry",
+                kind=self.kind.value,
+                allowed=allowed,
+                geom_type=self.geometry.geom_type,
             )

@@ -68,26 +68,21 @@ def repair(geom: BaseGeometry | None, feature: str) -> tuple[BaseGeometry, list[
     (True, 50, 1)
     """
     if geom is None or geom.is_empty:
-        raise InvalidGeometry(
-            f"{feature} has no geometry; give every feature a point, line or polygon, or "
-            "remove it from the file"
-        )
+        raise InvalidGeometry(key="geometry.geometry_give_every_feature", feature=feature)
     repairs: list[Repair] = []
     if shapely.has_z(geom):
         geom = shapely.force_2d(geom)
     family = _family(geom)
     if family == "mixed":
         raise InvalidGeometry(
-            f"{feature} is a {geom.geom_type} mixing points, lines and polygons; split it into "
-            "one feature per geometry type"
+            key="geometry.mixing_points_lines_polygons", feature=feature, geom_type=geom.geom_type
         )
     if not geom.is_valid:
         problem = explain_validity(geom)
         fixed = _family_part(shapely.make_valid(geom), family)
         if fixed.is_empty:
             raise InvalidGeometry(
-                f"{feature} is invalid ({problem}) and nothing of it is left after repair; "
-                "redraw it or remove it from the file"
+                key="geometry.invalid_nothing_left_after", feature=feature, problem=problem
             )
         repairs.append(Repair(feature, problem, f"repaired with make_valid to {fixed.geom_type}"))
         geom = fixed
@@ -95,11 +90,7 @@ def repair(geom: BaseGeometry | None, feature: str) -> tuple[BaseGeometry, list[
     if geom.geom_type.startswith("Multi") and len(shapely.get_parts(geom)) == 1:
         geom = shapely.get_parts(geom)[0]
     if family == "polygon" and geom.area == 0:
-        raise InvalidGeometry(
-            f"{feature} is a polygon with zero area; redraw it or remove it from the file"
-        )
+        raise InvalidGeometry(key="geometry.polygon_zero_area_redraw", feature=feature)
     if family == "line" and geom.length == 0:
-        raise InvalidGeometry(
-            f"{feature} is a line with zero length; redraw it or remove it from the file"
-        )
+        raise InvalidGeometry(key="geometry.line_zero_length_redraw", feature=feature)
     return geom, repairs

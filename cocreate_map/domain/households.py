@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from cocreate_map.errors import InvalidInput
+from cocreate_map.errors import CocreateError, InvalidInput, at_line, first_errors
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
@@ -53,18 +53,19 @@ def normalise_code(typed: str) -> str:
     bad = sorted({ch for ch in cleaned if ch in _LOOK_ALIKES})
     if bad:
         raise InvalidInput(
-            "household codes never contain 0, O, 1, I, L or l; got "
-            f"{', '.join(repr(b) for b in bad)}; check the slip again"
+            key="households.household_codes_never_contain", items=", ".join(repr(b) for b in bad)
         )
     upper = cleaned.upper()
     others = sorted({ch for ch in upper if ch not in ALPHABET})
     if others:
         raise InvalidInput(
-            f"a household code has only letters and digits 2–9; got {', '.join(map(repr, others))}"
+            key="households.household_code_only_letters", items=", ".join(map(repr, others))
         )
     if len(upper) != CODE_LENGTH:
         raise InvalidInput(
-            f"a household code has {CODE_LENGTH} characters (like K7M-9QX-4TPW); got {len(upper)}"
+            key="households.household_code_characters_like",
+            code_length=CODE_LENGTH,
+            n_upper=len(upper),
         )
     return upper
 
@@ -125,13 +126,11 @@ def parse_area(value: object) -> Fraction:
     try:
         dec = Decimal(text)
     except InvalidOperation:
-        raise InvalidInput(
-            f"area_m2 must be a number of square metres like 65.37, got {text!r}"
-        ) from None
+        raise InvalidInput(key="households.area_m_must_number", text=text) from None
     if not dec.is_finite() or dec <= 0 or dec > 10000:
-        raise InvalidInput(f"area_m2 must be above 0 and at most 10000 m², got {text!r}")
+        raise InvalidInput(key="households.area_m_must_above", text=text)
     if dec != dec.quantize(Decimal("0.01")):
-        raise InvalidInput(f"area_m2 has at most 2 decimals (0.01 m²), got {text!r}")
+        raise InvalidInput(key="households.area_m_most_decimals", text=text)
     return Fraction(dec)
 
 
@@ -139,7 +138,7 @@ def area_text(area: Fraction) -> str:
     """Fraction → '65.37' (always two decimals; exact for areas with ≤ 2 decimals)."""
     cents = area * 100
     if cents.denominator != 1:
-        raise InvalidInput(f"area {area} is not a whole number of 0.01 m²")
+        raise InvalidInput(key="households.area_whole_number_m", area=area)
     n = int(cents)
     return f"{n // 100}.{n % 100:02d}"
 
@@ -167,9 +166,9 @@ def validate_row(raw: dict[str, object]) -> RegisterRow:
     values = {k: clean_label(raw.get(k)) for k in ("building", "unit", "room")}
     for k, v in values.items():
         if not v:
-            raise InvalidInput(f"{k} is empty")
+            raise InvalidInput(key="households.empty", k=k)
         if len(v) > 32:
-            raise InvalidInput(f"{k} is longer than 32 characters: {v[:40]!r}")
+            raise InvalidInput(key="households.longer_than_characters", k=k, v=v[:40])
     area = parse_area(raw.get("area_m2"))
     owner_raw = raw.get("owner_id")
     owner = None if owner_raw is None else str(owner_raw).strip()
@@ -180,7 +179,9 @@ def validate_row(raw: dict[str, object]) -> RegisterRow:
     if residents_raw is not None and str(residents_raw).strip() not in ("", "nan"):
         text = str(residents_raw).strip().removesuffix(".0")
         if not text.isdigit() or int(text) > 50:
-            raise InvalidInput(f"residents must be a whole number 0–50, got {residents_raw!r}")
+            raise InvalidInput(
+                key="households.residents_must_whole_number", residents_raw=residents_raw
+            )
         residents = int(text)
     return RegisterRow(
         values["building"],
@@ -195,24 +196,25 @@ def validate_row(raw: dict[str, object]) -> RegisterRow:
 def validate_rows(rows: list[tuple[int, dict[str, object]]]) -> list[RegisterRow]:
     """All rows or none: every bad line is reported with its line number."""
     out: list[RegisterRow] = []
-    errors: list[str] = []
+    errors: list[CocreateError] = []
     seen: dict[tuple[str, str, str], int] = {}
     for line, raw in rows:
         try:
             row = validate_row(raw)
         except InvalidInput as exc:
-            errors.append(f"line {line}: {exc.message}")
+            errors.append(at_line(line, exc))
             continue
         if row.key in seen:
-            errors.append(f"line {line}: {row.label} appears again (first on line {seen[row.key]})")
+            again = InvalidInput(
+                key="households.appears_again", room=row.label, first=seen[row.key]
+            )
+            errors.append(at_line(line, again))
             continue
         seen[row.key] = line
         out.append(row)
     if errors:
-        shown = "; ".join(errors[:20]) + (
-            f"; … {len(errors) - 20} more" if len(errors) > 20 else ""
-        )
-        raise InvalidInput(f"{len(errors)} bad row(s), nothing imported — {shown}")
+        shown = first_errors(errors)
+        raise InvalidInput(key="households.bad_row_s_nothing", n_errors=len(errors), shown=shown)
     if not out:
-        raise InvalidInput("the register has no rows; expected building, unit, room, area_m2")
+        raise InvalidInput(key="households.register_rows_expected_building")
     return out

@@ -105,16 +105,19 @@ def stall_row(
     cocreate_map.errors.InvalidInput: the line is 6.0 m long: room for 2 stalls of 2.5 m, not 3; draw a longer line or ask for fewer stalls
     """
     if width_m <= 0 or depth_m <= 0:
-        raise InvalidInput(f"stall size must be positive, got {width_m} × {depth_m} m")
+        raise InvalidInput(key="layout.stall_size_must_positive", width_m=width_m, depth_m=depth_m)
     if line.is_empty or line.geom_type != "LineString" or line.length <= 0:
-        raise InvalidInput("a stall row needs a line of at least two distinct points")
+        raise InvalidInput(key="layout.stall_row_needs_line")
     capacity = row_capacity(line, width_m)
     if count is not None and count < 1:
-        raise InvalidInput(f"a stall row needs at least 1 stall, got {count}")
+        raise InvalidInput(key="layout.stall_row_needs_least", count=count)
     if capacity == 0 or (count is not None and count > capacity):
         raise InvalidInput(
-            f"the line is {line.length:.1f} m long: room for {capacity} stalls of {width_m:g} m, "
-            f"not {count if count is not None else 1}; draw a longer line or ask for fewer stalls"
+            key="layout.line_m_long_room",
+            length=line.length,
+            capacity=capacity,
+            width_m=width_m,
+            value=count if count is not None else 1,
         )
     wanted = capacity if count is None else count
     sign = 1.0 if side == "left" else -1.0

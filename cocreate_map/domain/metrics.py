@@ -686,13 +686,11 @@ def compute_metrics(
     if boundary is None:
         bounds = _polygons(e for e in elements if e.kind is Kind.BOUNDARY)
         if not bounds:
-            raise InvalidInput(
-                "no community boundary: draw or import a boundary element, or pass one"
-            )
+            raise InvalidInput(key="metrics.community_boundary_draw_import")
         boundary = _union(bounds)
     area = float(boundary.area)
     if area <= 0:
-        raise InvalidInput("the community boundary has no area; check the boundary polygon")
+        raise InvalidInput(key="metrics.community_boundary_area_check")
     violations: list[Violation] = []
 
     # parking (§2.4, §2.5, R13)

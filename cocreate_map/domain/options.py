@@ -29,15 +29,13 @@ class Change:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise InvalidInput(f"unknown change action {self.action!r}; use add, remove or modify")
+            raise InvalidInput(key="options.unknown_change_action_use", action=self.action)
         if self.action == "add" and (self.element is None or self.ref is not None):
-            raise InvalidInput("an 'add' change needs an element and no ref")
+            raise InvalidInput(key="options.add_change_needs_element")
         if self.action == "remove" and (self.ref is None or self.element is not None):
-            raise InvalidInput("a 'remove' change needs the ref (id) of a base element, no element")
+            raise InvalidInput(key="options.remove_change_needs_ref")
         if self.action == "modify" and (self.ref is None or self.element is None):
-            raise InvalidInput(
-                "a 'modify' change needs the ref of a base element and the new element"
-            )
+            raise InvalidInput(key="options.modify_change_needs_ref")
 
 
 @dataclass(frozen=True)
@@ -72,9 +70,7 @@ def apply(base: Sequence[PlanElement], option: LayoutOption) -> list[PlanElement
     for e in base:
         if e.id is not None:
             if e.id in by_id:
-                raise InvalidInput(
-                    f"the base plan has two elements with id {e.id}; ids must be unique"
-                )
+                raise InvalidInput(key="options.base_plan_two_elements", id=e.id)
             by_id[e.id] = e
     removed: set[int] = set()
     modified: dict[int, PlanElement] = {}
@@ -85,31 +81,23 @@ def apply(base: Sequence[PlanElement], option: LayoutOption) -> list[PlanElement
             assert change.element is not None
             if change.element.id is not None and change.element.id in by_id:
                 raise InvalidInput(
-                    f"{where}: the new element has id {change.element.id}, which a base element "
-                    "already has; leave the id empty for new elements"
+                    key="options.new_element_id_which", where=where, id=change.element.id
                 )
             added.append(change.element)
             continue
         ref = change.ref
         assert ref is not None
         if ref not in by_id:
-            raise InvalidInput(
-                f"{where}: element {ref} is not in the base plan; pick an element id from the base plan"
-            )
+            raise InvalidInput(key="options.element_base_plan_pick", where=where, ref=ref)
         if ref in removed:
-            raise InvalidInput(f"{where}: element {ref} is already removed by an earlier change")
+            raise InvalidInput(key="options.element_already_removed_earlier", where=where, ref=ref)
         if change.action == "remove":
             if ref in modified:
-                raise InvalidInput(
-                    f"{where}: element {ref} was modified by an earlier change; "
-                    "drop the modification or the removal"
-                )
+                raise InvalidInput(key="options.element_was_modified_earlier", where=where, ref=ref)
             removed.add(ref)
         else:
             if ref in modified:
-                raise InvalidInput(
-                    f"{where}: element {ref} is modified twice; merge the two modifications"
-                )
+                raise InvalidInput(key="options.element_modified_twice_merge", where=where, ref=ref)
             assert change.element is not None
             modified[ref] = dataclasses.replace(change.element, id=ref)
     out: list[PlanElement] = []

@@ -53,7 +53,7 @@ JsonScalar = str | int | float | bool | None
 def _exact(value: object, what: str) -> Fraction:
     """An exact Fraction from an int, a Fraction or a decimal/fraction string; never a float."""
     if isinstance(value, bool):
-        raise InvalidInput(f"{what} must be a number, got {value!r}")
+        raise InvalidInput(key="voting.must_number", what=what, value=value)
     if isinstance(value, Fraction):
         return value
     if isinstance(value, int):
@@ -64,12 +64,9 @@ def _exact(value: object, what: str) -> Fraction:
         except (ValueError, ZeroDivisionError):
             pass
     raise InvalidInput(
-        f"{what} must be exact, e.g. Fraction('65.37') or '65.37', got {value!r}"
-        + (
-            "; floats are refused because they cannot hold 0.01 m² exactly"
-            if isinstance(value, float)
-            else ""
-        )
+        key="voting.not_exact_float" if isinstance(value, float) else "voting.not_exact",
+        what=what,
+        value=value,
     )
 
 
@@ -86,12 +83,10 @@ class Household:
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id.strip():
-            raise InvalidInput(f"a household needs a non-empty text id, got {self.id!r}")
+            raise InvalidInput(key="voting.household_needs_non_empty", id=self.id)
         area = _exact(self.area_m2, f"area of household {self.id!r}")
         if area < 0:
-            raise InvalidInput(
-                f"area of household {self.id!r} must be ≥ 0 m², got {area}; check the register"
-            )
+            raise InvalidInput(key="voting.area_household_must_m", id=self.id, area=area)
         object.__setattr__(self, "area_m2", area)
         if self.owner_id is not None and not self.owner_id.strip():
             object.__setattr__(self, "owner_id", None)
@@ -132,15 +127,11 @@ class Electorate:
     def __post_init__(self) -> None:
         object.__setattr__(self, "households", tuple(self.households))
         if not self.households:
-            raise InvalidInput(
-                "an electorate needs at least one household; import the household register first"
-            )
+            raise InvalidInput(key="voting.electorate_needs_least_one")
         by_id: dict[str, Household] = {}
         for h in self.households:
             if h.id in by_id:
-                raise InvalidInput(
-                    f"household id {h.id!r} appears twice in the electorate; each unit once"
-                )
+                raise InvalidInput(key="voting.household_id_appears_twice", id=h.id)
             by_id[h.id] = h
         object.__setattr__(self, "_by_id", by_id)
 
@@ -152,8 +143,9 @@ class Electorate:
             return self._by_id[household_id]
         except KeyError:
             raise NotEligible(
-                f"household {household_id!r} is not in this ballot's electorate "
-                f"({len(self.households)} households); check the register or the ballot"
+                key="voting.household_ballot_s_electorate",
+                household_id=household_id,
+                n_households=len(self.households),
             ) from None
 
     @property
@@ -258,11 +250,9 @@ def parse_fraction(text: str, what: str) -> Fraction:
     try:
         value = Fraction(raw[:-1].strip()) / 100 if raw.endswith("%") else Fraction(raw)
     except (ValueError, ZeroDivisionError):
-        raise InvalidInput(
-            f"{what} must be a fraction such as '2/3', '0.75' or '75%', got {text!r}"
-        ) from None
+        raise InvalidInput(key="voting.must_fraction_such", what=what, text=text) from None
     if not (0 < value <= 1):
-        raise InvalidInput(f"{what} must be above 0 and at most 1 (e.g. '2/3'), got {text!r}")
+        raise InvalidInput(key="voting.must_above_most_e", what=what, text=text)
     return value
 
 
@@ -280,8 +270,10 @@ class Rule(ABC):
         unknown = sorted(set(given) - set(self.PARAMS))
         if unknown:
             raise InvalidInput(
-                f"rule {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                f"allowed: {self.allowed_params()}"
+                key="voting.rule_parameter_allowed",
+                self_name=self.name,
+                items=", ".join(map(repr, unknown)),
+                allowed_params=self.allowed_params(),
             )
         self._fractions: dict[str, Fraction] = {}
         self._options: dict[str, str] = {}
@@ -294,17 +286,23 @@ class Rule(ABC):
                 value = parse_fraction(str(raw), f"parameter {key!r} of rule {self.name!r}")
                 if value < spec.minimum:
                     raise InvalidInput(
-                        f"parameter {key!r} of rule {self.name!r} may not be below the statutory "
-                        f"{spec.minimum} ({self.source}); got {raw!r}. Local rules may only be "
-                        "stricter; use a different rule for consultative votes"
+                        key="voting.parameter_rule_may_below",
+                        param=key,
+                        self_name=self.name,
+                        minimum=spec.minimum,
+                        source=self.source,
+                        raw=raw,
                     )
                 self._fractions[key] = value
             else:
                 value_s = spec.default if raw is None else str(raw).strip()
                 if value_s not in spec.options:
                     raise InvalidInput(
-                        f"parameter {key!r} of rule {self.name!r} must be one of "
-                        f"{', '.join(spec.options)}; got {raw!r}"
+                        key="voting.parameter_rule_must_one",
+                        param=key,
+                        self_name=self.name,
+                        items=", ".join(spec.options),
+                        raw=raw,
                     )
                 self._options[key] = value_s
 
@@ -549,7 +547,9 @@ def make_rule(name: str, params: Mapping[str, str] | None = None) -> Rule:
     """The rule called ``name`` with ``params`` (strings, as stored with a ballot) validated."""
     cls = RULES.get(name)
     if cls is None:
-        raise InvalidInput(f"unknown voting rule {name!r}; choose one of: {', '.join(RULES)}")
+        raise InvalidInput(
+            key="voting.unknown_voting_rule_choose", name=name, items=", ".join(RULES)
+        )
     return cls(params)
 
 
@@ -579,15 +579,15 @@ class BallotKind(ABC):
         out = tuple(choices)
         if len(out) < 2:
             raise InvalidInput(
-                f"a {self.name} ballot needs at least two choices, got {list(out)!r}"
+                key="voting.ballot_needs_least_two", self_name=self.name, out=list(out)
             )
         for c in out:
             if not isinstance(c, str) or not c.strip():
-                raise InvalidInput(f"choices must be non-empty texts, got {c!r}")
+                raise InvalidInput(key="voting.choices_must_non_empty", c=c)
         if len(set(out)) != len(out):
-            raise InvalidInput(f"choices must be distinct, got {list(out)!r}")
+            raise InvalidInput(key="voting.choices_must_distinct", out=list(out))
         if ABSTAIN in out:
-            raise InvalidInput(f"{ABSTAIN!r} is reserved and cannot be a choice")
+            raise InvalidInput(key="voting.reserved_cannot_choice", abstain=ABSTAIN)
         return out
 
     @abstractmethod
@@ -632,9 +632,7 @@ class YesNo(BallotKind):
 
     def prepare_choices(self, choices: Sequence[str]) -> tuple[str, ...]:
         if tuple(choices) not in ((), (YES, NO)):
-            raise InvalidInput(
-                f"a yes-no ballot has the fixed choices ('yes', 'no'); pass [] or both, got {list(choices)!r}"
-            )
+            raise InvalidInput(key="voting.yes_ballot_fixed_choices", choices=list(choices))
         return (YES, NO)
 
     def normalise(self, vote: Vote, choices: tuple[str, ...]) -> Ballot:
@@ -722,8 +720,11 @@ class Ranked(BallotKind):
         items = (c,) if isinstance(c, str) else c
         if any(x not in choices for x in items) or len(set(items)) != len(items):
             raise InvalidInput(
-                f"household {vote.household_id!r}: {vote.choice!r} is not a valid ranking; "
-                f"rank distinct choices among {', '.join(map(repr, choices))} (or {ABSTAIN!r})"
+                key="voting.household_valid_ranking_rank",
+                household_id=vote.household_id,
+                choice=vote.choice,
+                items=", ".join(map(repr, choices)),
+                abstain=ABSTAIN,
             )
         return tuple(items)
 
@@ -781,7 +782,9 @@ KINDS: dict[str, type[BallotKind]] = {k.name: k for k in (YesNo, ChooseOne, Appr
 def make_kind(name: str) -> BallotKind:
     cls = KINDS.get(name)
     if cls is None:
-        raise InvalidInput(f"unknown ballot kind {name!r}; choose one of: {', '.join(KINDS)}")
+        raise InvalidInput(
+            key="voting.unknown_ballot_kind_choose", name=name, items=", ".join(KINDS)
+        )
     return cls()
 
 

@@ -35,10 +35,7 @@ def parse_crs(text: str) -> CRS:
     try:
         return CRS.from_user_input(value)
     except PyprojCRSError:
-        raise CrsError(
-            f"--crs {text!r} is not a coordinate reference system pyproj knows; "
-            "pass an EPSG code, e.g. --crs EPSG:4547"
-        ) from None
+        raise CrsError(key="crs.crs_coordinate_reference_system", text=text) from None
 
 
 def crs_label(crs: CRS) -> str:
@@ -122,17 +119,24 @@ def check_plausible(crs: CRS, bounds: tuple[float, float, float, float], what: s
     """Refuse coordinates that cannot be in ``crs`` (the usual sign of a wrong CRS)."""
     minx, miny, maxx, maxy = bounds
     if not all(math.isfinite(v) for v in bounds):
-        raise CrsError(f"{what} has coordinates that are not numbers; check the file")
+        raise CrsError(key="crs.coordinates_numbers_check_file", what=what)
     if crs.is_geographic and not looks_lonlat(bounds):
         far = maxx if abs(maxx) > abs(minx) else minx
         raise CrsError(
-            f"{what} declares {crs_label(crs)} but its coordinates look projected "
-            f"(x={far:.10g}); pass {PROJECTED_HINT}"
+            key="crs.declares_but_coordinates_look",
+            what=what,
+            crs=crs_label(crs),
+            far=far,
+            projected_hint=PROJECTED_HINT,
         )
     if crs.is_projected and looks_lonlat(bounds) and max(abs(v) for v in bounds) > 1:
         raise CrsError(
-            f"{what} declares the projected {crs_label(crs)} but its coordinates look like "
-            f"lon/lat (x={minx:.6g}, y={miny:.6g}); pass {LONLAT_HINT}"
+            key="crs.declares_projected_but_coordinates",
+            what=what,
+            crs=crs_label(crs),
+            minx=minx,
+            miny=miny,
+            lonlat_hint=LONLAT_HINT,
         )
 
 
@@ -140,6 +144,8 @@ def check_wgs84_result(bounds: tuple[float, float, float, float], what: str, sou
     """After reprojection the result must be real lon/lat."""
     if not all(math.isfinite(v) for v in bounds) or not looks_lonlat(bounds):
         raise CrsError(
-            f"{what}: coordinates do not land on Earth when read as {source}; "
-            f"pass the right --crs ({PROJECTED_HINT})"
+            key="crs.coordinates_do_land_earth",
+            what=what,
+            source=source,
+            projected_hint=PROJECTED_HINT,
         )

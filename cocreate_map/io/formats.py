@@ -104,8 +104,7 @@ def gdal_errors(what: str, label: str) -> Iterator[list[str]]:
         raise
     except _PYOGRIO_ERRORS as exc:
         raise ImportFormatError(
-            f"{what} could not be read as {label} ({_first_line(exc)}); check that the file is "
-            f"complete and really is {label}, or export it again"
+            key="formats.could_read_check_file", what=what, label=label, exc=_first_line(exc)
         ) from None
 
 
@@ -174,10 +173,7 @@ def _read_shapefile(path: Path, encoding: str | None, what: str) -> RawRead:
     label = "a Shapefile"
     pre_notes: list[str] = []
     if _sidecar(path, ".dbf") is None or _sidecar(path, ".shx") is None:
-        raise ImportFormatError(
-            f"{what}: a Shapefile needs its .shp, .shx and .dbf side by side; upload all of them "
-            "together in one .zip"
-        )
+        raise ImportFormatError(key="formats.shapefile_needs_shp_shx", what=what)
     cpg = _sidecar(path, ".cpg")
     if encoding:
         pre_notes.append(f"encoding: {encoding} (given with --encoding)")
@@ -222,14 +218,10 @@ def _read_csv(path: Path, encoding: str | None, what: str) -> RawRead:
             rows = list(csv.DictReader(fh))
     except (UnicodeDecodeError, csv.Error, OSError) as exc:
         raise ImportFormatError(
-            f"{what} could not be read as CSV ({_first_line(exc)}); save it as UTF-8 CSV or pass "
-            "--encoding GBK"
+            key="formats.could_read_csv_save", what=what, exc=_first_line(exc)
         ) from None
     if not rows or "geometry_wkt" not in rows[0]:
-        raise ImportFormatError(
-            f"{what}: a CSV import needs a geometry_wkt column with WKT geometries in WGS-84 "
-            "(as the CSV export writes)"
-        )
+        raise ImportFormatError(key="formats.csv_import_needs_geometry", what=what)
     geoms = []
     for i, row in enumerate(rows, start=1):
         wkt = (row.pop("geometry_wkt") or "").strip()
@@ -237,7 +229,7 @@ def _read_csv(path: Path, encoding: str | None, what: str) -> RawRead:
             geoms.append(shapely.from_wkt(wkt) if wkt else None)
         except shapely.errors.ShapelyError:
             raise ImportFormatError(
-                f"{what} row {i}: geometry_wkt is not valid WKT ({wkt[:40]!r}…)"
+                key="formats.row_geometry_wkt_valid", what=what, i=i, wkt=wkt[:40]
             ) from None
     for row in rows:
         for key, value in row.items():
@@ -276,8 +268,7 @@ def _read_zip(path: Path, encoding: str | None, what: str) -> RawRead:
         chosen = shps or inner
         if not chosen:
             raise ImportFormatError(
-                f"{what} holds no file this import reads; put a Shapefile (.shp, .shx, .dbf, .prj) "
-                f"or one of {supported_extensions()} in the zip"
+                key="formats.holds_file_import_reads", what=what, value=supported_extensions()
             )
         result = RawRead([], [], "")
         for member in chosen:
@@ -302,26 +293,22 @@ def safe_extract(path: Path, what: str) -> Iterator[Path]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise ImportFormatError(
-            f"{what} is not a valid .zip archive; zip the files again"
-        ) from None
+        raise ImportFormatError(key="formats.valid_zip_archive_zip", what=what) from None
     with archive:
         total = 0
         for info in archive.infolist():
             name = PurePosixPath(info.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts or re.match(r"^[A-Za-z]:", info.filename):
                 raise ImportFormatError(
-                    f"{what} contains the unsafe path {info.filename!r}; zip only the data files"
+                    key="formats.contains_unsafe_path_zip", what=what, filename=info.filename
                 )
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise ImportFormatError(f"{what} contains a symbolic link; zip only the data files")
+                raise ImportFormatError(key="formats.contains_symbolic_link_zip", what=what)
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if total > 4 * limit or (ratio > 200 and info.file_size > 10 * 1024 * 1024):
                 raise TooLarge(
-                    f"{what} unpacks to more than {4 * limit // (1024 * 1024)} MB or is packed "
-                    "suspiciously tightly; upload the files unzipped or raise "
-                    "COCREATE_MAX_UPLOAD_MB"
+                    key="formats.unpacks_more_than_mb", what=what, value=4 * limit // (1024 * 1024)
                 )
         folder = Path(tempfile.mkdtemp(prefix="cocreate-zip-"))
         try:
@@ -334,12 +321,10 @@ def safe_extract(path: Path, what: str) -> Iterator[Path]:
                     copied = shutil.copyfileobj(src, dst, 1024 * 1024)
                     del copied
                 if target.stat().st_size > info.file_size:
-                    raise TooLarge(f"{what}: a member is larger than its header says; refused")
+                    raise TooLarge(key="formats.member_larger_than_header", what=what)
             yield folder
         except zipfile.BadZipFile:
-            raise ImportFormatError(
-                f"{what} is a damaged .zip archive; zip the files again"
-            ) from None
+            raise ImportFormatError(key="formats.damaged_zip_archive_zip", what=what) from None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -364,8 +349,10 @@ def format_for_path(path: Path, display: str | None = None) -> Format:
     fmt = _BY_EXTENSION.get(path.suffix.lower())
     if fmt is None:
         raise ImportFormatError(
-            f"{display or path.name}: files ending in {path.suffix or '(no extension)'!r} are not "
-            f"supported; use one of {supported_extensions()}"
+            key="formats.files_ending_supported_use",
+            value=display or path.name,
+            value2=path.suffix or "(no extension)",
+            value3=supported_extensions(),
         )
     return fmt
 
@@ -464,5 +451,5 @@ def writer_for(fmt: str) -> Callable[[list[Any], Path], None]:
         return EXPORTS[fmt.lower()]
     except KeyError:
         raise InvalidInput(
-            f"unknown export format {fmt!r}; use one of: {', '.join(EXPORTS)}"
+            key="formats.unknown_export_format_use", fmt=fmt, items=", ".join(EXPORTS)
         ) from None

@@ -326,8 +326,10 @@ def _read_layer(
     if opts.kind_field and opts.kind_field not in columns:
         have = ", ".join(columns[:15]) or "none"
         raise InvalidInput(
-            f"{ctx.display}: --kind-field {opts.kind_field!r} is not a property of the file; "
-            f"its properties are: {have}"
+            key="geo_files.kind_field_property_file",
+            display=ctx.display,
+            kind_field=opts.kind_field,
+            have=have,
         )
     records = frame[columns].to_dict("records")
     props_list = [_props(r, columns) for r in records]
@@ -401,8 +403,11 @@ def _read_layer(
                 allowed = " or ".join(sorted(KIND_GEOMETRIES[kind]))
                 if source in _EXPLICIT:
                     raise InvalidGeometry(
-                        f"{piece_label}: a {kind.value} must be a {allowed} geometry, got "
-                        f"{fixed.geom_type}; give it another kind or fix the geometry"
+                        key="geo_files.must_geometry_give_another",
+                        piece_label=piece_label,
+                        kind=kind.value,
+                        allowed=allowed,
+                        geom_type=fixed.geom_type,
                     )
                 ctx.counts[f"fallback:{kind.value}:{fixed.geom_type}"] += 1
                 feature_kind = Kind.OTHER
@@ -428,7 +433,9 @@ def _read_layer(
             try:
                 attrs = normalize_attrs(feature_kind, attrs)
             except InvalidInput as exc:
-                raise InvalidInput(f"{piece_label}: {exc.message}") from None
+                raise InvalidInput(
+                    key="geo_files.error_2", piece_label=piece_label, inner=exc
+                ) from None
             feature = ImportedFeature(
                 kind=feature_kind,
                 geometry=fixed,
@@ -477,13 +484,15 @@ def _resolve_kind(
         value = props.get(opts.kind_field)
         if _missing(value) or not str(value).strip():
             raise InvalidInput(
-                f"{label}: --kind-field {opts.kind_field!r} is empty; give every feature a kind "
-                f"({', '.join(k.value for k in Kind)})"
+                key="geo_files.kind_field_empty_give",
+                label=label,
+                kind_field=opts.kind_field,
+                items=", ".join(k.value for k in Kind),
             )
         try:
             return parse_kind(str(value)), "field", {}
         except InvalidInput as exc:
-            raise InvalidInput(f"{label}: {exc.message}") from None
+            raise InvalidInput(key="geo_files.error", label=label, inner=exc) from None
     if opts.layer_map and layer is not None and layer in opts.layer_map:
         return opts.layer_map[layer], "layer_map", {}
     if not tilezen:
@@ -525,14 +534,16 @@ def read_geo_file(
     path = Path(path)
     display = display_name or path.name
     if not path.is_file():
-        raise InvalidInput(f"{display}: no such file")
+        raise InvalidInput(key="geo_files.such_file", display=display)
     fmt = formats.format_for_path(path, display)
     limit_mb = config.get("max_upload_mb")
     size = formats.input_size(path)
     if size > limit_mb * 1024 * 1024:
         raise TooLarge(
-            f"{display} is {size / 1024 / 1024:.1f} MB, above the limit of {limit_mb} MB; split "
-            "the file or raise COCREATE_MAX_UPLOAD_MB"
+            key="geo_files.mb_above_limit_mb",
+            display=display,
+            size=size / 1024 / 1024,
+            limit_mb=limit_mb,
         )
     raw = fmt.reader(path, options.encoding, display)
     ctx = _Context(display, options)
@@ -542,13 +553,13 @@ def read_geo_file(
     max_features = config.get("max_features")
     if total > max_features:
         raise TooLarge(
-            f"{display} holds {total} features, above the limit of {max_features}; import a "
-            "smaller extract or raise COCREATE_MAX_FEATURES"
+            key="geo_files.holds_features_above_limit",
+            display=display,
+            total=total,
+            max_features=max_features,
         )
     if total == 0:
-        raise InvalidInput(
-            f"{display} contains no features; check that you exported the right layer"
-        )
+        raise InvalidInput(key="geo_files.contains_features_check_you", display=display)
 
     # CRS: one per layer, all brought to WGS-84 lon/lat (then GCJ-02/BD-09 → WGS-84 if asked).
     override = crs_mod.parse_crs(options.crs) if options.crs else None
@@ -571,10 +582,7 @@ def read_geo_file(
             source = crs_mod.parse_crs(layer.crs)
             labels.add(crs_mod.crs_label(source))
         elif fmt.name == "dxf":
-            raise CrsError(
-                "DXF files carry no CRS; pass --crs, e.g. --crs EPSG:4547 (CGCS2000 3-degree "
-                "zone) or the drawing's EPSG code"
-            )
+            raise CrsError(key="geo_files.dxf_files_carry_crs")
         else:
             raise crs_mod.missing_crs_error(bounds, what)
         if present.any():
@@ -600,8 +608,7 @@ def read_geo_file(
         n = int(far.sum())
         if not options.drop_outliers:
             raise InvalidInput(
-                f"{display}: {n} features lie {nearest_km:.0f} km or more away from the rest "
-                "(details drawn off-site, or a wrong CRS); pass --drop-outliers to leave them out"
+                key="geo_files.features_lie_km_more", display=display, n=n, nearest_km=nearest_km
             )
         ctx.notes.append(
             f"{n} features {nearest_km:.0f} km or more away from the rest left out (--drop-outliers)"
@@ -616,7 +623,9 @@ def read_geo_file(
 
     _summarise(ctx)
     if not features:
-        raise InvalidInput(f"{display}: nothing left to import ({'; '.join(ctx.notes)})")
+        raise InvalidInput(
+            key="geo_files.nothing_left_import", display=display, items="; ".join(ctx.notes)
+        )
     source_crs = ", ".join(sorted(labels))
     return ReadResult(features, ctx.repairs, ctx.notes, source_crs)
 
@@ -670,7 +679,7 @@ def parse_layer_map(path: Path) -> dict[str, Kind]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(
-            f"layer map {path.name} could not be read ({exc}); save it as UTF-8"
+            key="geo_files.layer_map_could_read", path_name=path.name, inner=exc
         ) from None
     pairs: list[tuple[str, str]] = []
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
@@ -678,10 +687,13 @@ def parse_layer_map(path: Path) -> dict[str, Kind]:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
-                f"layer map {path.name} is not valid JSON ({exc.msg}, line {exc.lineno})"
+                key="geo_files.layer_map_valid_json",
+                path_name=path.name,
+                msg=exc.msg,
+                lineno=exc.lineno,
             ) from None
         if not isinstance(data, dict):
-            raise InvalidInput(f'layer map {path.name} must be a JSON object {{"layer": "kind"}}')
+            raise InvalidInput(key="geo_files.layer_map_must_json", path_name=path.name)
         pairs = [(str(k), str(v)) for k, v in data.items()]
     else:
         for row in csv.reader(text.splitlines()):
@@ -689,7 +701,7 @@ def parse_layer_map(path: Path) -> dict[str, Kind]:
                 continue
             if len(row) != 2:
                 raise InvalidInput(
-                    f"layer map {path.name}: each line must be 'layer,kind', got {row!r}"
+                    key="geo_files.layer_map_each_line", path_name=path.name, row=row
                 )
             if row[0].strip().lower() == "layer" and row[1].strip().lower() == "kind":
                 continue
@@ -699,7 +711,9 @@ def parse_layer_map(path: Path) -> dict[str, Kind]:
         try:
             out[layer] = parse_kind(kind)
         except InvalidInput as exc:
-            raise InvalidInput(f"layer map {path.name}, layer {layer!r}: {exc.message}") from None
+            raise InvalidInput(
+                key="geo_files.layer_map_layer", path_name=path.name, layer=layer, inner=exc
+            ) from None
     return out
 
 

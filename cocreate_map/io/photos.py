@@ -53,21 +53,19 @@ def clean_photo(data: bytes, max_mb: int | None = None) -> Photo:
     limit_mb = max_mb or int(config.get("max_photo_mb"))
     if len(data) > limit_mb * 1024 * 1024:
         raise TooLarge(
-            f"the photo has {len(data) / 1024 / 1024:.1f} MB; at most {limit_mb} MB — "
-            "send a smaller picture (most phones can share a 'medium' size)"
+            key="photos.photo_mb_most_mb", n_data=len(data) / 1024 / 1024, limit_mb=limit_mb
         )
     mime = sniff(data)
     if mime is None:
-        raise InvalidInput(
-            "this file is not a JPEG, PNG or WebP picture; take a photo with the camera and "
-            "send that"
-        )
+        raise InvalidInput(key="photos.file_jpeg_png_webp")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.width * probe.height > MAX_PIXELS:
                 raise TooLarge(
-                    f"the picture has {probe.width}×{probe.height} pixels; at most "
-                    f"{MAX_PIXELS // 1_000_000} megapixels"
+                    key="photos.picture_pixels_most_megapixels",
+                    width=probe.width,
+                    height=probe.height,
+                    max_pixels=MAX_PIXELS // 1_000_000,
                 )
             probe.verify()
         with Image.open(io.BytesIO(data)) as img:
@@ -89,13 +87,10 @@ def clean_photo(data: bytes, max_mb: int | None = None) -> Photo:
                 out_mime = "image/jpeg"
             width, height = upright.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInput(
-            f"the picture cannot be read ({type(exc).__name__}); it may be damaged — take the "
-            "photo again"
-        ) from None
+        raise InvalidInput(key="photos.picture_cannot_read_may", kind=type(exc).__name__) from None
     except Image.DecompressionBombError:
         raise TooLarge(
-            f"the picture is too large to open; at most {MAX_PIXELS // 1_000_000} megapixels"
+            key="photos.picture_too_large_open", max_pixels=MAX_PIXELS // 1_000_000
         ) from None
     return Photo(
         out_mime,

@@ -56,9 +56,7 @@ def cjk_font() -> tuple[Path, int]:
             return Path(line), _SC_INDEX
         if line.endswith((".otf", ".ttf")):
             return Path(line), 0
-    raise InvalidInput(
-        "printing needs the Noto Sans CJK font; install it with apt-get install fonts-noto-cjk"
-    )
+    raise InvalidInput(key="reports_ballots.printing_needs_noto_sans")
 
 
 def _pdf() -> FPDF:
@@ -151,7 +149,7 @@ def household_slips(
             url = join_url(public_url, slug, s.code)
             pdf.image(_qr_png(url), x=x + 63, y=y + 8, w=28, h=28)
     if not slips:
-        raise InvalidInput("no households to print; import the register first")
+        raise InvalidInput(key="reports_ballots.households_print_import_register")
     pdf.output(str(out))
     return int(pdf.page_no())
 

@@ -241,10 +241,7 @@ def write_meeting_pack(
 ) -> int:
     """Write the pack to ``out``; returns the number of pages."""
     if not households:
-        raise InvalidInput(
-            f"ballot {ballot.id} has no eligible households to print ballots for; "
-            "import the register first"
-        )
+        raise InvalidInput(key="reports_meeting.ballot_eligible_households_print", id=ballot.id)
     pdf = _pdf()
     pdf.set_title(f"{ballot.community_name} 会议材料 #{ballot.id}")
     _agenda(pdf, ballot, options)

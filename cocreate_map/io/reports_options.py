@@ -89,9 +89,7 @@ def cjk_font() -> tuple[Path, int]:
     for name in found:
         if name.endswith(".ttc"):
             return Path(name), SC_INDEX
-    raise InvalidInput(
-        "the PDF sheet needs the Noto Sans CJK font; install it with apt-get install fonts-noto-cjk"
-    )
+    raise InvalidInput(key="reports_options.pdf_sheet_needs_noto")
 
 
 def _patches(geom: BaseGeometry) -> list[Any]:
@@ -230,7 +228,9 @@ def write_comparison_sheet(
     from fpdf import FPDF
 
     if not 1 <= len(options) <= 3:
-        raise InvalidInput(f"a comparison sheet shows 1 to 3 options, got {len(options)}")
+        raise InvalidInput(
+            key="reports_options.comparison_sheet_shows_options", n_options=len(options)
+        )
     font_path, index = cjk_font()
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)

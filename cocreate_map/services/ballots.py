@@ -42,11 +42,14 @@ from cocreate_map.domain.voting import (
 )
 from cocreate_map.errors import (
     BallotClosed,
+    CocreateError,
     ImportFormatError,
     InvalidInput,
     InvalidTransition,
     NotEligible,
     NotFound,
+    at_line,
+    first_errors,
 )
 from cocreate_map.services.households import (
     audit_entries,
@@ -138,17 +141,15 @@ def check_options(session: Session, slug: str, names: Sequence[str]) -> list[str
     unknown = [n for n in clean if n not in known]
     if unknown:
         raise InvalidInput(
-            f"unknown option(s) {', '.join(map(repr, unknown))} in {slug}; "
-            + (
-                f"its options are: {', '.join(known)}"
-                if known
-                else "it has no layout options yet (make them on the options page)"
-            )
+            key="ballots.unknown_options" if known else "ballots.unknown_options_none_yet",
+            names=", ".join(map(repr, unknown)),
+            slug=slug,
+            known=", ".join(known),
         )
     if len(set(clean)) != len(clean):
-        raise InvalidInput(f"an option is listed twice: {', '.join(clean)}")
+        raise InvalidInput(key="ballots.option_listed_twice", items=", ".join(clean))
     if not clean:
-        raise InvalidInput("name at least one layout option")
+        raise InvalidInput(key="ballots.name_least_one_layout")
     return clean
 
 
@@ -198,14 +199,16 @@ def option_preview(session: Session, ballot_id: int, name: str) -> OptionPreview
     ballot = get_ballot(session, ballot_id)
     if name not in (ballot.options or []):
         raise InvalidInput(
-            f"ballot {ballot_id} does not link the option {name!r}; it links: "
-            + (", ".join(ballot.options or []) or "no option")
+            key="ballots.option_not_linked",
+            ballot_id=ballot_id,
+            name=name,
+            linked=", ".join(ballot.options or []) or "-",
         )
     community = session.get(CommunityRow, ballot.community_id)
     assert community is not None
     infos = {o.name: o for o in list_options(session, community.slug)}
     if name not in infos:
-        raise NotFound(f"the option {name!r} was deleted after this ballot was created")
+        raise NotFound(key="ballots.option_was_deleted_after", name=name)
     cmp = compare_options(session, community.slug, [name])
     return OptionPreview(
         name=name,
@@ -232,7 +235,7 @@ def status(ballot: BallotRow, now: datetime | None = None) -> str:
 def get_ballot(session: Session, ballot_id: int) -> BallotRow:
     row = session.get(BallotRow, ballot_id)
     if row is None:
-        raise NotFound(f"no ballot {ballot_id}; list ballots on the staff page or with the CLI")
+        raise NotFound(key="ballots.ballot_list_ballots_staff", ballot_id=ballot_id)
     return row
 
 
@@ -266,7 +269,7 @@ def _parse_units(units: Sequence[str]) -> list[list[str]]:
     for u in units:
         parts = [clean_label(p) for p in u.replace("/", "-").split("-")]
         if len(parts) != 2 or not all(parts):
-            raise InvalidInput(f"a unit is given as building-unit, e.g. 3-1; got {u!r}")
+            raise InvalidInput(key="ballots.unit_given_building_unit", u=u)
         out.append(parts)
     return out
 
@@ -302,33 +305,28 @@ def create_ballot(
     now = now or utcnow()
     community = repo.community_by_slug(session, slug)
     if not title.strip():
-        raise InvalidInput("a ballot needs a question, e.g. 'Adopt layout option B?'")
+        raise InvalidInput(key="ballots.ballot_needs_question_e")
     linked: list[str] = []
     if options:
         linked = check_options(session, slug, options)
         if any(c.strip() for c in choices):
-            raise InvalidInput(
-                "give either choices or options: a ballot on options has those options as choices"
-            )
+            raise InvalidInput(key="ballots.give_either_choices_options")
         kind = kind or ("yes-no" if len(linked) == 1 else "choose-one")
         if kind == "yes-no" and len(linked) != 1:
-            raise InvalidInput(
-                f"a yes/no ballot adopts one option, got {len(linked)}; use --kind choose-one, "
-                "approval or ranked to choose among options"
-            )
+            raise InvalidInput(key="ballots.yes_ballot_adopts_one", n_linked=len(linked))
         advice = advice or rule_for_options(session, slug, linked)
         rule = rule or advice.rule
         if matter_class is None and advice.rule == "civil-code-special":
             matter_class = "special"
         choices = [] if kind == "yes-no" else linked
     if rule is None:
-        raise InvalidInput(
-            f"choose a rule: {', '.join(RULES)} (only a ballot on layout options has a default)"
-        )
+        raise InvalidInput(key="ballots.choose_rule_only_ballot", items=", ".join(RULES))
     rule_obj = make_rule(rule, params or {})
     kind = kind or ("choose-one" if choices else "yes-no")
     if kind not in KINDS:
-        raise InvalidInput(f"unknown ballot kind {kind!r}; choose one of: {', '.join(KINDS)}")
+        raise InvalidInput(
+            key="ballots.unknown_ballot_kind_choose", kind=kind, items=", ".join(KINDS)
+        )
     clean_choices = [c.strip() for c in choices if c.strip()]
     prepared = list(make_kind(kind).prepare_choices(clean_choices))
     if matter_class is None:
@@ -337,13 +335,13 @@ def create_ballot(
         )
     if matter_class not in MATTER_CLASSES:
         raise InvalidInput(
-            f"matter class must be one of {', '.join(MATTER_CLASSES)} (DOMAIN.md R1), got {matter_class!r}"
+            key="ballots.matter_class_must_one",
+            items=", ".join(MATTER_CLASSES),
+            matter_class=matter_class,
         )
     opens = opens_at or now
     if closes_at is not None and closes_at <= opens:
-        raise InvalidInput(
-            f"the ballot must close after it opens ({china_time(opens)}, China time)"
-        )
+        raise InvalidInput(key="ballots.ballot_must_close_after", opens=china_time(opens))
     ballot = BallotRow(
         community_id=community.id,
         title=title.strip(),
@@ -371,12 +369,9 @@ def create_ballot(
     if not voters:
         known = sorted({h.building for h in households_of(session, community.id)})
         raise InvalidInput(
-            "this ballot has no households in its electorate; "
-            + (
-                f"the register has buildings {', '.join(known)}"
-                if known
-                else f"import the register first (cocreate households import FILE --community {slug})"
-            )
+            key="ballots.empty_electorate" if known else "ballots.empty_electorate_no_register",
+            buildings=", ".join(known),
+            slug=slug,
         )
     record(
         session,
@@ -411,7 +406,9 @@ def close_ballot(
     session.refresh(ballot)
     if ballot.closed_at is not None:
         raise InvalidTransition(
-            f"ballot {ballot_id} was closed already at {china_time(ballot.closed_at)} (China time)"
+            key="ballots.ballot_was_closed_already",
+            ballot_id=ballot_id,
+            closed_at=china_time(ballot.closed_at),
         )
     ballot.closed_at = (
         now if ballot.closes_at is None or now < ballot.closes_at else ballot.closes_at
@@ -470,17 +467,17 @@ def _open_or_raise(ballot: BallotRow, now: datetime) -> None:
     if st == "closed":
         when = ballot.closed_at or ballot.closes_at
         raise BallotClosed(
-            f"ballot {ballot.id} ({ballot.title}) closed at {china_time(when)} (China time); "
-            "votes are no longer accepted — the result is on the results page"
+            key="ballots.ballot_closed_china_time",
+            id=ballot.id,
+            title=ballot.title,
+            when=china_time(when),
         )
     if st == "draft":
         raise BallotClosed(
-            f"ballot {ballot.id} ({ballot.title}) is not open yet"
-            + (
-                f"; it opens at {china_time(ballot.opens_at)} (China time)"
-                if ballot.opens_at
-                else ""
-            )
+            key="ballots.not_open_yet_opens" if ballot.opens_at else "ballots.not_open_yet",
+            id=ballot.id,
+            title=ballot.title,
+            opens=china_time(ballot.opens_at) if ballot.opens_at else "",
         )
 
 
@@ -506,16 +503,17 @@ def issued_ballot_numbers(session: Session, ballot_id: int) -> dict[str, int]:
 
 def _ballot_no_error(
     session: Session, ballot: BallotRow, household: HouseholdRow, no: str, owner: int | None
-) -> str | None:
+) -> InvalidInput | None:
     """Why ``no`` is not a number issued to ``household`` (``owner``: whom it was issued to)."""
     if owner == household.id:
         return None
     if owner is not None:
         other = session.get(HouseholdRow, owner)
-        return (
-            f"ballot number {no} was issued to household "
-            f"{other.label if other is not None else owner}, not {household.label}; check the "
-            "building, unit and room written on that paper ballot"
+        return InvalidInput(
+            key="ballots.ballot_no_other_household",
+            no=no,
+            other=other.label if other is not None else owner,
+            household=household.label,
         )
     numbers = list(
         session.scalars(
@@ -525,15 +523,14 @@ def _ballot_no_error(
         )
     )
     if not numbers:
-        return (
-            f"ballot number {no} was never issued: no paper ballots of ballot {ballot.id} have "
-            f"been printed; print them with cocreate meeting-pack {ballot.id} --out pack.pdf, "
-            "or leave the ballot number empty for an assisted entry"
-        )
-    return (
-        f"ballot number {no} was not issued for ballot {ballot.id} (its {len(numbers)} numbers "
-        f"run {numbers[0]} … {numbers[-1]}); check the number on the paper ballot, or leave it "
-        "empty for an assisted entry"
+        return InvalidInput(key="ballots.ballot_no_never_printed", no=no, id=ballot.id)
+    return InvalidInput(
+        key="ballots.ballot_no_not_issued",
+        no=no,
+        id=ballot.id,
+        n=len(numbers),
+        first=numbers[0],
+        last=numbers[-1],
     )
 
 
@@ -551,15 +548,19 @@ def cast_vote(
     A ``ballot_no`` must have been issued to this household by the meeting pack."""
     now = now or utcnow()
     if channel not in CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}, got {channel!r}")
+        raise InvalidInput(
+            key="ballots.channel_must_one", items=", ".join(CHANNELS), channel=channel
+        )
     ballot = get_ballot(session, ballot_id)
     _open_or_raise(ballot, now)
     household = session.get(HouseholdRow, household_id)
     if household is None or not _in_electorate(ballot, household):
         where = household.label if household is not None else f"id {household_id}"
         raise NotEligible(
-            f"household {where} is not in the electorate of ballot {ballot_id} ({ballot.title}); "
-            "check the register or the ballot's buildings"
+            key="ballots.household_electorate_ballot_check",
+            where=where,
+            ballot_id=ballot_id,
+            title=ballot.title,
         )
     value = _validate_choice(ballot, choice)
     ballot_no = clean_ballot_no(ballot_no)
@@ -572,7 +573,7 @@ def cast_vote(
         )
         problem = _ballot_no_error(session, ballot, household, ballot_no, owner)
         if problem is not None:
-            raise InvalidInput(problem)
+            raise problem
     actor = actor or (f"household:{household_id}" if channel == "online" else "staff")
     # Serialise with other writers of this community's chain first (PostgreSQL advisory lock,
     # SQLite write lock): no deadlock between the vote row and the chain head.
@@ -605,8 +606,10 @@ def cast_vote(
     closed_at = session.scalar(select(BallotRow.closed_at).where(BallotRow.id == ballot_id))
     if closed_at is not None and closed_at <= now:
         raise BallotClosed(
-            f"ballot {ballot_id} ({ballot.title}) closed at {china_time(closed_at)} (China time); "
-            "votes are no longer accepted — the result is on the results page"
+            key="ballots.ballot_closed_china_time_2",
+            ballot_id=ballot_id,
+            title=ballot.title,
+            closed_at=china_time(closed_at),
         )
     payload = {
         "ballot_id": ballot_id,
@@ -671,7 +674,7 @@ def ballots_for_household(
     """Ballots this household may vote on or see, open ones first."""
     h = session.get(HouseholdRow, household_id)
     if h is None:
-        raise NotFound(f"household {household_id} no longer exists; join again with your code")
+        raise NotFound(key="ballots.household_longer_exists_join", household_id=household_id)
     rows = session.scalars(
         select(BallotRow)
         .where(BallotRow.community_id == h.community_id)
@@ -711,7 +714,7 @@ def resolve_conflict(
     now = now or utcnow()
     c = session.get(VoteConflictRow, conflict_id)
     if c is None or c.resolved_at is not None:
-        raise InvalidTransition(f"conflict {conflict_id} does not exist or is settled already")
+        raise InvalidTransition(key="ballots.conflict_does_exist_settled", conflict_id=conflict_id)
     ballot = get_ballot(session, c.ballot_id)
     _open_or_raise(ballot, now)
     lock_chain(session, ballot.community_id)
@@ -789,29 +792,37 @@ def import_paper_votes(
     }
     rows = [(ln, {aliases.get(k, k): v for k, v in r.items()}) for ln, r in rows]
     if not rows:
-        raise ImportFormatError(f"{path.name} has a header but no rows")
+        raise ImportFormatError(key="ballots.header_but_rows", path_name=path.name)
     missing = [c for c in ("building", "unit", "room", "choice") if c not in rows[0][1]]
     if missing:
         raise ImportFormatError(
-            f"{path.name} lacks the column(s) {', '.join(missing)}; expected building, unit, room, "
-            "choice and optional ballot_no (楼栋, 单元, 房号, 选择)"
+            key="ballots.lacks_column_s_expected", path_name=path.name, items=", ".join(missing)
         )
     by_room = {(h.building, h.unit, h.room): h for h in households_of(session, ballot.community_id)}
     issued = issued_ballot_numbers(session, ballot_id)
-    errors: list[str] = []
+    errors: list[CocreateError] = []
     seen: dict[int, int] = {}
     planned: list[tuple[HouseholdRow, Any, str | None]] = []
     for line, r in rows:
         key = tuple(clean_label(r.get(k)) for k in ("building", "unit", "room"))
         h = by_room.get(key)  # type: ignore[arg-type]
         if h is None:
-            errors.append(f"line {line}: no household {'-'.join(key)} in the register")
+            errors.append(
+                at_line(line, InvalidInput(key="ballots.no_such_household", room="-".join(key)))
+            )
             continue
         if not _in_electorate(ballot, h):
-            errors.append(f"line {line}: household {h.label} is not in this ballot's electorate")
+            errors.append(
+                at_line(line, InvalidInput(key="ballots.not_in_electorate", room=h.label))
+            )
             continue
         if h.id in seen:
-            errors.append(f"line {line}: household {h.label} again (first on line {seen[h.id]})")
+            errors.append(
+                at_line(
+                    line,
+                    InvalidInput(key="ballots.household_again", room=h.label, first=seen[h.id]),
+                )
+            )
             continue
         raw = str(r.get("choice") or "").strip()
         choice: Any = _split_multi(raw) if ballot.kind in ("approval", "ranked") else raw
@@ -824,21 +835,21 @@ def import_paper_votes(
         try:
             choice = _validate_choice(ballot, choice)
         except InvalidInput as exc:
-            errors.append(f"line {line}: {exc.message}")
+            errors.append(at_line(line, exc))
             continue
         no = clean_ballot_no(r.get("ballot_no"))
         if no is not None:
             problem = _ballot_no_error(session, ballot, h, no, issued.get(no))
             if problem is not None:
-                errors.append(f"line {line}: {problem}")
+                errors.append(at_line(line, problem))
                 continue
         seen[h.id] = line
         planned.append((h, choice, no))
     if errors:
-        shown = "; ".join(errors[:20]) + (
-            f"; … {len(errors) - 20} more" if len(errors) > 20 else ""
+        shown = first_errors(errors)
+        raise InvalidInput(
+            key="ballots.bad_line_s_vote", n_errors=len(errors), path_name=path.name, shown=shown
         )
-        raise InvalidInput(f"{len(errors)} bad line(s) in {path.name}, no vote recorded — {shown}")
     out = PaperImport(0, 0, 0)
     for h, choice, no in planned:
         res = cast_vote(session, ballot_id, h.id, choice, "paper", no, now, actor)

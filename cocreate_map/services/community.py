@@ -58,12 +58,9 @@ def create_community(
 ) -> CommunityRow:
     check_slug(slug)
     if not name.strip():
-        raise InvalidInput("a community needs a name, e.g. --create 棉花小区")
+        raise InvalidInput(key="community.community_needs_name_e")
     if repo.find_community(session, slug) is not None:
-        raise AlreadyExists(
-            f"community {slug!r} exists already; import into it without --create, or pick "
-            "another slug"
-        )
+        raise AlreadyExists(key="community.community_exists_already_import", slug=slug)
     epsg = 4326
     if boundary is not None:
         c = boundary.centroid
@@ -96,8 +93,7 @@ def preview_import(path: Path, options: ReadOptions, display_name: str | None = 
     result = read_geo_file(path, options, display_name=display_name)
     if not result.features:
         raise InvalidInput(
-            f"{display_name or path.name} holds no features to import; check the file or the "
-            "layer you exported"
+            key="community.holds_features_import_check", value=display_name or path.name
         )
     _check_extent([f.geometry for f in result.features], display_name or path.name)
     return result
@@ -117,9 +113,7 @@ def _check_extent(geoms: list[BaseGeometry], label: str) -> None:
     extent, _ = _extent_km(geoms)
     if extent > limit:
         raise InvalidInput(
-            f"{label} covers {extent:,.1f} km, more than a community (limit {limit} km, "
-            "COCREATE_MAX_EXTENT_KM); clip it to the estate first, or check --crs if the "
-            "coordinates are not what the file says"
+            key="community.covers_km_more_than", label=label, extent=extent, limit=limit
         )
 
 
@@ -139,9 +133,12 @@ def _check_near(community: CommunityRow, geoms: list[BaseGeometry], label: str) 
             worst = max(worst, d)
     if far:
         raise CrsError(
-            f"{far} feature(s) of {label} lie up to {worst / 1000:,.1f} km from {community.name} "
-            f"(limit {limit_m / 1000:g} km); check the coordinates: pass --crs EPSG:n for "
-            "projected data, or --coords gcj02|bd09 for AMap/Baidu data"
+            key="community.feature_s_lie_up",
+            far=far,
+            label=label,
+            worst=worst / 1000,
+            community_name=community.name,
+            limit_m=limit_m / 1000,
         )
 
 
@@ -179,9 +176,7 @@ def import_file(
     if create_name is not None:
         check_slug(slug)
         if repo.find_community(session, slug) is not None:
-            raise AlreadyExists(
-                f"community {slug!r} exists already; drop --create to import into it"
-            )
+            raise AlreadyExists(key="community.community_exists_already_drop", slug=slug)
     else:
         community = repo.community_by_slug(session, slug)
     result = preview_import(path, options, display_name=label)
@@ -204,7 +199,7 @@ def import_file(
             )
         except InvalidInput as exc:
             where = f"feature {feat.source_id or i + 1}"
-            raise type(exc)(f"{label}, {where}: {exc.message}") from None
+            raise type(exc)(key="community.error", label=label, where=where, inner=exc) from None
     report_lines = [str(r) for r in result.repairs] + result.notes
     imp = ImportRow(
         community_id=community.id,
@@ -277,9 +272,7 @@ def export_community(session: Session, slug: str, fmt: str, out: Path) -> int:
 def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     """Load the demo community (棉花小区) from data/demo with the ordinary importer."""
     if repo.find_community(session, slug) is not None:
-        raise AlreadyExists(
-            f"the demo community {slug!r} is loaded already; open it with ?community={slug}"
-        )
+        raise AlreadyExists(key="community.demo_community_loaded_already", slug=slug)
     summary = import_file(
         session, DEMO_FILE, slug, create_name=DEMO_NAME, display_name=DEMO_FILE.name
     )

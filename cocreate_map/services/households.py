@@ -193,7 +193,7 @@ def _info(row: HouseholdRow, slug: str) -> HouseholdInfo:
 def read_table(path: Path) -> list[tuple[int, dict[str, object]]]:
     """CSV (UTF-8 or GBK) or XLSX → [(line number, {canonical column: value})]."""
     if not path.exists():
-        raise InvalidInput(f"{path} does not exist; give the path of a CSV or XLSX file")
+        raise InvalidInput(key="households.does_exist_give_path", path=path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -201,7 +201,9 @@ def read_table(path: Path) -> list[tuple[int, dict[str, object]]]:
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-            raise ImportFormatError(f"{path.name} is not a readable XLSX workbook: {exc}") from None
+            raise ImportFormatError(
+                key="households.readable_xlsx_workbook", path_name=path.name, inner=exc
+            ) from None
         ws = wb.worksheets[0]
         raw_rows = [
             ["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)
@@ -216,15 +218,15 @@ def read_table(path: Path) -> list[tuple[int, dict[str, object]]]:
             except UnicodeDecodeError:
                 continue
         else:  # pragma: no cover - gb18030 decodes almost anything
-            raise ImportFormatError(f"{path.name}: cannot decode as UTF-8 or GBK")
+            raise ImportFormatError(key="households.cannot_decode_utf_gbk", path_name=path.name)
         raw_rows = list(csv.reader(io.StringIO(decoded)))
     else:
         raise ImportFormatError(
-            f"{path.name}: expected a .csv or .xlsx file, got {suffix or 'none'}"
+            key="households.expected_csv_xlsx_file", path_name=path.name, value=suffix or "none"
         )
     raw_rows = [r for r in raw_rows]
     if not raw_rows:
-        raise ImportFormatError(f"{path.name} is empty; expected a header row")
+        raise ImportFormatError(key="households.empty_expected_header_row", path_name=path.name)
     header = [canonical_header(h) or h.strip() for h in raw_rows[0]]
     out: list[tuple[int, dict[str, object]]] = []
     for i, row in enumerate(raw_rows[1:], start=2):
@@ -238,12 +240,11 @@ def _check_columns(
     rows: list[tuple[int, dict[str, object]]], required: Iterable[str], name: str
 ) -> None:
     if not rows:
-        raise ImportFormatError(f"{name} has a header but no rows")
+        raise ImportFormatError(key="households.header_but_rows", name=name)
     missing = [c for c in required if c not in rows[0][1]]
     if missing:
         raise ImportFormatError(
-            f"{name} lacks the column(s) {', '.join(missing)}; expected building, unit, room, "
-            "area_m2 (or 楼栋, 单元, 房号, 面积) and optional owner_id, residents (业主, 人数)"
+            key="households.lacks_column_s_expected", name=name, items=", ".join(missing)
         )
 
 
@@ -394,7 +395,7 @@ def update_household(
     now = now or utcnow()
     row = session.get(HouseholdRow, household_id)
     if row is None:
-        raise NotFound(f"no household {household_id}; look it up in the register")
+        raise NotFound(key="households.household_look_up_register", household_id=household_id)
     diff: dict[str, list[Any]] = {}
     if area_m2 is not None:
         new_area = area_text(parse_area(area_m2))
@@ -408,7 +409,7 @@ def update_household(
             row.owner_id = new_owner
     if residents is not None and residents != row.residents:
         if not 0 <= residents <= 50:
-            raise InvalidInput(f"residents must be 0–50, got {residents}")
+            raise InvalidInput(key="households.residents_must", residents=residents)
         diff["residents"] = [row.residents, residents]
         row.residents = residents
     if diff:
@@ -437,10 +438,7 @@ def regenerate_codes(
         wanted = set(household_ids)
         rows = [r for r in rows if r.id in wanted]
     if not rows:
-        raise NotFound(
-            f"community {slug!r} has no households; import the register first with "
-            f"cocreate households import FILE --community {slug}"
-        )
+        raise NotFound(key="households.community_households_import_register", slug=slug)
     out = []
     demo_rng = random.Random(DEMO_CODE_SEED) if slug == _demo_slug() else None
     for i, r in enumerate(rows):
@@ -483,10 +481,7 @@ def join_with_code(
     throttle = session.get(JoinThrottleRow, community.id)
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise PermissionDenied(
-            f"too many wrong codes were typed in this community; try again in {minutes} min "
-            "or ask your building chief"
-        )
+        raise PermissionDenied(key="households.too_many_wrong_codes", minutes=minutes)
     normalise_code(code)  # raises InvalidInput for a malformed code
     row = session.scalar(
         select(HouseholdRow).where(
@@ -520,7 +515,7 @@ def session_token(session: Session, household_id: int) -> str:
     """
     row = session.get(HouseholdRow, household_id)
     if row is None or row.code_hash is None:
-        raise NotFound(f"household {household_id} has no code; ask for a new slip")
+        raise NotFound(key="households.household_code_ask_new", household_id=household_id)
     mac = hmac.new(row.code_hash.encode(), f"session:{row.id}".encode(), hashlib.sha256)
     return f"{row.id}.{mac.hexdigest()[:32]}"
 
@@ -542,7 +537,7 @@ def household_from_token(session: Session, slug: str, token: str) -> HouseholdIn
 def household_info(session: Session, household_id: int) -> HouseholdInfo:
     row = session.get(HouseholdRow, household_id)
     if row is None:
-        raise NotFound(f"household {household_id} no longer exists; join again with your code")
+        raise NotFound(key="households.household_longer_exists_join", household_id=household_id)
     community = session.get(CommunityRow, row.community_id)
     assert community is not None
     return _info(row, community.slug)

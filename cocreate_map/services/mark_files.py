@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain import annotations as dom
 from cocreate_map.domain.annotations import Action, Status
 from cocreate_map.domain.households import clean_label
-from cocreate_map.errors import ImportFormatError, InvalidInput
+from cocreate_map.errors import (
+    CocreateError,
+    ImportFormatError,
+    InvalidInput,
+    at_line,
+    first_errors,
+)
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.spreadsheet import safe_cell
 from cocreate_map.services.households import household_by_room, read_table
@@ -99,7 +105,7 @@ def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None)
             )  # fmt: skip
         data = ("\ufeff" + buf.getvalue()).encode("utf-8")
     else:
-        raise InvalidInput(f"export format must be geojson or csv, got {fmt!r}")
+        raise InvalidInput(key="mark_files.export_format_must_geojson", fmt=fmt)
     if out is not None:
         out.write_bytes(data)
     return data
@@ -134,14 +140,18 @@ def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], Any]]:
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ImportFormatError(f"{path.name} is not GeoJSON text: {exc}") from None
+            raise ImportFormatError(
+                key="mark_files.geojson_text", path_name=path.name, inner=exc
+            ) from None
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise ImportFormatError(f"{path.name}: expected a GeoJSON FeatureCollection")
+            raise ImportFormatError(
+                key="mark_files.expected_geojson_featurecollection", path_name=path.name
+            )
         out = []
         for i, feat in enumerate(data.get("features") or [], start=1):
             if not isinstance(feat, dict) or not isinstance(feat.get("properties") or {}, dict):
                 raise ImportFormatError(
-                    f"{path.name}: feature {i} is not a GeoJSON Feature with properties"
+                    key="mark_files.feature_geojson_feature_properties", path_name=path.name, i=i
                 )
             props = {
                 _PAPER_HEADERS.get(str(k).strip().lower(), str(k)): v
@@ -170,12 +180,12 @@ def import_paper_marks(
     now = now or utcnow()
     community = repo.community_by_slug(session, slug)
     if not path.exists():
-        raise InvalidInput(f"{path} does not exist; give the path of a CSV, XLSX or GeoJSON file")
+        raise InvalidInput(key="mark_files.does_exist_give_path", path=path)
     rows = _paper_rows(path)
     if not rows:
-        raise ImportFormatError(f"{path.name} has no opinions")
+        raise ImportFormatError(key="mark_files.opinions", path_name=path.name)
     buildings = building_points(session, community.id)
-    errors: list[str] = []
+    errors: list[CocreateError] = []
     prepared: list[tuple[str, str, BaseGeometry, int | None, str | None, bool | None]] = []
     unit_word = "line" if path.suffix.lower() not in (".geojson", ".json") else "feature"
     for line, props, geom in rows:
@@ -192,17 +202,18 @@ def import_paper_marks(
                         geom = shapely.geometry.Point(float(lon), float(lat))
                     except ValueError:
                         raise InvalidInput(
-                            f"lon/lat must be numbers, got {lon!r}, {lat!r}"
+                            key="mark_files.lon_lat_must_numbers", lon=lon, lat=lat
                         ) from None
                 elif b is not None:
                     if b not in buildings:
                         raise InvalidInput(
-                            f"building {b!r} is not on the map; known: "
-                            f"{', '.join(sorted(buildings)[:20])}"
+                            key="mark_files.building_map_known",
+                            b=b,
+                            items=", ".join(sorted(buildings)[:20]),
                         )
                     geom = buildings[b]
                 else:
-                    raise InvalidInput("give lon and lat, or the building the opinion is about")
+                    raise InvalidInput(key="mark_files.give_lon_lat_building")
             geom = parse_geometry(geom)
             check_inside(community, geom)
             household_id = None
@@ -210,19 +221,22 @@ def import_paper_marks(
             if b and unit and room:
                 h = household_by_room(session, community.id, b, unit, room)
                 if h is None:
-                    raise InvalidInput(f"household {b}-{unit}-{room} is not on the register")
+                    raise InvalidInput(
+                        key="mark_files.household_register", b=b, unit=unit, room=room
+                    )
                 household_id = h.id
             safety = _truthy(props.get("safety"))
             prepared.append((cat.value, text, geom, household_id, b, safety))
         except (InvalidInput, KeyError) as exc:
-            msg = exc.message if isinstance(exc, InvalidInput) else str(exc)
-            errors.append(f"{unit_word} {line}: {msg}")
+            cause = exc if isinstance(exc, InvalidInput) else InvalidInput(str(exc))
+            errors.append(at_line(line, cause, unit=unit_word))
     if errors:
-        shown = "; ".join(errors[:20]) + (
-            f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
-        )
+        shown = first_errors(errors)
         raise ImportFormatError(
-            f"{path.name}: {len(errors)} row(s) cannot be imported, nothing was imported — {shown}"
+            key="mark_files.row_s_cannot_imported",
+            path_name=path.name,
+            n_errors=len(errors),
+            shown=shown,
         )
     ids = []
     for cat_value, text, geom, household_id, b, safety in prepared:
@@ -277,7 +291,7 @@ def load_demo_marks(session: Session, slug: str, path: Path = DEMO_MARKS_FILE) -
     for i, m in enumerate(spec["marks"]):
         anchor = anchors.get(m["near"])
         if anchor is None:
-            raise InvalidInput(f"demo mark {i + 1}: no element {m['near']!r}; load the demo first")
+            raise InvalidInput(key="mark_files.demo_mark_element_load", i=i + 1, m=m["near"])
         point = crs_io.to_wgs84(
             shapely.geometry.Point(anchor.x + m.get("dx", 0), anchor.y + m.get("dy", 0)), epsg
         )

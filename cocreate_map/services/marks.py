@@ -32,6 +32,7 @@ from cocreate_map.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Term,
 )
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.photos import clean_photo
@@ -161,17 +162,14 @@ def _info(row: MarkRow, supports: int = 0, comments: int = 0, **extra: Any) -> M
 def _get(session: Session, mark_id: int) -> MarkRow:
     row = session.get(MarkRow, mark_id)
     if row is None:
-        raise NotFound(f"no mark {mark_id}; it may have been withdrawn — reload the list")
+        raise NotFound(key="marks.mark_may_been_withdrawn", mark_id=mark_id)
     return row
 
 
 def _household(session: Session, household_id: int, community_id: int) -> HouseholdRow:
     row = session.get(HouseholdRow, household_id)
     if row is None or row.community_id != community_id:
-        raise PermissionDenied(
-            "this household is not on the register of this community; join again with the code "
-            "on your slip"
-        )
+        raise PermissionDenied(key="marks.household_register_community_join")
     return row
 
 
@@ -191,39 +189,39 @@ def parse_geometry(value: BaseGeometry | dict[str, Any] | str) -> BaseGeometry:
             geom = shapely.geometry.shape(data)
         except Exception as exc:  # noqa: BLE001 - any malformed GeoJSON
             raise InvalidGeometry(
-                f"the drawn shape is not valid GeoJSON ({type(exc).__name__}); draw it again"
+                key="marks.drawn_shape_valid_geojson", kind=type(exc).__name__
             ) from None
     if geom.is_empty:
-        raise InvalidGeometry("the mark has no location; tap the map where the problem is")
+        raise InvalidGeometry(key="marks.mark_location_tap_map")
     if geom.geom_type not in ("Point", "LineString", "Polygon"):
-        raise InvalidGeometry(
-            f"a mark is one point, one line or one polygon, got {geom.geom_type}; draw one shape"
-        )
+        raise InvalidGeometry(key="marks.mark_one_point_one", geom_type=geom.geom_type)
     if not np.isfinite(shapely.get_coordinates(geom)).all():
-        raise InvalidGeometry("the mark's coordinates are not numbers; tap the map again")
+        raise InvalidGeometry(key="marks.mark_s_coordinates_numbers")
     if geom.geom_type == "Polygon" and not geom.is_valid:
         fixed = shapely.make_valid(geom)
         polys = [g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type == "Polygon"]
         if not polys:
-            raise InvalidGeometry("the drawn area crosses itself; draw it again without crossing")
+            raise InvalidGeometry(key="marks.drawn_area_crosses_itself")
         geom = max(polys, key=lambda g: g.area)
     if geom.geom_type == "LineString" and geom.length == 0:
-        raise InvalidGeometry("the drawn line has no length; draw it with two different points")
+        raise InvalidGeometry(key="marks.drawn_line_length_draw")
     return shapely.set_precision(geom, 1e-7)
 
 
 def check_inside(community: CommunityRow, geom: BaseGeometry) -> None:
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InvalidGeometry("the mark's coordinates are not longitude/latitude; tap the map")
+        raise InvalidGeometry(key="marks.mark_s_coordinates_longitude")
     if community.boundary is None:
         return
     epsg = community.metric_epsg
     d = crs_io.to_metric(community.boundary, epsg).distance(crs_io.to_metric(geom, epsg))
     if d > OUTSIDE_TOLERANCE_M:
         raise InvalidGeometry(
-            f"the mark is {d:.0f} m outside {community.name}; marks belong inside the community "
-            f"(up to {OUTSIDE_TOLERANCE_M:.0f} m beyond its edge) — zoom in and tap again"
+            key="marks.mark_m_outside_marks",
+            d=d,
+            community_name=community.name,
+            outside_tolerance_m=OUTSIDE_TOLERANCE_M,
         )
 
 
@@ -233,8 +231,10 @@ BUILDING_MAX_CHARS = 32  # marks.building is String(32), like households.buildin
 def check_building_label(label: str) -> str:
     if len(label) > BUILDING_MAX_CHARS:
         raise InvalidInput(
-            f"building {label[:40]!r} has {len(label)} characters; at most "
-            f"{BUILDING_MAX_CHARS} — give the building number, e.g. 3"
+            key="marks.building_characters_most_give",
+            label=label[:40],
+            n_label=len(label),
+            building_max_chars=BUILDING_MAX_CHARS,
         )
     return label
 
@@ -303,7 +303,7 @@ def list_marks(
     """Marks a viewer may see (public ones, their own, everything for staff), filtered and
     sorted by ``supported`` (most "me too" first) or ``newest``."""
     if sort not in ("supported", "newest"):
-        raise InvalidInput(f"sort must be 'supported' or 'newest', got {sort!r}")
+        raise InvalidInput(key="marks.sort_must_supported_newest", sort=sort)
     community = repo.community_by_slug(session, slug)
     stmt = select(MarkRow).where(MarkRow.community_id == community.id)
     cats = [dom.parse_category(c).value for c in categories]
@@ -320,7 +320,9 @@ def list_marks(
         wanted = {Status(s) for s in statuses}
     except ValueError:
         raise InvalidInput(
-            f"unknown status in {list(statuses)!r}; use {', '.join(x.value for x in Status)}"
+            key="marks.unknown_status_use",
+            statuses=list(statuses),
+            items=", ".join(x.value for x in Status),
         ) from None
     is_staff = staff is not None and staff.may_work_in(community.id)
     kept = []
@@ -355,7 +357,7 @@ def mark_detail(
     state = mark_status(row)
     is_staff = staff is not None and staff.may_work_in(row.community_id)
     if not _visible(state, row.household_id, viewer_household_id, is_staff):
-        raise NotFound(f"mark {mark_id} is not public; it may be waiting for review or hidden")
+        raise NotFound(key="marks.mark_public_may_waiting", mark_id=mark_id)
     supports, comments_n = _counts(session, [row.id])
     ratings = session.execute(
         select(func.count(), func.sum(MarkRatingRow.stars)).where(MarkRatingRow.mark_id == row.id)
@@ -485,7 +487,7 @@ def buildings_of(session: Session, slug: str) -> list[str]:
 def photo(session: Session, photo_id: int) -> MarkPhotoRow:
     row = session.get(MarkPhotoRow, photo_id)
     if row is None:
-        raise NotFound(f"no photo {photo_id}")
+        raise NotFound(key="marks.photo", photo_id=photo_id)
     return row
 
 
@@ -550,9 +552,9 @@ def submit_mark(
     geom = parse_geometry(geometry)
     check_inside(community, geom)
     if source not in ("online", "paper"):
-        raise InvalidInput(f"source must be online or paper, got {source!r}")
+        raise InvalidInput(key="marks.source_must_online_paper", source=source)
     if household_id is None and staff is None:
-        raise PermissionDenied("join with your household code first, then mark the problem")
+        raise PermissionDenied(key="marks.join_your_household_code")
     household = _household(session, household_id, community.id) if household_id else None
     cleaned = clean_photo(photo_bytes) if photo_bytes else None
     if check_similar:
@@ -622,7 +624,7 @@ def edit_mark(
     """The author changes text or category while the mark is still submitted."""
     row = _get(session, mark_id)
     if not dom.can_edit(row.household_id, mark_status(row), household_id):
-        raise PermissionDenied(_not_yours(row, household_id))
+        raise _not_yours(row, household_id)
     if text is not None:
         row.text = dom.clean_text(text, dom.TEXT_MAX_CHARS, what="description")
     if category is not None:
@@ -639,18 +641,19 @@ def withdraw_mark(
     row = _get(session, mark_id)
     state = mark_status(row)
     if not dom.can_edit(row.household_id, state, household_id):
-        raise PermissionDenied(_not_yours(row, household_id))
+        raise _not_yours(row, household_id)
     _apply(session, row, Action.WITHDRAW, f"household:{household_id}", None, now)
     return get_mark(session, mark_id)
 
 
-def _not_yours(row: MarkRow, household_id: int | None) -> str:
+def _not_yours(row: MarkRow, household_id: int | None) -> PermissionDenied:
     if row.household_id != household_id:
-        return "only the household that made this mark may change or withdraw it"
-    return (
-        f"this mark is {mark_status(row).value} already; it can no longer be changed — "
-        "add a comment instead"
-    )
+        return PermissionDenied(key="marks.not_your_mark")
+    return PermissionDenied(key="marks.no_longer_changeable", state=_state_term(mark_status(row)))
+
+
+def _state_term(state: Status) -> Term:
+    return Term(f"mark_status.{state.value}", state.value)
 
 
 def support_mark(
@@ -663,12 +666,9 @@ def support_mark(
     _household(session, household_id, row.community_id)
     state = mark_status(row)
     if state not in dom.OPEN_FOR_SUPPORT:
-        raise PermissionDenied(
-            f"this mark is {state.value}; 'me too' is open while a mark is published or under "
-            "discussion — comment instead"
-        )
+        raise PermissionDenied(key="marks.mark_me_too_open", state=_state_term(state))
     if row.household_id == household_id:
-        raise PermissionDenied("this is your own mark; ask your neighbours to say 'me too'")
+        raise PermissionDenied(key="marks.your_own_mark_ask")
     insert = upsert_insert(session)
     stmt = (
         insert(MarkSupportRow)
@@ -703,14 +703,16 @@ def add_comment(
     elif household_id is not None:
         _household(session, household_id, row.community_id)
     else:
-        raise PermissionDenied("join with your household code first, then comment")
+        raise PermissionDenied(key="marks.join_your_household_code_2")
     state = mark_status(row)
     if state not in dom.OPEN_FOR_COMMENTS and staff is None:
-        raise PermissionDenied(f"this mark is {state.value}; it takes no new comments")
+        raise PermissionDenied(key="marks.mark_takes_new_comments", state=_state_term(state))
     if parent_id is not None:
         parent = session.get(MarkCommentRow, parent_id)
         if parent is None or parent.mark_id != mark_id:
-            raise NotFound(f"no comment {parent_id} on mark {mark_id}; reload the page")
+            raise NotFound(
+                key="marks.comment_mark_reload_page", parent_id=parent_id, mark_id=mark_id
+            )
         parent_id = parent.parent_id or parent.id
     comment = MarkCommentRow(
         mark_id=mark_id,
@@ -746,9 +748,7 @@ def rate_mark(
     _household(session, household_id, row.community_id)
     state = mark_status(row)
     if state not in dom.RATEABLE:
-        raise PermissionDenied(
-            f"this mark is {state.value}; residents rate the work once it is resolved"
-        )
+        raise PermissionDenied(key="marks.mark_residents_rate_work", state=_state_term(state))
     insert = upsert_insert(session)
     stmt = insert(MarkRatingRow).values(
         mark_id=mark_id, household_id=household_id, stars=value, created_at=now
@@ -778,10 +778,7 @@ def rate_mark(
 
 def _require_staff(staff: StaffIdentity, row: MarkRow) -> None:
     if not staff.may_work_in(row.community_id):
-        raise PermissionDenied(
-            f"the account {staff.username} works for another community; sign in with an "
-            "account of this community"
-        )
+        raise PermissionDenied(key="marks.account_works_another_community", username=staff.username)
     dom.require_act(staff.role, staff.buildings, row.building)
 
 
@@ -830,10 +827,12 @@ def apply_action(
         act = Action(action)
     except ValueError:
         raise InvalidInput(
-            f"unknown action {action!r}; use one of {', '.join(a.value for a in Action)}"
+            key="marks.unknown_action_use_one",
+            action=action,
+            items=", ".join(a.value for a in Action),
         ) from None
     if act is Action.WITHDRAW:
-        raise PermissionDenied("only the household that made a mark withdraws it; staff hide it")
+        raise PermissionDenied(key="marks.only_household_made_mark")
     row = _get(session, mark_id)
     _require_staff(staff, row)
     _apply(session, row, act, staff.actor, reason, now)
@@ -854,7 +853,7 @@ def bulk_action(
 ) -> list[MarkInfo]:
     """The same action on several marks: all or none (the first refusal names its mark)."""
     if not mark_ids:
-        raise InvalidInput("no marks selected; tick the marks to change first")
+        raise InvalidInput(key="marks.marks_selected_tick_marks")
     out = []
     for mark_id in mark_ids:
         try:
@@ -862,7 +861,9 @@ def bulk_action(
                 apply_action(session, mark_id, action, staff, reason=reason, reply=reply, now=now)
             )
         except CocreateError as exc:
-            raise type(exc)(f"mark {mark_id}: {exc.message}; nothing was changed") from None
+            raise type(exc)(
+                key="marks.mark_nothing_was_changed", mark_id=mark_id, inner=exc
+            ) from None
     return out
 
 

@@ -231,7 +231,10 @@ def option_panels(
     unknown = [n for n in chosen if n not in by_name]
     if unknown:
         raise InvalidInput(
-            f"no option {unknown[0]!r} in {slug}; the options are: {', '.join(by_name) or '—'}"
+            key="meeting.option_options",
+            unknown=unknown[0],
+            slug=slug,
+            value=", ".join(by_name) or "—",
         )
     chosen = chosen[:MAX_OPTIONS]
     cmp = option_service.compare_options(session, slug, chosen)

@@ -118,10 +118,7 @@ def _community(session: Session, slug: str) -> CommunityRow:
 
 def _epsg(community: CommunityRow) -> int:
     if community.metric_epsg == 4326:
-        raise InvalidInput(
-            f"community {community.slug!r} has no metric CRS yet (no elements); import its "
-            "layers before making options"
-        )
+        raise InvalidInput(key="options.community_metric_crs_yet", slug=community.slug)
     return community.metric_epsg
 
 
@@ -136,8 +133,10 @@ def _option(session: Session, community: CommunityRow, name: str) -> OptionRow:
     if row is None:
         known = ", ".join(o.name for o in _option_rows(session, community)) or "none yet"
         raise NotFound(
-            f"community {community.slug!r} has no option {name!r}; its options: {known} "
-            "(create one with the options page or cocreate import FILE --option NAME)"
+            key="options.community_option_options_create",
+            slug=community.slug,
+            name=name,
+            known=known,
         )
     return row
 
@@ -151,9 +150,9 @@ def _option_rows(session: Session, community: CommunityRow) -> Sequence[OptionRo
 def _check_name(name: str) -> str:
     clean = (name or "").strip()
     if not clean:
-        raise InvalidInput('an option needs a name, e.g. "方案A：草坪改车位"')
+        raise InvalidInput(key="options.option_needs_name_e")
     if len(clean) > 200:
-        raise InvalidInput(f"an option name has at most 200 characters, got {len(clean)}")
+        raise InvalidInput(key="options.option_name_most_characters", n_clean=len(clean))
     return clean
 
 
@@ -261,7 +260,7 @@ def create_option(
     community = _community(session, slug)
     name = _check_name(name)
     if _find_option(session, community, name) is not None:
-        raise AlreadyExists(f"community {slug!r} has an option {name!r} already; pick another name")
+        raise AlreadyExists(key="options.community_option_already_pick", slug=slug, name=name)
     source = _option(session, community, duplicate_of) if duplicate_of else None
     row = OptionRow(community_id=community.id, name=name, description=description.strip())
     session.add(row)
@@ -292,8 +291,7 @@ def _base_row(session: Session, community: CommunityRow, element_id: int) -> Ele
     row = session.get(ElementRow, element_id)
     if row is None or row.community_id != community.id:
         raise NotFound(
-            f"community {community.slug!r} has no element {element_id}; pick an element of its "
-            "base plan (ids are in cocreate export)"
+            key="options.community_element_pick_element", slug=community.slug, element_id=element_id
         )
     return row
 
@@ -305,8 +303,10 @@ def remove_element(session: Session, slug: str, option_name: str, element_id: in
     base = _base_row(session, community, element_id)
     if any(c.ref_element_id == element_id for c in row.changes):
         raise InvalidInput(
-            f"option {option_name!r} changes element {element_id} ({base.name or base.kind}) "
-            "already; undo that change first"
+            key="options.option_changes_element_already",
+            option_name=option_name,
+            element_id=element_id,
+            value=base.name or base.kind,
         )
     _add_change(row, "remove", base.kind, ref=element_id, name=base.name, attrs=base.attrs)
     _touch(row)
@@ -362,9 +362,7 @@ def add_stall_row(
     left or right; ``count`` None fills the line. Returns the number of stalls added."""
     s = settings or MetricSettings()
     if line_wgs84.geom_type != "LineString":
-        raise InvalidInput(
-            f"a stall row is drawn as a line along the road edge, got a {line_wgs84.geom_type}"
-        )
+        raise InvalidInput(key="options.stall_row_drawn_line", geom_type=line_wgs84.geom_type)
     community = _community(session, slug)
     row = _option(session, community, option_name)
     epsg = _epsg(community)
@@ -446,10 +444,7 @@ def _resolve_ref(
     value: Any, by_id: Mapping[int, ElementRow], by_source: Mapping[str, ElementRow], where: str
 ) -> ElementRow:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
-        raise InvalidInput(
-            f"{where}: remove and modify need ref = the id of a base element (from cocreate "
-            "export) or its source id"
-        )
+        raise InvalidInput(key="options.remove_modify_need_ref", where=where)
     text = str(value).strip()
     if text.endswith(".0") and text[:-2].isdigit():
         text = text[:-2]
@@ -457,10 +452,7 @@ def _resolve_ref(
         return by_id[int(text)]
     if text in by_source:
         return by_source[text]
-    raise InvalidInput(
-        f"{where}: ref {text!r} is not an element of this community; use an id from "
-        "cocreate export or a source id of the base plan"
-    )
+    raise InvalidInput(key="options.ref_element_community_use", where=where, text=text)
 
 
 def import_option(
@@ -495,10 +487,14 @@ def import_option(
         try:
             doc = json.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput(f"{label} is not valid GeoJSON ({exc}); check the file") from None
+            raise InvalidInput(
+                key="options.valid_geojson_check_file", label=label, inner=exc
+            ) from None
         feats = doc.get("features") if isinstance(doc, dict) else None
         if not isinstance(feats, list):
-            raise InvalidInput(f"{label}: expected a GeoJSON FeatureCollection with features")
+            raise InvalidInput(
+                key="options.expected_geojson_featurecollection_features", label=label
+            )
         keep = []
         for i, f in enumerate(feats):
             props = dict((f or {}).get("properties") or {})
@@ -530,20 +526,20 @@ def import_option(
                 ref_value = attrs.pop("ref", None)
                 where = f"{label}, feature {feat.source_id or i + 1}"
                 if action not in ACTIONS:
-                    raise InvalidInput(f"{where}: action {action!r} is not add, remove or modify")
+                    raise InvalidInput(
+                        key="options.action_add_remove_modify", where=where, action=action
+                    )
                 ref: int | None = None
                 if action == "modify":
                     ref = _resolve_ref(ref_value, by_id, by_source, where).id
                 elif ref_value not in (None, ""):
-                    raise InvalidInput(
-                        f"{where}: an added feature has no ref; drop ref or set action modify"
-                    )
+                    raise InvalidInput(key="options.added_feature_ref_drop", where=where)
                 try:
                     element = PlanElement(
                         feat.kind, crs_io.to_metric(feat.geometry, epsg), feat.name, attrs
                     )
                 except InvalidInput as exc:
-                    raise type(exc)(f"{where}: {exc.message}") from None
+                    raise type(exc)(key="options.error", where=where, inner=exc) from None
                 pending.append(
                     (action, feat.kind.value, ref, feat.name, element.attrs, feat.geometry)
                 )
@@ -553,7 +549,7 @@ def import_option(
         if tmp is not None:
             tmp.cleanup()
     if not pending:
-        raise InvalidInput(f"{label} holds no changes; give features with kind and action")
+        raise InvalidInput(key="options.holds_changes_give_features", label=label)
     row = _find_option(session, community, option_name)
     created = row is None
     if row is None:
@@ -645,13 +641,17 @@ def set_unit_costs(session: Session, slug: str, values: Mapping[str, Any]) -> di
     clean: dict[str, float] = {}
     for key, value in values.items():
         if key not in known:
-            raise InvalidInput(f"unknown unit cost {key!r}; use one of: {', '.join(sorted(known))}")
+            raise InvalidInput(
+                key="options.unknown_unit_cost_use", param=key, items=", ".join(sorted(known))
+            )
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise InvalidInput(f"unit cost {key} must be a number of CNY, got {value!r}") from None
+            raise InvalidInput(
+                key="options.unit_cost_must_number", param=key, value=value
+            ) from None
         if not math.isfinite(number) or number < 0:
-            raise InvalidInput(f"unit cost {key} must be ≥ 0 CNY, got {value!r}")
+            raise InvalidInput(key="options.unit_cost_must_cny", param=key, value=value)
         clean[key] = number
     row = session.scalar(
         select(CommunitySettingRow).where(
@@ -807,7 +807,7 @@ def compare_options(session: Session, slug: str, names: Sequence[str]) -> dict[s
     """Today's metrics and those of each named option (base computed once)."""
     community = _community(session, slug)
     if not names:
-        raise InvalidInput("pick at least one option to compare")
+        raise InvalidInput(key="options.pick_least_one_option")
     epsg = _epsg(community)
     base = _base_elements(session, community)
     settings = _settings(session, slug)
@@ -883,7 +883,7 @@ def comparison_sheet(session: Session, slug: str, names: Sequence[str], out: Pat
     from cocreate_map.io.reports_options import SheetOption, write_comparison_sheet
 
     if not 1 <= len(names) <= 3:
-        raise InvalidInput(f"a comparison sheet shows 1 to 3 options, got {len(names)}")
+        raise InvalidInput(key="options.comparison_sheet_shows_options", n_names=len(names))
     community = _community(session, slug)
     cmp = compare_options(session, slug, names)
     boundary, layers = sheet_layers(session, slug, names)
@@ -925,8 +925,7 @@ def load_demo_options(session: Session, slug: str = DEMO_SLUG) -> list[str]:
     missing = [s for s in needed if s not in by_source]
     if missing or community.boundary is None:
         raise InvalidInput(
-            f"community {slug!r} is not the demo community (no {', '.join(missing[:3])}); "
-            "load it with cocreate demo"
+            key="options.community_demo_community_load", slug=slug, items=", ".join(missing[:3])
         )
     x0, y0, _, _ = crs_io.to_metric(community.boundary, epsg).bounds
 

@@ -110,7 +110,7 @@ def support(mark_id: int) -> None:
         with transaction(engine()) as session:
             added, n = mark_service.support_mark(session, mark_id, my_id)
     except CocreateError as exc:
-        st.toast(exc.message, icon=":material/warning:")
+        st.toast(exc.render(lang()), icon=":material/warning:")
         return
     st.toast(t("marks.supported", n=n) if added else t("marks.already_supported"))
 
@@ -125,7 +125,7 @@ def show_detail(mark_id: int) -> None:
             d = mark_service.mark_detail(session, mark_id, my_id)
             photos = [mark_service.photo(session, pid).data for pid in d.photo_ids]
     except CocreateError as exc:
-        st.warning(exc.message, icon=":material/info:")
+        st.warning(exc.render(lang()), icon=":material/info:")
         return
     m = d.mark
     st.subheader(f"{cat_label(m.category.value)} · #{m.id}")

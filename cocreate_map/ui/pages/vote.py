@@ -115,7 +115,7 @@ try:
         states = {b.id: ballot_service.status(b) for b in ballots}
 except CocreateError as exc:
     st.session_state.pop(state.HOUSEHOLD, None)
-    st.error(exc.message)
+    st.error(exc.render(lang()))
     st.stop()
 
 if not ballots:
@@ -178,7 +178,7 @@ def show_option(ballot_id: int, name: str, index: int) -> None:
         with st.spinner(t("vote.option.loading")), transaction(engine()) as session:
             preview = ballot_service.option_preview(session, ballot_id, name)
     except CocreateError as exc:
-        st.warning(exc.message, icon=":material/info:")
+        st.warning(exc.render(lang()), icon=":material/info:")
         return
     if preview.description:
         st.markdown(escape_text(preview.description))
