@@ -220,7 +220,7 @@ def _community(session: Session, slug: str) -> CommunityRow:
 def _community_of(session: Session, community_id: int) -> CommunityRow:
     row = session.get(CommunityRow, community_id)
     if row is None:  # pragma: no cover - rows always have their community
-        raise NotFound(f"no community {community_id}")
+        raise NotFound(key="funds.community", community_id=community_id)
     return row
 
 
@@ -953,7 +953,7 @@ def cost_shares(session: Session, slug: str, total_fen: int) -> dict[str, int]:
 def photo(session: Session, photo_id: int) -> PhotoData:
     row = repo.photo(session, photo_id)
     if row is None:
-        raise NotFound(f"no receipt photo {photo_id}")
+        raise NotFound(key="funds.receipt_photo", photo_id=photo_id)
     return PhotoData(row.mime, bytes(row.data))
 
 

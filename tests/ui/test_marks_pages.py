@@ -96,7 +96,7 @@ def test_empty_text_is_refused_and_nothing_saved(entry, sqlite_url):
     at.run()
     at.pills(key="marks_category").set_value("waste").run()
     press(at, "提交")
-    assert any("empty" in e.value for e in at.error)
+    assert any("问题描述还是空的" in e.value for e in at.error)
     with transaction(make_engine(sqlite_url)) as s:
         assert len(mark_service.list_marks(s, services.DEMO_SLUG, staff=_admin())) == 16
 
