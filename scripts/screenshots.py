@@ -42,6 +42,8 @@ PAGES = {
     "works-detail": "/works?work=1",
     "works-admin": "/works-admin",
     "projector-works": "/meeting?view=projector&panel=works",
+    "funds": "/funds",
+    "funds-admin": "/funds-admin",
 }
 
 

@@ -288,6 +288,9 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     from cocreate_map.services.works_demo import load_demo_works  # works (issue 13)
 
     load_demo_works(session, slug)
+    from cocreate_map.services.funds_demo import load_demo_funds  # funds (issue 13)
+
+    load_demo_funds(session, slug)
     return summary
 
 

@@ -429,8 +429,12 @@ def works_panel() -> None:
     with shown_errors(), transaction(engine()) as session:
         data = services.map_data(session, slug)
         wp = meeting_service.works_panel(session, slug)
+        from cocreate_map.services import funds as funds_service  # the ledger (issue 13)
+
+        money = funds_service.summary(session, slug, with_labour=False)
     if "wp" not in locals():
         return
+    spent = {m.work_id: m for m in money.works}
     left, right = st.columns([3, 2] if projector else [2, 1])
     with left, shown_errors():
         work_maps.render_works_map(
@@ -442,7 +446,14 @@ def works_panel() -> None:
         f'<div class="cc-mid"><b>{html.escape(w.title)}</b></div>'
         f'<div style="font-size:26px">{html.escape(t(f"works.status.{w.status.value}"))} · '
         f"¥{yuan_text(w.budget_fen)}</div>"
-        f'<div style="background:#ddd;border-radius:8px;height:22px;overflow:hidden">'
+        + (
+            f'<div style="font-size:24px" data-spent="{w.id}">'
+            f"{html.escape(t('funds.work.spent'))} ¥{yuan_text(spent[w.id].spent_fen)} · "
+            f"{html.escape(t('funds.work.in_kind'))} ¥{yuan_text(spent[w.id].in_kind_fen)}</div>"
+            if w.id in spent
+            else ""
+        )
+        + f'<div style="background:#ddd;border-radius:8px;height:22px;overflow:hidden">'
         f'<div style="background:#E69F00;height:22px;width:{w.progress_pct}%"></div></div>'
         f'<div style="font-size:24px">{html.escape(t("works.progress_n", n=w.progress_pct))}</div>'
         "</div>"
@@ -451,6 +462,10 @@ def works_panel() -> None:
     right.html(
         f'<div class="cc-big">{html.escape(t("works.title"))} · {len(wp.works)}</div>'
         f'<div class="cc-mid">{html.escape(t("works.budget"))} ¥{yuan_text(wp.budget_fen)}</div>'
+        f'<div class="cc-mid" data-funds="balance">{html.escape(t("funds.income"))} '
+        f"¥{yuan_text(money.totals.income)} · {html.escape(t('funds.expense'))} "
+        f"¥{yuan_text(money.totals.expense)} · {html.escape(t('funds.balance'))} "
+        f"¥{yuan_text(money.totals.balance)}</div>"
         f"{rows or html.escape(t('meeting.works_none'))}"
     )
 
