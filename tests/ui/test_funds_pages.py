@@ -112,4 +112,4 @@ def test_a_negative_amount_is_refused_in_the_readers_language(entry, sqlite_url)
 def test_projector_works_panel_shows_the_money(entry):
     at = open_page(entry, MEETING, community=SLUG, view="projector", panel="works")
     html = " ".join(h.proto.body for h in at.get("html"))
-    assert 'data-funds="balance"' in html and "45200.00" in html and "已支出 ¥23000.00" in html
+    assert 'data-funds="balance"' in html and "45,200.00" in html and "已支出 ¥23,000.00" in html
