@@ -357,12 +357,15 @@ def build_marks_map(
     focus: Any = None,
     legends: bool = True,
     version: str | None = None,
+    also: Callable[[folium.Map, str], None] | None = None,
 ) -> folium.Map:
     """The community map for the marks (their layer comes separately: ``marks_group``, or the
     heatmap with ``heat``); ``draw`` = "line" or "polygon" adds the drawing tool; ``focus`` (a
-    WGS-84 geometry) zooms to it."""
+    WGS-84 geometry) zooms to it; ``also(map, coords)`` adds further layers (the works)."""
 
     def overlays(fm: folium.Map, coords: str) -> None:
+        if also is not None:
+            also(fm, coords)
         fm.add_child(MarksAssets())
         if heat:
             add_heat(fm, marks, lang, coords)
@@ -444,6 +447,8 @@ def render_marks_map(
     legends: bool = True,
     height: int = maps.MAP_HEIGHT,
     version: str | None = None,
+    also: Callable[[folium.Map, str], None] | None = None,
+    also_key: str = "",
 ) -> dict[str, Any]:
     """Draw the map with ``st_folium``. ``pick`` = "point" returns the last tap, "line" or
     "polygon" the last drawing; the picked place travels as a separate layer, and so do the
@@ -462,7 +467,7 @@ def render_marks_map(
         m = build_marks_map(
             loaded, marks, lang, basemap, custom_url, heat=heat,
             draw=pick if pick != "point" else None, focus=focus, legends=legends,
-            version=version,
+            version=version, also=also,
         )  # fmt: skip
         groups = [] if heat else [marks_group(marks, lang, coords, legend=legends)]
         if pick is not None:
@@ -475,7 +480,7 @@ def render_marks_map(
         cache_key = (
             "marks_map", slug, version, lang, basemap, custom_url, heat, pick,
             json.dumps(picked, sort_keys=True), None if focus is None else focus.wkb_hex,
-            legends, marks_key(marks),
+            legends, marks_key(marks), also_key,
         )  # fmt: skip
     result = maps.folium_component(
         build, key=key, cache_key=cache_key, height=height, returned=returned

@@ -9,6 +9,7 @@ area with diagonal stripes (no plugin, no CDN asset). Every string from a person
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +56,15 @@ STYLES: dict[Status, dict[str, Any]] = {
         "fillOpacity": 0.55, "opacity": 1,
     },
 }  # fmt: skip
+
+
+def works_key(works: Sequence[WorkInfo]) -> str:
+    """Changes whenever anything the works layer shows changes (a cache key part)."""
+    h = hashlib.sha256()
+    for w in works:
+        h.update(repr((w.id, w.title, w.status.value, w.progress_pct)).encode("utf-8"))
+        h.update(b"" if w.scope is None else w.scope.wkb)
+    return h.hexdigest()[:16]
 
 
 def page_url(work_id: int, slug: str, lang: str) -> str:

@@ -140,3 +140,11 @@ def test_tapping_a_work_on_the_map_opens_its_page(entry, sqlite_url):
     assert at.title[0].value == WALL_WORK
     press(at, "返回项目列表")  # the same tap, repeated by the map, does not open it again
     assert at.title[0].value == "工程项目"
+
+
+def test_the_community_map_has_the_works_layer(entry):
+    at = open_page(entry, "cocreate_map/ui/pages/map.py")
+    [args] = folium_args(at)
+    assert "url(#cc-hatch)" in args["script"]
+    assert WALL_WORK in args["script"] or json.dumps(WALL_WORK)[1:-1] in args["script"]
+    assert any("工程项目（2 个）" in str(p.proto.label) for p in at.get("page_link"))

@@ -5,8 +5,9 @@ import streamlit as st
 from cocreate_map import services
 from cocreate_map.io import assets
 from cocreate_map.services import marks as mark_service
+from cocreate_map.services import works as work_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import maps, mark_maps, state, widgets
+from cocreate_map.ui import maps, mark_maps, state, widgets, work_maps
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -53,6 +54,7 @@ def map_section(slug: str) -> None:
     with shown_errors(), transaction(engine()) as session:
         current = services.map_version(session, slug)
         marks = mark_service.list_marks(session, slug)
+        works = work_service.list_works(session, slug)
     if "marks" not in locals():
         return
 
@@ -64,6 +66,8 @@ def map_section(slug: str) -> None:
         mark_maps.render_marks_map(
             load, marks, lang(), key=state.MAP_KEY, basemap=basemap, custom_url=custom_url,
             heat=heat, version=current.version,
+            also=lambda fm, coords: work_maps.add_works(fm, works, lang(), slug, coords),
+            also_key=work_maps.works_key(works),
         )  # fmt: skip
     counts = " · ".join(f"{t('kind.' + k)} **{n}**" for k, n in current.counts.items())
     st.markdown(f"{t('map.elements', n=sum(current.counts.values()))} — {counts}")
@@ -78,6 +82,11 @@ def map_section(slug: str) -> None:
         "cocreate_map/ui/pages/marks.py", label=t("map.to_marks"), icon=":material/add_location:",
         query_params={"community": slug, "lang": lang()},
     )  # fmt: skip
+    if works:
+        st.page_link(
+            "cocreate_map/ui/pages/works.py", label=t("map.to_works", n=len(works)),
+            icon=":material/construction:", query_params={"community": slug, "lang": lang()},
+        )  # fmt: skip
 
 
 map_section(community.slug)
