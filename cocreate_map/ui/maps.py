@@ -188,21 +188,66 @@ def localize_assets(element: Any) -> None:
                 el.url = assets.local_url(url) or ""
 
 
-class _IconImagePath(MacroElement):
-    """Set ``L.Icon.Default.imagePath`` to the local Leaflet images (else default markers 404)."""
+DRAW_LOCAL_KEYS = (
+    "actions_title", "actions_text", "finish_title", "finish_text", "undo_title", "undo_text",
+    "polyline", "polygon", "marker", "line_start", "line_cont", "line_end", "polygon_start",
+    "polygon_cont", "polygon_end", "marker_start", "error",
+)  # fmt: skip
+
+
+def map_texts(lang: str) -> dict[str, str]:
+    """The map's own words in ``lang``: zoom buttons and Leaflet.draw's toolbar and tips."""
+    keys = ("zoom_in", "zoom_out", *(f"draw.{k}" for k in DRAW_LOCAL_KEYS))
+    return {k: translate(lang, f"map.{k}") for k in keys}
+
+
+class _MapSetup(MacroElement):
+    """Local Leaflet images (else default markers 404); a metric-only scale bar; the zoom
+    buttons' and Leaflet.draw's words in the reader's language; ``window.ccHover``: tooltips
+    follow the pointer only where there is one (on a touch screen a sticky tooltip stays put
+    over the map)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         L.Icon.Default.imagePath = {{ this.path|tojson }};
+        (function () {
+          var map = {{ this._parent.get_name() }}, w = {{ this.texts|tojson }};
+          window.ccHover = !!(window.matchMedia && window.matchMedia("(hover: hover)").matches);
+          L.control.scale({metric: true, imperial: false}).addTo(map);
+          if (map.zoomControl) {
+            map.zoomControl._zoomInButton.title = w.zoom_in;
+            map.zoomControl._zoomInButton.setAttribute("aria-label", w.zoom_in);
+            map.zoomControl._zoomOutButton.title = w.zoom_out;
+            map.zoomControl._zoomOutButton.setAttribute("aria-label", w.zoom_out);
+          }
+          var d = L.drawLocal;
+          if (d) {
+            var t = d.draw.toolbar;
+            t.actions = {title: w["draw.actions_title"], text: w["draw.actions_text"]};
+            t.finish = {title: w["draw.finish_title"], text: w["draw.finish_text"]};
+            t.undo = {title: w["draw.undo_title"], text: w["draw.undo_text"]};
+            t.buttons.polyline = w["draw.polyline"];
+            t.buttons.polygon = w["draw.polygon"];
+            t.buttons.marker = w["draw.marker"];
+            var h = d.draw.handlers;
+            h.polyline.tooltip = {start: w["draw.line_start"], cont: w["draw.line_cont"],
+                                  end: w["draw.line_end"]};
+            h.polyline.error = w["draw.error"];
+            h.polygon.tooltip = {start: w["draw.polygon_start"], cont: w["draw.polygon_cont"],
+                                 end: w["draw.polygon_end"]};
+            h.marker.tooltip = {start: w["draw.marker_start"]};
+          }
+        })();
         {% endmacro %}
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str) -> None:
         super().__init__()
-        self._name = "IconImagePath"
+        self._name = "MapSetup"
         self.path = assets.url("leaflet", "dist/images/")
+        self.texts = map_texts(lang)
 
 
 # ---------------------------------------------------------------- legend
@@ -388,7 +433,7 @@ class SiteLayers(MacroElement):
                 },
                 onEachFeature: function (f, layer) {
                   if (f.properties && f.properties.tip) {
-                    layer.bindTooltip(f.properties.tip, {sticky: true});
+                    layer.bindTooltip(f.properties.tip, {sticky: window.ccHover});
                   }
                 },
                 smoothFactor: 0.5
@@ -505,7 +550,7 @@ def build_map(
         zoom_start=17,
         tiles=None,
         max_zoom=21,
-        control_scale=True,
+        control_scale=False,  # folium's scale bar shows feet and miles too: _MapSetup's
         zoom_control=True,
         zoom_snap=0.25,  # fit_bounds fills the frame instead of jumping a whole zoom level
         zoom_delta=0.5,
@@ -517,7 +562,7 @@ def build_map(
     m.options["maxZoom"] = 21  # the map's own limit (max_zoom only reaches tile layers); the
     # marker cluster needs it when there are no tiles
     Figure().add_child(m)  # the root the header/css are collected from
-    m.add_child(_IconImagePath())
+    m.add_child(_MapSetup(lang))
     if basemap == "none":
         m.get_root().header.add_child(
             Element(f"<style>.leaflet-container{{background:{NONE_BACKGROUND}}}</style>"),

@@ -112,7 +112,7 @@ class MarksLayer(MacroElement):
               + d.supports.split("{n}").join(String(r[3])) + " · #" + r[4])].join("<br>");
           }
           function bind(layer, r) {
-            layer.bindTooltip(function () { return tip(r); }, {sticky: true});
+            layer.bindTooltip(function () { return tip(r); }, {sticky: window.ccHover});
           }
           if (d.shapes.length) {
             L.geoJson({type: "FeatureCollection", features: d.shapes.map(function (x) {

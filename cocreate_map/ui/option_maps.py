@@ -57,7 +57,7 @@ def _overlay(m: folium.Map, collection: dict[str, Any], style: dict[str, Any], l
             shown,
             style_function=lambda _f, s=style: s,
             marker=folium.CircleMarker(radius=maps.POINT_RADIUS + 2) if points else None,
-            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False),
             control=False,
         ).add_to(m)
 
@@ -71,7 +71,7 @@ def _highlight(m: folium.Map, lon: float, lat: float, label: str) -> None:
         fill=True,
         fill_color=maps.OKABE_ITO["yellow"],
         fill_opacity=0.6,
-        tooltip=folium.Tooltip(escape_text(label), sticky=True),
+        tooltip=folium.Tooltip(escape_text(label), sticky=False),
     ).add_to(m)
     dlat = 35 / 111_320
     dlon = 35 / (111_320 * max(0.2, math.cos(math.radians(lat))))
@@ -91,7 +91,7 @@ def _narrowest(m: folium.Map, section: list[list[float]], width_m: float, lang: 
         color=maps.OKABE_ITO["yellow"],
         weight=5,
         dash_array="6 4",
-        tooltip=folium.Tooltip(escape_text(label), sticky=True),
+        tooltip=folium.Tooltip(escape_text(label), sticky=False),
     ).add_to(m)
     (lon0, lat0), (lon1, lat1) = section
     folium.Marker(

@@ -248,3 +248,24 @@ def test_installed_assets_are_complete() -> None:
         assets.url("leaflet", "dist/leaflet.js")
         == "/app/static/vendor/leaflet@1.9.3/dist/leaflet.js"
     )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_words_scale_and_tooltips(data: MapData, lang: str) -> None:
+    """Metric-only scale bar, zoom and draw words in the reader's language, tooltips that only
+    follow a pointer where there is one (issue 10: 9, 12)."""
+    html = maps.build_map(data, lang).get_root().render()
+    assert "L.control.scale({metric: true, imperial: false})" in html
+    assert "L.control.scale()" not in html
+    assert "sticky: true" not in html and "{sticky: window.ccHover}" in html
+    words = maps.map_texts(lang)
+    assert words["zoom_in"] == ("放大" if lang == "zh" else "Zoom in")
+    assert json.dumps(words["draw.line_end"]) in html or words["draw.line_end"] in html
+
+
+def test_no_double_tap_instructions() -> None:
+    from cocreate_map.i18n import catalog
+
+    for lang in ("zh", "en"):
+        said = [k for k, v in catalog(lang).items() if "双击" in v or "double-tap" in v.lower()]
+        assert not said, said

@@ -96,7 +96,16 @@ def test_empty_text_is_refused_and_nothing_saved(entry, sqlite_url):
     at.run()
     at.pills(key="marks_category").set_value("waste").run()
     press(at, "提交")
-    assert any("问题描述还是空的" in e.value for e in at.error)
+    errors = [e for e in at.error if "问题描述还是空的" in e.value]
+    assert errors, [e.value for e in at.error]
+    # shown at the description field (just above it), not under the submit button; what was
+    # picked on the map is kept
+    flat = list(at.main)
+    where = flat.index(errors[0])
+    nxt = next(el for el in flat[where + 1 :] if el.type != "html")
+    assert nxt.type == "text_area" and nxt.key == "marks_text"
+    assert any("位置已选好" in s.value for s in at.success)
+    assert at.pills(key="marks_category").value == "waste"
     with transaction(make_engine(sqlite_url)) as s:
         assert len(mark_service.list_marks(s, services.DEMO_SLUG, staff=_admin())) == 16
 

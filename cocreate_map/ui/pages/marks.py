@@ -14,7 +14,7 @@ import streamlit as st
 
 from cocreate_map import services
 from cocreate_map.domain.annotations import CATEGORY_CLASS, OPEN_FOR_SUPPORT, Category, Status
-from cocreate_map.errors import CocreateError
+from cocreate_map.errors import CocreateError, InvalidGeometry
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import mark_maps, widgets
@@ -36,6 +36,8 @@ SIMILAR = "marks_similar"  # ids offered as duplicates of the pending mark
 DONE = "marks_done"  # message after a submit
 RESET = "marks_reset"
 SHOWN = "marks_shown"
+FIELD_ERROR = "marks_field_error"  # (field, message) from the last submit, shown at that field
+TEXT_FIELD_KEYS = ("annotations.empty_say_few_words", "annotations.characters_most_fit_shorten")
 
 st.html(
     """<style>
@@ -344,6 +346,43 @@ def _geometry_from_map(shape: str, result: dict[str, Any]) -> dict[str, Any] | N
     return geometry if geometry.get("type") == wanted else None
 
 
+def _field_of(exc: CocreateError) -> str:
+    """Which field an error of submit_mark is about: where the person has to act."""
+    key = exc.key or ""
+    if key in TEXT_FIELD_KEYS:
+        return "text"
+    if key.startswith("photos."):
+        return "photo"
+    if key.startswith("annotations.unknown_category"):
+        return "category"
+    if isinstance(exc, InvalidGeometry) or key.startswith("marks.mark_"):
+        return "place"
+    return "submit"
+
+
+def field_error(field: str) -> None:
+    """The error of the last submit, if it is about ``field``: shown here and scrolled into view
+    (a phone shows only a screen's height; an error under the button goes unseen)."""
+    err = st.session_state.get(FIELD_ERROR)
+    if not err or err[0] != field:
+        return
+    st.session_state.pop(FIELD_ERROR, None)
+    st.error(err[1], icon=":material/error:")
+    st.html(
+        f'<div id="marks-error-{field}"></div><script>'
+        f'document.getElementById("marks-error-{field}")'
+        '?.closest("[data-testid=stElementContainer]")?.previousElementSibling'
+        '?.scrollIntoView({block: "center", behavior: "smooth"});</script>',
+        unsafe_allow_javascript=True,
+    )
+
+
+def _refuse(field: str, message: str) -> None:
+    """Keep the form (and what was drawn) and show ``message`` at ``field``."""
+    st.session_state[FIELD_ERROR] = (field, message)
+    st.rerun()
+
+
 def _reset_form() -> None:
     """Empty the form for the next mark. Values are set, not just dropped: a dropped key leaves
     the browser showing (and sending back) the old choice."""
@@ -379,17 +418,21 @@ def mark_tab() -> None:
         legends=False,  # two open legends would cover this shorter map and its zoom buttons
     )  # fmt: skip
     picked = _geometry_from_map(shape, result) or picked
+    field_error("place")
     if picked is None:
         st.info(t(f"marks.pick_{shape}"), icon=":material/touch_app:")
     else:
         st.success(t("marks.picked_ok"), icon=":material/location_on:")
+    field_error("category")
     category = st.pills(
         t("marks.category"), [c.value for c in Category], format_func=cat_label, key=CATEGORY
     )
     safety = st.checkbox(t("marks.safety"), key=SAFETY, help=t("marks.safety_help"))
+    field_error("text")
     text = st.text_area(
         t("marks.text_label"), max_chars=500, key=TEXT, placeholder=t("marks.text_placeholder")
     )
+    field_error("photo")
     photo = st.file_uploader(t("marks.photo"), type=["jpg", "jpeg", "png", "webp"], key=PHOTO)
     similar_ids = st.session_state.get(SIMILAR)
     if similar_ids:
@@ -401,6 +444,7 @@ def mark_tab() -> None:
         go_on = st.button(t("marks.submit_anyway"), key="marks_submit_anyway", width="stretch")
     else:
         go_on = False
+    field_error("submit")
     submit = st.button(
         t("marks.submit"), type="primary", width="stretch", key="marks_submit",
         icon=":material/send:",
@@ -408,19 +452,18 @@ def mark_tab() -> None:
     if not (submit or go_on):
         return
     if picked is None:
-        st.error(t(f"marks.pick_{shape}"), icon=":material/touch_app:")
-        return
+        _refuse("place", t(f"marks.pick_{shape}"))
     if not category:
-        st.error(t("marks.pick_category"), icon=":material/category:")
-        return
-    result_ = None
-    with shown_errors(), transaction(engine()) as session:
-        result_ = mark_service.submit_mark(
-            session, slug, my_id, category, text, json.dumps(picked), safety=safety or None,
-            photo_bytes=photo.getvalue() if photo is not None else None,
-            check_similar=not go_on,
-        )  # fmt: skip
-    if result_ is None:
+        _refuse("category", t("marks.pick_category"))
+    try:
+        with transaction(engine()) as session:
+            result_ = mark_service.submit_mark(
+                session, slug, my_id, category, text, json.dumps(picked), safety=safety or None,
+                photo_bytes=photo.getvalue() if photo is not None else None,
+                check_similar=not go_on,
+            )  # fmt: skip
+    except CocreateError as exc:
+        _refuse(_field_of(exc), exc.render(lang()))
         return
     if result_.similar:
         st.session_state[SIMILAR] = [m.id for m in result_.similar]
