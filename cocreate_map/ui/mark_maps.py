@@ -34,6 +34,14 @@ CLASS_COLOURS = {
     RenovationClass.IMPROVEMENT: maps.OKABE_ITO["blue"],
     RenovationClass.ENHANCEMENT: maps.OKABE_ITO["reddish_purple"],
 }
+# The classes' colours are close in lightness (L* 46-61): each class has its own pin shape too,
+# so the map reads without hue (WCAG 1.4.1): 基础类 a teardrop pin, 完善类 a square, 提升类 a
+# diamond. Paper marks are hollow (white inside, a thick outline in the class colour).
+CLASS_SHAPES = {
+    RenovationClass.BASIC: "pin",
+    RenovationClass.IMPROVEMENT: "square",
+    RenovationClass.ENHANCEMENT: "diamond",
+}
 DONE_FILL = maps.OKABE_ITO["bluish_green"]
 DONE = frozenset({Status.RESOLVED, Status.EVALUATED})
 PICK_COLOUR = "#000000"
@@ -67,6 +75,11 @@ _MARK_CSS = """
   border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.55);font:700 12px/1 sans-serif;
   color:#fff}
 .cc-mark span b{transform:rotate(45deg)}
+.cc-mark.cc-square span{border-radius:3px;transform:none}
+.cc-mark.cc-square span b{transform:none}
+.cc-mark.cc-diamond span{border-radius:2px;transform:rotate(45deg) scale(.9)}
+.cc-mark.cc-diamond span b{transform:rotate(-45deg)}
+.cc-mark.cc-paper span{border-width:4px}
 .cc-mark.cc-safety span{border:3px solid #000}
 .cc-mark.cc-pending span{opacity:.6;border-style:dashed;border-color:#333}
 </style>
@@ -129,12 +142,17 @@ class MarksLayer(MacroElement):
             cluster.addLayers(d.rows.map(function (r) {
               var st = d.styles[r[2]];
               var span = document.createElement("span");
-              span.style.background = st.fillColor;
+              span.style.background = st.paper ? "#fff" : st.fillColor;
+              if (st.paper) {
+                span.style.borderColor = st.fillColor;
+                span.style.color = st.fillColor;
+              }
               var b = document.createElement("b");
               b.textContent = r[3] > 0 ? String(r[3]) : "";
               span.appendChild(b);
               var marker = L.marker([r[0], r[1]], {icon: L.divIcon({
-                className: "cc-mark" + (st.weight >= 3 ? " cc-safety" : "")
+                className: "cc-mark cc-" + st.shape + (st.paper ? " cc-paper" : "")
+                  + (st.weight >= 3 ? " cc-safety" : "")
                   + (st.dashArray ? " cc-pending" : ""),
                 html: span, iconSize: [26, 26], iconAnchor: [13, 26], tooltipAnchor: [0, -20]})});
               marker.feature = {type: "Feature", properties: {id: r[4]}};
@@ -177,10 +195,19 @@ class MarksLayer(MacroElement):
         self.data = maps.script_json(data)
 
 
-def _pin(colour: str) -> str:
+_SWATCH_SHAPES = {
+    "pin": "border-radius:50% 50% 50% 0",
+    "square": "border-radius:2px",
+    "diamond": "border-radius:1px;transform:rotate(45deg) scale(.85)",
+}
+
+
+def _pin(colour: str, shape: str = "pin", *, hollow: bool = False) -> str:
+    inside = "#fff" if hollow else colour
+    edge = f"3px solid {colour}" if hollow else "2px solid #fff"
     return (
-        f'<i class="cc-sw" style="background:{colour};border:2px solid #fff;'
-        'border-radius:50% 50% 50% 0;box-shadow:0 0 0 1px #555"></i>'
+        f'<i class="cc-sw" style="background:{inside};border:{edge};'
+        f'{_SWATCH_SHAPES[shape]};box-shadow:0 0 0 1px #555"></i>'
     )
 
 
@@ -193,7 +220,10 @@ def _style(m: MarkInfo) -> dict[str, Any]:
         "fillOpacity": 0.85,
         "fill": True,
         "opacity": 1,
+        "shape": CLASS_SHAPES[m.renovation_class],
     }
+    if m.source == "paper":
+        style.update({"paper": True, "fillOpacity": 0.0, "weight": 4})
     if m.status is Status.SUBMITTED:
         style.update({"dashArray": "4 3", "fillOpacity": 0.35, "color": "#555555"})
     return style
@@ -253,10 +283,13 @@ def _legend_rows(marks: Sequence[MarkInfo], lang: str) -> list[tuple[str, str, i
     for cls, colour in CLASS_COLOURS.items():
         n = sum(1 for x in marks if x.renovation_class is cls)
         if n:
-            rows.append((_pin(colour), translate(lang, f"class.{cls.value}"), n))
+            rows.append((_pin(colour, CLASS_SHAPES[cls]), translate(lang, f"class.{cls.value}"), n))
     done = sum(1 for x in marks if x.status in DONE)
     if done:
         rows.append((_pin(DONE_FILL), translate(lang, "marks.legend_done"), done))
+    paper = sum(1 for x in marks if x.source == "paper")
+    if paper:
+        rows.append((_pin("#555555", hollow=True), translate(lang, "marks.legend_paper"), paper))
     return rows
 
 
