@@ -133,6 +133,7 @@ def cmd_ballot_create(args: argparse.Namespace) -> int:
             show_running=not args.hide_running,
             e_voting_recognised=args.e_voting_recognised,
             actor="cli",
+            tie_break=args.tie_break,
         )
         ballot_id = ballot.id
     print(ballot_id)
@@ -159,9 +160,41 @@ def cmd_ballot_close(args: argparse.Namespace) -> int:
 
     with transaction(_engine()) as session:
         res = close_ballot(session, args.id, actor="cli")
-    r = res.result
-    print(f"ballot {args.id} closed: {r.outcome}" + (f" — {r.winner}" if r.winner else ""))
+    d = res.decision
+    print(f"ballot {args.id} closed: {d.outcome}" + (f" — {d.winner}" if d.winner else ""))
+    _print_decision(res)
     return 0
+
+
+def _print_decision(res: Any) -> None:
+    """The binding outcome first (Chinese, then English), the local rule as consultation."""
+    from cocreate_map.decision_text import consultation_text, headline, tie_break_text
+
+    d = res.decision
+    for lang in ("zh", "en"):
+        print(f"  {headline(lang, d)}")
+        line = consultation_text(lang, d)
+        if line:
+            print(f"  {line}")
+    if d.binding.tie is not None or res.kind != "yes-no":
+        print(f"  {tie_break_text('zh', res.tie_break)} / {tie_break_text('en', res.tie_break)}")
+    if res.partial_owners:
+        from cocreate_map.i18n import translate
+
+        for lang in ("zh", "en"):
+            print("  " + translate(lang, "decision.partial_owners", n=len(res.partial_owners)))
+        for p in res.partial_owners:
+            print(
+                "    "
+                + translate(
+                    "zh",
+                    "decision.partial_owner_line",
+                    owner=p["owner"],
+                    voted="、".join(p["voted"]),
+                    not_voted="、".join(p["not_voted"]),
+                    area=p["area_m2"],
+                )
+            )
 
 
 def cmd_ballot_tally(args: argparse.Namespace) -> int:
@@ -178,6 +211,7 @@ def cmd_ballot_tally(args: argparse.Namespace) -> int:
         f"{res.title} [{res.status}] rule {r.rule}"
         + (" — consultative" if res.consultative else "")
     )
+    _print_decision(res)
     for t in r.choices:
         borda = "" if t.borda_points is None else f"  Borda {t.borda_points}"
         print(f"  {t.choice:<20} {t.households:>5} households  {float(t.area_m2):>10.2f} m²{borda}")
@@ -286,6 +320,13 @@ def register(sub: Any) -> None:
     q.add_argument("--buildings", help="only these buildings vote, e.g. 1,2")
     q.add_argument("--units", help="only these units vote, e.g. 3-1,3-2")
     q.add_argument("--matter-class", choices=["ordinary", "special", "consultative"])
+    q.add_argument(
+        "--tie-break",
+        choices=["second-round", "area", "lot"],
+        default="second-round",
+        help="how a tie (平票) is settled, declared now: no winner and a second round "
+        "(default), the larger exclusive area, or lots drawn in public",
+    )
     q.add_argument("--description", help="longer explanation shown to voters")
     q.add_argument("--opens", help="China time, e.g. 2026-12-01 08:00 (default: now)")
     q.add_argument("--closes", help="China time, e.g. 2026-12-08 20:00")

@@ -1,6 +1,7 @@
 """cocreate households / codes / ballot / audit: the whole story from the command line."""
 
 import json
+import subprocess
 
 import pytest
 from sqlalchemy import text
@@ -119,7 +120,9 @@ def test_ranked_tally_and_notice_show_rounds_in_china_time(demo, tmp_path, capsy
     ballot_id = int(capsys.readouterr().out.strip())
     votes = tmp_path / "v.csv"
     votes.write_text(
-        "building,unit,room,choice\n1,1,101,蓝|绿\n1,1,102,绿\n1,1,201,灰|绿\n", "utf-8"
+        "building,unit,room,choice\n1,1,101,蓝|绿\n1,1,102,绿\n1,1,201,灰|绿\n1,1,202,绿\n"
+        "1,1,301,蓝\n",
+        "utf-8",
     )
     assert run("ballot", "import-votes", ballot_id, votes) == 0
     capsys.readouterr()
@@ -202,3 +205,123 @@ def test_paper_votes_must_carry_the_numbers_the_pack_printed(demo, tmp_path, cap
     assert run("ballot", "import-votes", bid, votes) == 0
     assert "3 recorded" in capsys.readouterr().out
     assert run("audit", "verify") == 0
+
+
+def _register(tmp_path, rows):
+    reg = tmp_path / "reg.csv"
+    reg.write_text("building,unit,room,area_m2,owner_id\n" + "".join(f"{r}\n" for r in rows))
+    assert run("households", "import", reg, "--community", "cotton-compound") == 0
+
+
+def _votes(tmp_path, ballot_id, rows):
+    votes = tmp_path / f"v{ballot_id}.csv"
+    votes.write_text("building,unit,room,choice\n" + "".join(f"{r}\n" for r in rows))
+    assert run("ballot", "import-votes", ballot_id, votes) == 0
+
+
+# (id, register rows, create args, votes, passed, local_passed, headline words, partial owners)
+DECISIONS = [
+    (
+        "B5 local passes, the law does not",
+        ["99,1,101,70,", "99,1,102,70,", "99,1,201,70,", "99,1,202,70,", "99,1,301,200,"],
+        ["--rule", "co-creation-two-thirds", "--matter-class", "special"],
+        ["99,1,101,同意", "99,1,102,同意", "99,1,201,同意", "99,1,202,同意"],
+        False,
+        True,
+        [
+            "依法未通过 — 参与面积 58.3 % < 66.7 %",
+            "协商意见",
+            "赞成 4/5",
+            "Not passed in law — participation by area 58.3 % < 66.7 %",
+        ],
+        0,
+    ),
+    (
+        "B6b owner X votes for 401 only: whole area, quorum met",
+        [
+            "99,1,101,90,",
+            "99,1,102,90,",
+            "99,1,201,40,",
+            "99,1,202,120,",
+            "99,1,301,25,X",
+            "99,1,302,25,X",
+            "99,1,401,90,X",
+        ],
+        ["--rule", "civil-code-special"],
+        ["99,1,101,同意", "99,1,102,同意", "99,1,201,同意", "99,1,401,同意"],
+        True,
+        True,
+        ["依法通过", "只对其中部分房屋投了票", "99-1-301、99-1-302"],
+        1,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("register", "create", "votes", "passed", "local_passed", "words", "partial"),
+    [c[1:] for c in DECISIONS],
+    ids=[c[0] for c in DECISIONS],
+)
+def test_tally_and_close_announce_the_binding_outcome(
+    demo, tmp_path, capsys, register, create, votes, passed, local_passed, words, partial
+):
+    _register(tmp_path, register)
+    capsys.readouterr()
+    args = [
+        "ballot",
+        "create",
+        "--community",
+        "cotton-compound",
+        "--title",
+        "B",
+        *create,
+        "--buildings",
+        "99",
+    ]
+    assert run(*args) == 0
+    ballot_id = int(capsys.readouterr().out.strip())
+    _votes(tmp_path, ballot_id, votes)
+    capsys.readouterr()
+    assert run("ballot", "tally", ballot_id, "--json") == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["passed"], d["local_passed"]) == (passed, local_passed)
+    assert d["decision"]["basis"] == "statutory" and len(d["partial_owners"]) == partial
+    assert run("ballot", "tally", ballot_id) == 0
+    out = capsys.readouterr().out
+    assert all(w in out for w in words), out
+    notice = tmp_path / "notice.pdf"
+    assert run("ballot", "notice", ballot_id, "--out", notice) == 0
+    text = subprocess.run(["pdftotext", str(notice), "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert f"结果：{words[0]}" in flat, flat  # the binding outcome is the headline of the 公示
+    assert "DOMAIN.md" not in flat and "民法典第二百七十八条" in flat  # the statute, cited
+    assert run("ballot", "close", ballot_id) == 0
+    closed = capsys.readouterr().out
+    assert f"closed: {'passed' if passed else 'invalid'}" in closed and words[0] in closed
+
+
+def test_choose_one_tie_is_announced_with_the_declared_tie_break(demo, tmp_path, capsys):
+    _register(tmp_path, ["99,1,101,60,", "99,1,102,60,", "99,1,201,50,", "99,1,202,70,"])
+    capsys.readouterr()
+    ids = []
+    for tie_break in ("second-round", "area"):
+        assert run("ballot", "create", "--community", "cotton-compound", "--title", "A 或 B",
+                   "--rule", "simple-majority", "--choices", "A,B", "--buildings", "99",
+                   "--tie-break", tie_break) == 0  # fmt: skip
+        ids.append(int(capsys.readouterr().out.strip()))
+        _votes(tmp_path, ids[-1], ["99,1,101,A", "99,1,201,B"])
+        capsys.readouterr()
+    capsys.readouterr()
+    assert run("ballot", "tally", ids[0], "--json") == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["winner"] is None and d["tie"]["choices"] == ["A", "B"]
+    assert d["ballot"]["tie_break"] == "second-round"
+    assert run("ballot", "tally", ids[0]) == 0
+    assert "平票：A、B 各 1 户 — 无胜出，需进行第二轮表决" in capsys.readouterr().out
+    assert run("ballot", "tally", ids[1], "--json") == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["leader"] == "A" and d["tie"]["decided"] == "A"  # 1 of 2 is no majority, though
+    with pytest.raises(SystemExit) as exc:
+        run("ballot", "create", "--community", "cotton-compound", "--title", "x",
+            "--rule", "simple-majority", "--tie-break", "coin")  # fmt: skip
+    assert exc.value.code == 2 and "second-round" in capsys.readouterr().err

@@ -45,6 +45,11 @@ ABSTAIN = "abstain"
 
 JsonScalar = str | int | float | bool | None
 
+# How a ballot settles a tie (declared when it is created, stored with it): no winner and a
+# second round (default), the larger area, or lots drawn in public (the tool names no winner).
+TIE_BREAKS = ("second-round", "area", "lot")
+DEFAULT_TIE_BREAK = "second-round"
+
 # --------------------------------------------------------------------------------------------
 # Value types
 # --------------------------------------------------------------------------------------------
@@ -261,7 +266,8 @@ class Rule(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]
-    source: ClassVar[str]
+    source: ClassVar[str]  # the DOMAIN.md rules, for developers
+    citation: ClassVar[str]  # what printed documents show residents: the statute (issue 17.8)
     roll: ClassVar[str]  # "owners" (heads + area) or "households"
     PARAMS: ClassVar[dict[str, Param]]
 
@@ -376,6 +382,7 @@ class CivilCodeOrdinary(Rule):
     name = "civil-code-ordinary"
     title = "Civil Code art. 278 — ordinary matter (double 2/3 quorum, double majority)"
     source = "民法典 第二百七十八条 第二、四款; 第一千二百五十九条; DOMAIN.md R2, R3, R4, R6"
+    citation = "《中华人民共和国民法典》第二百七十八条第二款、第四款，第一千二百五十九条；最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释 第八条、第九条"
     roll = "owners"
     PARAMS: ClassVar[dict[str, Param]] = {
         "participation": FractionParam(
@@ -402,6 +409,7 @@ class CivilCodeSpecial(Rule):
     name = "civil-code-special"
     title = "Civil Code art. 278 — special matter (double 2/3 quorum, double 3/4)"
     source = "民法典 第二百七十八条 第二、三款; 第一千二百五十九条; DOMAIN.md R1, R2, R3, R5, R6"
+    citation = "《中华人民共和国民法典》第二百七十八条第二款、第三款，第一千二百五十九条；最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释 第八条、第九条"
     roll = "owners"
     PARAMS: ClassVar[dict[str, Param]] = {
         "participation": FractionParam(
@@ -430,6 +438,7 @@ class CoCreationTwoThirds(Rule):
     name = "co-creation-two-thirds"
     title = "Co-creation (共同缔造) — 2/3 take part, 2/3 agree (households)"
     source = "DOMAIN.md §1.5 and R7 (local 实施方案 practice; no national source found)"
+    citation = "本社区共同缔造议事规则（各地老旧小区改造实施方案的做法，非国家法律规定） Community co-creation rule (local practice, not national law)"
     roll = "households"
     PARAMS: ClassVar[dict[str, Param]] = {
         "participation": FractionParam(Fraction(2, 3), "share of households that must take part"),
@@ -469,6 +478,7 @@ class ResidentsMeeting(Rule):
     name = "residents-meeting"
     title = "Residents' meeting — > 1/2 attend, > 1/2 of attendees agree"
     source = "城市居民委员会组织法 第九条; DOMAIN.md §1.4, R8"
+    citation = "《中华人民共和国城市居民委员会组织法》第九条"
     roll = "households"
     PARAMS: ClassVar[dict[str, Param]] = {
         "participation": FractionParam(
@@ -505,6 +515,7 @@ class SimpleMajority(Rule):
     name = "simple-majority"
     title = "Simple majority of ballots (no quorum)"
     source = "DOMAIN.md §1.3 (abstentions), R6; consultative (DOMAIN.md R9)"
+    citation = "本社区议事规则（协商意见，无法律约束力） Community rules (consultative, not binding in law)"
     roll = "households"
     PARAMS: ClassVar[dict[str, Param]] = {
         "approval": FractionParam(Fraction(1, 2), "share of ballots that must agree (>)"),
@@ -570,6 +581,31 @@ class Outcome:
     borda: dict[str, int] | None = None
     rounds: tuple[Mapping[str, JsonScalar], ...] = ()
     notes: tuple[tuple[str, dict[str, JsonScalar]], ...] = ()
+    tie: Tie | None = None
+
+
+@dataclass(frozen=True)
+class Tie:
+    """平票: equal support between ``choices`` (for the lead, or for last place in IRV round
+    ``round``) and what the declared ``tie_break`` made of it: ``decided`` is the choice the
+    tie-break picked (the leader, or the choice eliminated), ``None`` when it named no one."""
+
+    choices: tuple[str, ...]
+    households: int
+    tie_break: str
+    decided: str | None
+    round: int | None = None  # IRV round of a last-place tie; None for a tie for the lead
+    eliminated: bool = False  # True: a last-place tie (decided = the choice eliminated)
+
+    def to_dict(self) -> dict[str, JsonScalar | list[str]]:
+        return {
+            "choices": list(self.choices),
+            "households": self.households,
+            "tie_break": self.tie_break,
+            "decided": self.decided,
+            "round": self.round,
+            "for": "last_place" if self.eliminated else "lead",
+        }
 
 
 class BallotKind(ABC):
@@ -595,7 +631,11 @@ class BallotKind(ABC):
 
     @abstractmethod
     def count(
-        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+        self,
+        ballots: Mapping[str, Ballot],
+        choices: tuple[str, ...],
+        electorate: Electorate,
+        tie_break: str = DEFAULT_TIE_BREAK,
     ) -> Outcome: ...
 
 
@@ -607,22 +647,38 @@ def _bad_choice(vote: Vote, kind: str, choices: tuple[str, ...]) -> InvalidInput
 
 
 def _plurality(
-    rows: Sequence[tuple[str, frozenset[str]]], electorate: Electorate
-) -> tuple[str | None, tuple[tuple[str, dict[str, JsonScalar]], ...]]:
-    """Most households; a tie goes to more area; a tie on both means no leader (documented)."""
+    rows: Sequence[tuple[str, frozenset[str]]], electorate: Electorate, tie_break: str
+) -> tuple[str | None, tuple[tuple[str, dict[str, JsonScalar]], ...], Tie | None]:
+    """Most households leads. A tie (平票) is settled by the ballot's declared ``tie_break``:
+    ``area`` — the larger area of those households (equal area too: no leader, second round);
+    ``second-round`` — no leader, a second round is needed; ``lot`` — no leader, lots are drawn in
+    public (the tool never draws them)."""
 
-    def key(row: tuple[str, frozenset[str]]) -> tuple[int, Fraction]:
-        return len(row[1]), sum((electorate.household(h).area_m2 for h in row[1]), Fraction(0))
+    def area(row: tuple[str, frozenset[str]]) -> Fraction:
+        return sum((electorate.household(h).area_m2 for h in row[1]), Fraction(0))
 
     if not rows:
-        return None, ()
-    best = max(key(r) for r in rows)
-    if best[0] == 0:
-        return None, (("no_support", {}),)
-    top = [r[0] for r in rows if key(r) == best]
-    if len(top) > 1:
-        return None, (("tie", {"choices": ", ".join(top), "households": best[0]}),)
-    return top[0], ()
+        return None, (), None
+    most = max(len(r[1]) for r in rows)
+    if most == 0:
+        return None, (("no_support", {}),), None
+    top = [r for r in rows if len(r[1]) == most]
+    if len(top) == 1:
+        return top[0][0], (), None
+    names = tuple(r[0] for r in top)
+    decided: str | None = None
+    if tie_break == "area":
+        best = max(area(r) for r in top)
+        by_area = [r[0] for r in top if area(r) == best]
+        decided = by_area[0] if len(by_area) == 1 else None
+    tie = Tie(names, most, tie_break, decided)
+    values: dict[str, JsonScalar] = {
+        "choices": ", ".join(names),
+        "households": most,
+        "tie_break": tie_break,
+        "decided": decided,
+    }
+    return decided, (("tie", values),), tie
 
 
 class YesNo(BallotKind):
@@ -643,7 +699,11 @@ class YesNo(BallotKind):
         raise _bad_choice(vote, self.name, choices)
 
     def count(
-        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+        self,
+        ballots: Mapping[str, Ballot],
+        choices: tuple[str, ...],
+        electorate: Electorate,
+        tie_break: str = DEFAULT_TIE_BREAK,
     ) -> Outcome:
         rows = tuple((c, frozenset(h for h, b in ballots.items() if b == (c,))) for c in choices)
         return Outcome(leader=YES, supporters=rows[0][1], rows=rows)
@@ -651,7 +711,8 @@ class YesNo(BallotKind):
 
 class ChooseOne(BallotKind):
     """Pick one choice; the plurality choice (most households) is the leader and the rule is
-    applied to its support. Ties: more area wins; equal households and area → no leader."""
+    applied to its support. A tie is announced and settled by the ballot's tie-break
+    (:func:`_plurality`; default: no leader, a second round)."""
 
     name = "choose-one"
 
@@ -666,12 +727,16 @@ class ChooseOne(BallotKind):
         raise _bad_choice(vote, self.name, choices)
 
     def count(
-        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+        self,
+        ballots: Mapping[str, Ballot],
+        choices: tuple[str, ...],
+        electorate: Electorate,
+        tie_break: str = DEFAULT_TIE_BREAK,
     ) -> Outcome:
         rows = tuple((c, frozenset(h for h, b in ballots.items() if b == (c,))) for c in choices)
-        leader, notes = _plurality(rows, electorate)
+        leader, notes, tie = _plurality(rows, electorate, tie_break)
         support = dict(rows).get(leader, frozenset()) if leader else frozenset()
-        return Outcome(leader=leader, supporters=support, rows=rows, notes=notes)
+        return Outcome(leader=leader, supporters=support, rows=rows, notes=notes, tie=tie)
 
 
 class Approval(BallotKind):
@@ -689,26 +754,37 @@ class Approval(BallotKind):
         return tuple(x for x in choices if x in items)  # order-free, duplicates collapse
 
     def count(
-        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+        self,
+        ballots: Mapping[str, Ballot],
+        choices: tuple[str, ...],
+        electorate: Electorate,
+        tie_break: str = DEFAULT_TIE_BREAK,
     ) -> Outcome:
         rows = tuple((c, frozenset(h for h, b in ballots.items() if c in b)) for c in choices)
-        leader, notes = _plurality(rows, electorate)
+        leader, notes, tie = _plurality(rows, electorate, tie_break)
         support = dict(rows).get(leader, frozenset()) if leader else frozenset()
-        return Outcome(leader=leader, supporters=support, rows=rows, notes=notes)
+        return Outcome(leader=leader, supporters=support, rows=rows, notes=notes, tie=tie)
 
 
 class Ranked(BallotKind):
     """Rank choices (partial rankings allowed). Decision: instant-runoff (IRV) by households.
 
     Each round counts every ballot for its highest-ranked continuing choice; a choice with more
-    than half of the non-exhausted ballots wins. Otherwise one choice is eliminated: the one with
-    the fewest first preferences in that round; ties → the fewest Borda points; still tied → the
-    one listed **last** in the ballot's choice order. A final two-way tie is settled the same way,
-    so IRV always names a winner when there is at least one ranked ballot. The leader's support is
-    the ballots counting for it in the last round; exhausted ballots took part but do not agree.
+    than half of the non-exhausted ballots wins. Otherwise the choice with the fewest ballots in
+    that round is eliminated. A tie for last place (平票) is announced:
 
-    Borda (for information only): with m choices, rank 1 earns m−1 points, rank 2 m−2, …;
-    unranked choices earn 0.
+    * when the tied choices together have fewer ballots than any other continuing choice, they are
+      all eliminated at once (which of them goes first could not change the result);
+    * otherwise the ballot's declared tie-break settles it: ``area`` eliminates the tied choice
+      whose ballots in that round hold the least area (equal area: as ``second-round``);
+      ``second-round`` and ``lot`` stop the count with no winner — a second round, or lots drawn
+      in public, decide.
+
+    The leader's support is the ballots counting for it in the last round; exhausted ballots took
+    part but do not agree.
+
+    Borda (for information only, never used to decide): with m choices, rank 1 earns m−1 points,
+    rank 2 m−2, …; unranked choices earn 0.
     """
 
     name = "ranked"
@@ -729,18 +805,23 @@ class Ranked(BallotKind):
         return tuple(items)
 
     def count(
-        self, ballots: Mapping[str, Ballot], choices: tuple[str, ...], electorate: Electorate
+        self,
+        ballots: Mapping[str, Ballot],
+        choices: tuple[str, ...],
+        electorate: Electorate,
+        tie_break: str = DEFAULT_TIE_BREAK,
     ) -> Outcome:
         m = len(choices)
         borda = dict.fromkeys(choices, 0)
         for b in ballots.values():
             for i, c in enumerate(b):
                 borda[c] += m - 1 - i
-        order = {c: i for i, c in enumerate(choices)}
         continuing = list(choices)
         rounds: list[Mapping[str, JsonScalar]] = []
         leader: str | None = None
         support: frozenset[str] = frozenset()
+        tie: Tie | None = None
+        notes: list[tuple[str, dict[str, JsonScalar]]] = []
         while continuing:
             piles: dict[str, set[str]] = {c: set() for c in continuing}
             exhausted = 0
@@ -763,17 +844,56 @@ class Ranked(BallotKind):
                 record["_elected"] = best
                 rounds.append(record)
                 break
-            out = min(continuing, key=lambda c: (len(piles[c]), borda[c], -order[c]))
-            record["_eliminated"] = out
+            fewest = min(len(piles[c]) for c in continuing)
+            last = [c for c in continuing if len(piles[c]) == fewest]
+            others = [len(piles[c]) for c in continuing if c not in last]
+            if len(last) == 1:
+                out = [last[0]]
+            elif others and fewest * len(last) < min(others):
+                out = last  # together fewer than any other: eliminating all changes nothing
+                record["_tied"] = ", ".join(last)
+            else:
+                number = len(rounds) + 1
+                decided: str | None = None
+                if tie_break == "area":
+                    areas = {
+                        c: sum((electorate.household(h).area_m2 for h in piles[c]), Fraction(0))
+                        for c in last
+                    }
+                    least = min(areas.values())
+                    smallest = [c for c in last if areas[c] == least]
+                    decided = smallest[0] if len(smallest) == 1 else None
+                tie = Tie(tuple(last), fewest, tie_break, decided, number, eliminated=True)
+                notes.append(
+                    (
+                        "tie_last",
+                        {
+                            "choices": ", ".join(last),
+                            "households": fewest,
+                            "round": number,
+                            "tie_break": tie_break,
+                            "decided": decided,
+                        },
+                    )
+                )
+                record["_tied"] = ", ".join(last)
+                if decided is None:
+                    record["_result"] = "tie"
+                    rounds.append(record)
+                    break
+                out = [decided]
+            record["_eliminated"] = ", ".join(out)
             rounds.append(record)
-            continuing.remove(out)
-        notes: tuple[tuple[str, dict[str, JsonScalar]], ...] = ()
-        if leader is None:
-            notes = (("no_support", {}),)
+            for c in out:
+                continuing.remove(c)
+        if leader is None and tie is None:
+            notes.append(("no_support", {}))
         rows = tuple(
             (c, frozenset(h for h, b in ballots.items() if b and b[0] == c)) for c in choices
         )
-        return Outcome(leader, support, rows, borda=borda, rounds=tuple(rounds), notes=notes)
+        return Outcome(
+            leader, support, rows, borda=borda, rounds=tuple(rounds), notes=tuple(notes), tie=tie
+        )
 
 
 KINDS: dict[str, type[BallotKind]] = {k.name: k for k in (YesNo, ChooseOne, Approval, Ranked)}
@@ -890,9 +1010,34 @@ def _leader_words(leader: JsonScalar) -> str:
     return "the proposal" if leader == YES else repr(leader)
 
 
+_TIE_WAYS = {
+    "second-round": "a second round is needed",
+    "area": "equal area too, a second round is needed",
+    "lot": "lots are to be drawn in public",
+}
+
 _NOTE_TEXTS: dict[str, Callable[[Mapping[str, JsonScalar]], str]] = {
     "tie": lambda v: (
-        f"tie between {v['choices']} ({v['households']} households each, equal area): no leader"
+        f"TIE between {v['choices']} ({v['households']} households each); tie-break "
+        f"{v['tie_break']}: "
+        + (
+            f"{v['decided']!r} has the larger area"
+            if v["decided"] is not None
+            else "no winner — " + _TIE_WAYS[str(v["tie_break"])]
+        )
+    ),
+    "tie_last": lambda v: (
+        f"TIE for last place in round {v['round']} between {v['choices']} "
+        f"({v['households']} ballots each); tie-break {v['tie_break']}: "
+        + (
+            f"{v['decided']!r} eliminated (least area)"
+            if v["decided"] is not None
+            else "count stopped, no winner — " + _TIE_WAYS[str(v["tie_break"])]
+        )
+    ),
+    "partial_owner": lambda v: (
+        f"owner {v['owner']} voted for {v['voted']} but not for {v['not_voted']}: counted as one "
+        f"head with the whole exclusive area ({v['area_m2']} m²; judicial interpretation art. 9)"
     ),
     "no_support": lambda v: "no choice has any support",
     "split_owner": lambda v: (
@@ -922,6 +1067,18 @@ def _note(code: str, values: Mapping[str, JsonScalar]) -> Reason:
 
 
 @dataclass(frozen=True)
+class PartialOwner:
+    """An owner of several units who voted on some of them only (staff are warned before the
+    close). On the owner roll the owner takes part with every unit (one head, whole area)."""
+
+    owner: str
+    voted: tuple[str, ...]  # household ids
+    not_voted: tuple[str, ...]
+    area_m2: Fraction  # the owner's whole exclusive area
+    not_voted_area_m2: Fraction
+
+
+@dataclass(frozen=True)
 class ChoiceTally:
     choice: str
     households: int
@@ -948,6 +1105,9 @@ class Result:
     rounds: tuple[Mapping[str, JsonScalar], ...] = ()
     superseded_votes: int = 0
     split_owners: tuple[str, ...] = ()
+    tie_break: str = DEFAULT_TIE_BREAK
+    tie: Tie | None = None
+    partial_owners: tuple[PartialOwner, ...] = ()
 
     # -- ratios (always computed, whatever the rule compares) ------------------------------
     @property
@@ -1068,9 +1228,141 @@ class Result:
             "outcome": self.outcome,
             "superseded_votes": self.superseded_votes,
             "split_owners": list(self.split_owners),
+            "tie_break": self.tie_break,
+            "tie": None if self.tie is None else self.tie.to_dict(),
+            "partial_owners": [
+                {
+                    "owner": p.owner,
+                    "voted": list(p.voted),
+                    "not_voted": list(p.not_voted),
+                    "area_m2": str(p.area_m2),
+                    "not_voted_area_m2": str(p.not_voted_area_m2),
+                }
+                for p in self.partial_owners
+            ],
             "reasons": self.reasons,
             "reason_codes": [r.to_dict() for r in self.details],
         }
+
+
+STATUTORY_RULES = ("civil-code-ordinary", "civil-code-special")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome that binds, and the community's own rule beside it (issue 17).
+
+    When the matter is one the law reserves to the owners (art. 278; ``statutory`` is the tally
+    under the art. 278 rule, or the ballot's own rule is that rule), the legal outcome binds: a
+    local rule that passes while the statutory test fails is the community's consultation
+    (协商意见), never the headline. Otherwise the ballot's own rule decides (``basis`` "rule").
+    ``missed`` are the binding result's checks that were not met, in order (the first one is the
+    headline's reason)."""
+
+    basis: str  # "statutory" or "rule"
+    binding: Result
+    local: Result
+
+    @property
+    def outcome(self) -> str:
+        return self.binding.outcome
+
+    @property
+    def passed(self) -> bool:
+        return self.binding.passed
+
+    @property
+    def winner(self) -> str | None:
+        return self.binding.winner
+
+    @property
+    def local_passed(self) -> bool:
+        return self.local.passed
+
+    @property
+    def local_outcome(self) -> str:
+        return self.local.outcome
+
+    @property
+    def missed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.binding.checks if not c.met)
+
+    @property
+    def consultation(self) -> Check | None:
+        """The local rule's agreement check (shown as 协商意见 "赞成 4/5") when it is not the
+        binding result; None when the local rule is the binding one."""
+        if self.binding is self.local:
+            return None
+        approval = [c for c in self.local.checks if c.stage == "approval"]
+        return approval[0] if approval else None
+
+    def to_dict(self) -> dict[str, object]:
+        c = self.consultation
+        return {
+            "basis": self.basis,
+            "rule": self.binding.rule,
+            "passed": self.passed,
+            "outcome": self.outcome,
+            "winner": self.winner,
+            "missed": [
+                {
+                    "code": ch.code,
+                    "ratio": _ratio_dict(ch.ratio),
+                    "threshold": _ratio_dict(ch.threshold),
+                    "comparison": "≥" if ch.inclusive else ">",
+                    "numerator": str(ch.numerator),
+                    "denominator": str(ch.denominator),
+                }
+                for ch in self.missed
+            ],
+            "local_rule": self.local.rule,
+            "local_passed": self.local_passed,
+            "local_outcome": self.local_outcome,
+            "consultation": None
+            if c is None
+            else {
+                "code": c.code,
+                "numerator": str(c.numerator),
+                "denominator": str(c.denominator),
+                "met": c.met,
+            },
+            "text": self.text,
+        }
+
+    @property
+    def text(self) -> str:
+        """English headline, e.g. 'NOT PASSED IN LAW — participation by area 58.3 % < 66.7 %'."""
+        if self.basis == "statutory":
+            head = "PASSED IN LAW" if self.passed else "NOT PASSED IN LAW"
+        else:
+            head = {"passed": "PASSED", "rejected": "NOT PASSED", "invalid": "INVALID"}[
+                self.outcome
+            ]
+        if self.winner is not None and self.binding.kind != "yes-no":
+            head += f" — {self.winner}"
+        if self.tie_headline:
+            head += " — tie (平票), " + _TIE_WAYS[self.binding.tie_break]
+        elif self.missed:
+            ch = self.missed[0]
+            rt, tt = _compare_texts(ch.ratio, ch.threshold)
+            op = "<" if ch.ratio < ch.threshold else "="
+            head += f" — {_MEASURE_WORDS.get(ch.code, ch.code)} {rt} % {op} {tt} %"
+        return head
+
+    @property
+    def tie_headline(self) -> bool:
+        """The headline's reason is an unbroken tie (quorum met, the tie named no leader)."""
+        b = self.binding
+        return b.tie is not None and b.leader is None and b.participation_met
+
+
+def decide(result: Result, statutory: Result | None = None) -> Decision:
+    """Which outcome binds: ``statutory`` when given (a matter the law reserves), else the
+    ballot's own ``result`` (statutory itself when its rule is an art. 278 rule)."""
+    if statutory is not None:
+        return Decision("statutory", statutory, result)
+    basis = "statutory" if result.rule in STATUTORY_RULES else "rule"
+    return Decision(basis, result, result)
 
 
 def _outcome(leader: str | None, checks: Sequence[Check]) -> str:
@@ -1095,12 +1387,22 @@ def tally(
     electorate: Electorate,
     votes: Sequence[Vote],
     choices: Sequence[str] = (),
+    tie_break: str = DEFAULT_TIE_BREAK,
 ) -> Result:
     """Count ``votes`` of ``electorate`` under ``rule`` for a ballot of ``kind``.
 
     Raises NotEligible for a vote from a household outside the electorate and InvalidInput for a
-    ballot that does not fit the kind. The last vote of a household counts.
+    ballot that does not fit the kind or an unknown ``tie_break``. The last vote of a household
+    counts.
+
+    On the owner roll (``rule.roll == "owners"``) an owner who voted on some of their units takes
+    part with their **whole** exclusive area, as one head (judicial interpretation on
+    建筑物区分所有权 arts. 8–9: the owner, not the unit, is the voter; area is the owner's registered
+    exclusive area). The units they did not vote on follow their vote when every voting unit chose
+    the same; a split owner's unvoted area takes part without agreeing.
     """
+    if tie_break not in TIE_BREAKS:
+        raise InvalidInput(key="ballot.tie_break", value=tie_break, choices=", ".join(TIE_BREAKS))
     k = make_kind(kind) if isinstance(kind, str) else kind
     opts = k.prepare_choices(choices)
     latest, superseded = latest_ballots(votes)
@@ -1108,7 +1410,7 @@ def tally(
     for hid in sorted(latest):
         electorate.household(hid)  # raises NotEligible
         ballots[hid] = k.normalise(latest[hid], opts)
-    outcome = k.count(ballots, opts, electorate)
+    outcome = k.count(ballots, opts, electorate, tie_break)
 
     hh = {hid: electorate.household(hid) for hid in ballots}
     # Owner heads: participating if any unit voted; agreeing with a set of households only when
@@ -1116,12 +1418,27 @@ def tally(
     units_of: dict[str, set[str]] = {}
     for hid, h in hh.items():
         units_of.setdefault(h.owner_key, set()).add(hid)
+    all_units: dict[str, list[Household]] = {}
+    for h in electorate.households:
+        all_units.setdefault(h.owner_key, []).append(h)
+    owner_roll = rule.roll == "owners"
+    unvoted_area = {
+        key: sum((h.area_m2 for h in all_units[key] if h.id not in hh), Fraction(0))
+        for key in units_of
+    }
 
     def heads_in(group: frozenset[str]) -> int:
         return sum(1 for units in units_of.values() if units <= group)
 
     def area_of(group: frozenset[str] | set[str]) -> Fraction:
-        return sum((hh[h].area_m2 for h in group), Fraction(0))
+        voted = sum((hh[h].area_m2 for h in group), Fraction(0))
+        if not owner_roll:
+            return voted
+        # an owner whose every voting unit is in the group carries their unvoted units with them
+        return voted + sum(
+            (unvoted_area[key] for key, units in units_of.items() if units <= group),
+            Fraction(0),
+        )
 
     split = tuple(
         sorted(
@@ -1130,6 +1447,20 @@ def tally(
             if units & outcome.supporters and not units <= outcome.supporters
         )
     )
+    partial = tuple(
+        PartialOwner(
+            owner=key.removeprefix("owner:"),
+            voted=tuple(sorted(units_of[key])),
+            not_voted=tuple(sorted(h.id for h in all_units[key] if h.id not in hh)),
+            area_m2=sum((h.area_m2 for h in all_units[key]), Fraction(0)),
+            not_voted_area_m2=unvoted_area[key],
+        )
+        for key in sorted(units_of)
+        if any(h.id not in hh for h in all_units[key])
+    )
+    participating_area = sum((h.area_m2 for h in hh.values()), Fraction(0))
+    if owner_roll:  # every participating owner with their whole exclusive area
+        participating_area += sum(unvoted_area.values(), Fraction(0))
     abstaining = frozenset(h for h, b in ballots.items() if not b)
     counts = Counts(
         households=electorate.household_count,
@@ -1137,7 +1468,7 @@ def tally(
         area_m2=electorate.total_area_m2,
         participating_households=len(ballots),
         participating_heads=len(units_of),
-        participating_area_m2=area_of(set(ballots)),
+        participating_area_m2=participating_area,
         abstaining_households=len(abstaining),
         agreeing_households=len(outcome.supporters),
         agreeing_heads=heads_in(outcome.supporters),
@@ -1145,20 +1476,43 @@ def tally(
     )
     checks = rule.checks(counts)
     rows = [*outcome.rows, (ABSTAIN, abstaining)]
+    # a split owner's unvoted units take part without a choice: shown with the abstentions
+    uncarried = Fraction(0)
+    if owner_roll:
+        uncarried = sum(
+            (
+                unvoted_area[key]
+                for key, units in units_of.items()
+                if not any(units <= group for _c, group in rows)
+            ),
+            Fraction(0),
+        )
     tallies = tuple(
         ChoiceTally(
             choice=c,
             households=len(group),
             owner_heads=heads_in(group),
-            area_m2=area_of(group),
+            area_m2=area_of(group) + (uncarried if c == ABSTAIN else 0),
             borda_points=None if outcome.borda is None else outcome.borda.get(c),
         )
         for c, group in rows
     )
     details: list[Reason] = [_check_reason(ch) for ch in checks]
     details += [_note(code, values) for code, values in outcome.notes]
-    if rule.roll == "owners":
+    if owner_roll:
         details += [_note("split_owner", {"owner": o}) for o in split]
+        details += [
+            _note(
+                "partial_owner",
+                {
+                    "owner": p.owner,
+                    "voted": ", ".join(p.voted),
+                    "not_voted": ", ".join(p.not_voted),
+                    "area_m2": _num(p.area_m2),
+                },
+            )
+            for p in partial
+        ]
     if superseded:
         details.append(_note("superseded", {"count": superseded}))
     summary = _note(
@@ -1177,4 +1531,7 @@ def tally(
         rounds=outcome.rounds,
         superseded_votes=superseded,
         split_owners=split,
+        tie_break=tie_break,
+        tie=outcome.tie,
+        partial_owners=partial,
     )

@@ -19,7 +19,10 @@ from urllib.parse import urlencode
 import segno
 from fpdf import FPDF
 
+from cocreate_map import decision_text
+from cocreate_map.decision_text import reason_text
 from cocreate_map.errors import InvalidInput
+from cocreate_map.i18n import translate
 
 try:
     from zoneinfo import ZoneInfo
@@ -200,10 +203,53 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
     pdf.set_font(FONT, size=13)
     pdf.multi_cell(0, 7, f"表决事项 Question: {res.title}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
+    decision = res.decision  # the outcome that binds comes first (issue 17.1)
+
+    def label(choice: str) -> str:
+        return CHOICE_WORDS.get(choice, choice)
+
+    pdf.set_font(FONT, size=14)
+    pdf.multi_cell(
+        0, 8, f"结果：{decision_text.headline('zh', decision, label)}",
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    pdf.set_font(FONT, size=10)
+    pdf.multi_cell(
+        0, 6, f"Result: {decision_text.headline('en', decision, label)}",
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    if decision.consultation is not None:
+        pdf.set_font(FONT, size=11)
+        for lang in ("zh", "en"):
+            pdf.multi_cell(
+                0, 6, decision_text.consultation_text(lang, decision) or "",
+                new_x="LMARGIN", new_y="NEXT",
+            )  # fmt: skip
+        pdf.set_font(FONT, size=9)
+        pdf.multi_cell(
+            0, 5, f"{translate('zh', 'decision.legal_note')} {translate('en', 'decision.legal_note')}",
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip
+    if r.tie is not None and not decision.tie_headline:
+        pdf.set_font(FONT, size=10)
+        for lang in ("zh", "en"):
+            pdf.multi_cell(
+                0, 6, decision_text.tie_text(lang, r.tie, label), new_x="LMARGIN", new_y="NEXT"
+            )
+    if r.kind != "yes-no":
+        pdf.set_font(FONT, size=9)
+        pdf.multi_cell(
+            0, 5, f"{decision_text.tie_break_text('zh', res.tie_break)} · "
+            f"{decision_text.tie_break_text('en', res.tie_break)}",
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip
+    pdf.ln(2)
+    pdf.set_font(FONT, size=10)
     rule_cls = RULES.get(r.rule)
     lines = [
-        f"规则 Rule: {r.rule} — {rule_cls.title if rule_cls else ''}",
-        f"依据 Source: {r.rule_source}",
+        f"规则 Rule: {translate('zh', f'decision.rule.{r.rule}')} {r.rule} — "
+        f"{rule_cls.title if rule_cls else ''}",
+        f"依据 Legal basis: {rule_cls.citation if rule_cls else ''}",
         f"参数 Parameters: {', '.join(f'{k}={v}' for k, v in r.rule_params.items()) or '—'}",
         f"事项类别 Matter class: {res.matter_class}",
         f"表决期间 Voting (北京时间 China time): {_dt(res.opens_at)} — "
@@ -261,10 +307,6 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
             share = Fraction(t.voted, t.households) if t.households else Fraction(0)
             table.row([f"{t.building}栋", str(t.households), str(t.voted), _pct(share)])
     pdf.ln(3)
-    pdf.set_font(FONT, size=14)
-    outcome = OUTCOME_WORDS.get(r.outcome, r.outcome)
-    winner = f" — {CHOICE_WORDS.get(r.winner, r.winner)}" if r.winner else ""
-    pdf.multi_cell(0, 8, f"结果 Result: {outcome}{winner}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
     if res.status != "closed":
         pdf.multi_cell(
@@ -279,7 +321,8 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
             0,
             6,
             "线上表决结果为协商意见（议事规则未确认电子表决）。Online result is consultative: "
-            "the community's rules do not recognise e-voting (指导规则 art. 22, DOMAIN.md R9).",
+            "the community's rules do not recognise e-voting (《业主大会和业主委员会指导规则》"
+            "建房〔2009〕274号 第二十二条).",
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -288,10 +331,19 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
         pdf.multi_cell(
             0,
             6,
-            f"法定门槛 Statutory check ({s.rule}): {OUTCOME_WORDS.get(s.outcome, s.outcome)}",
+            f"法定门槛 Statutory thresholds（{translate('zh', f'decision.rule.{s.rule}')}）: "
+            f"{OUTCOME_WORDS.get(s.outcome, s.outcome)}",
             new_x="LMARGIN",
             new_y="NEXT",
         )
+        for ch in s.checks:
+            op = "≥" if ch.inclusive else ">"
+            mark = "— 达到 met" if ch.met else "— 未达到 NOT met"
+            pdf.multi_cell(
+                0, 6,
+                f"  {CHECK_WORDS.get(ch.code, ch.code)}: {_pct(ch.ratio)} (需 {op} {_pct(ch.threshold)}) {mark}",
+                new_x="LMARGIN", new_y="NEXT",
+            )  # fmt: skip
     if res.register_changes:
         pdf.multi_cell(
             0,
@@ -308,9 +360,13 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
-    for reason in r.reasons:
+    for reason in r.details:
+        zh = reason_text("zh", reason)
         pdf.set_font(FONT, size=8)
-        pdf.multi_cell(0, 4.5, reason, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4.5, zh, new_x="LMARGIN", new_y="NEXT")
+        if zh != reason.text:
+            pdf.set_font(FONT, size=7)
+            pdf.multi_cell(0, 4, reason.text, new_x="LMARGIN", new_y="NEXT")
     y = pdf.get_y() + 4
     if y > 240:
         pdf.add_page()

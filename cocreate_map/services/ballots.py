@@ -27,15 +27,19 @@ from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain.households import area_text, clean_label
 from cocreate_map.domain.voting import (
     ABSTAIN,
+    DEFAULT_TIE_BREAK,
     KINDS,
     NO,
     RULES,
     STATUTORY_RULE_FOR_CLASS,
+    TIE_BREAKS,
     YES,
+    Decision,
     Electorate,
     Household,
     Result,
     Vote,
+    decide,
     make_kind,
     make_rule,
     tally,
@@ -294,8 +298,12 @@ def create_ballot(
     e_voting_recognised: bool = False,
     actor: str = "staff",
     now: datetime | None = None,
+    tie_break: str = DEFAULT_TIE_BREAK,
 ) -> BallotRow:
     """A new ballot, open from ``opens_at`` (default: now).
+
+    ``tie_break`` is how a tie (平票) will be settled, declared now and never changed: no
+    winner and a second round (default), the larger area, or lots drawn in public.
 
     With ``options`` (layout options of the community) the choices are those options (kind
     choose-one by default; a yes-no ballot links exactly one option, "adopt option B?"). The
@@ -322,6 +330,8 @@ def create_ballot(
     if rule is None:
         raise InvalidInput(key="ballots.choose_rule_only_ballot", items=", ".join(RULES))
     rule_obj = make_rule(rule, params or {})
+    if tie_break not in TIE_BREAKS:
+        raise InvalidInput(key="ballot.tie_break", value=tie_break, choices=", ".join(TIE_BREAKS))
     kind = kind or ("choose-one" if choices else "yes-no")
     if kind not in KINDS:
         raise InvalidInput(
@@ -362,6 +372,7 @@ def create_ballot(
         show_running=show_running,
         e_voting_recognised=e_voting_recognised,
         created_at=now,
+        tie_break=tie_break,
     )
     session.add(ballot)
     session.flush()
@@ -390,6 +401,7 @@ def create_ballot(
             "electorate": ballot.electorate,
             "electorate_households": len(voters),
             "matter_class": matter_class,
+            "tie_break": tie_break,
         },
         now,
     )
@@ -416,6 +428,7 @@ def close_ballot(
     session.flush()
     result = tally_ballot(session, ballot_id, now)
     r = result.result
+    d = result.decision
     record(
         session,
         ballot.community_id,
@@ -423,9 +436,13 @@ def close_ballot(
         "ballot.close",
         {
             "ballot_id": ballot.id,
-            "outcome": r.outcome,
-            "passed": r.passed,
-            "winner": r.winner,
+            "outcome": d.outcome,
+            "passed": d.passed,
+            "winner": d.winner,
+            "basis": d.basis,
+            "local_outcome": d.local_outcome,
+            "local_passed": d.local_passed,
+            "tie": None if d.binding.tie is None else d.binding.tie.to_dict(),
             "participating_households": r.counts.participating_households,
             "participating_area_m2": str(r.counts.participating_area_m2),
         },
@@ -910,17 +927,34 @@ class BallotResult:
     community_name: str = ""
     community_slug: str = ""
     options: list[str] = field(default_factory=list)  # linked layout options
+    tie_break: str = DEFAULT_TIE_BREAK
+    # owners of several units who voted on some only (warn staff before the close; issue 17.3):
+    # {"owner", "voted": ["1-1-401"], "not_voted": [...], "area_m2"}
+    partial_owners: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def decision(self) -> Decision:
+        """The outcome that binds (the statutory one for a matter the law reserves)."""
+        return decide(self.result, self.statutory)
+
+    @property
+    def passed(self) -> bool:
+        return self.decision.passed
 
     def irv_rounds(self) -> list[IrvRound]:
         """The instant-runoff rounds of a ranked ballot (empty for other kinds)."""
         out = []
         for i, rec in enumerate(self.result.rounds, 1):
-            eliminated, elected = rec.get("_eliminated"), rec.get("_elected")
+            elected = rec.get("_elected")
+            keys = [str(k) for k in rec if not str(k).startswith("_")]
+            gone = str(rec.get("_eliminated") or "")
+            # several choices tied for last place go together ("C, D")
+            eliminated = {k for k in keys if k == gone or k in gone.split(", ")} if gone else set()
             rows = [
                 RoundRow(
                     str(k),
                     int(v or 0),
-                    "eliminated" if k == eliminated else "elected" if k == elected else "",
+                    "eliminated" if k in eliminated else "elected" if k == elected else "",
                 )
                 for k, v in rec.items()
                 if not str(k).startswith("_")
@@ -930,8 +964,16 @@ class BallotResult:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = self.result.to_dict()
+        decision = self.decision
         d.update(
             {
+                # the outcome that binds; the ballot's own rule's outcome has its own keys
+                "passed": decision.passed,
+                "outcome": decision.outcome,
+                "winner": decision.winner,
+                "local_passed": decision.local_passed,
+                "local_outcome": decision.local_outcome,
+                "decision": decision.to_dict(),
                 "ballot": {
                     "id": self.ballot_id,
                     "title": self.title,
@@ -943,6 +985,7 @@ class BallotResult:
                     "closes_at": _iso(self.closes_at),
                     "closed_at": _iso(self.closed_at),
                     "community": self.community_slug,
+                    "tie_break": self.tie_break,
                 },
                 "consultative": self.consultative,
                 "statutory": None if self.statutory is None else self.statutory.to_dict(),
@@ -958,6 +1001,7 @@ class BallotResult:
                     for t in self.turnout
                 ],
                 "register_changes": self.register_changes,
+                "partial_owners": self.partial_owners,
                 "open_conflicts": self.open_conflicts,
                 "audit_head": self.audit_head,
             }
@@ -1005,8 +1049,14 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
     )
     votes = [Vote(str(v.household_id), v.choice) for v in vote_rows]
     rule = make_rule(ballot.rule, ballot.rule_params)
+    tie_break = ballot.tie_break or DEFAULT_TIE_BREAK
     result = tally(
-        ballot.kind, rule, electorate, votes, ballot.choices if ballot.kind != "yes-no" else ()
+        ballot.kind,
+        rule,
+        electorate,
+        votes,
+        ballot.choices if ballot.kind != "yes-no" else (),
+        tie_break=tie_break,
     )
     statutory = None
     stat_name = STATUTORY_RULE_FOR_CLASS.get(ballot.matter_class)
@@ -1017,6 +1067,7 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
             electorate,
             votes,
             ballot.choices if ballot.kind != "yes-no" else (),
+            tie_break=tie_break,
         )
     channels: dict[str, int] = {}
     for v in vote_rows:
@@ -1035,6 +1086,16 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
         for b, r in sorted(per.items(), key=lambda kv: _building_key(kv[0]))
     ]
     online = channels.get("online", 0) + channels.get("assisted", 0)
+    unit_label = {str(h.id): f"{h.building}-{h.unit}-{h.room}" for h in voters}
+    partial = [
+        {
+            "owner": p.owner,
+            "voted": [unit_label[i] for i in p.voted],
+            "not_voted": [unit_label[i] for i in p.not_voted],
+            "area_m2": area_text(p.area_m2),
+        }
+        for p in (statutory or result).partial_owners
+    ]
     return BallotResult(
         ballot_id=ballot.id,
         title=ballot.title,
@@ -1056,6 +1117,8 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
         community_name=community.name,
         community_slug=community.slug,
         options=list(ballot.options or []),
+        tie_break=tie_break,
+        partial_owners=partial,
     )
 
 

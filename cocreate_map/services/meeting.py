@@ -22,10 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain.voting import (
+    DEFAULT_TIE_BREAK,
+    STATUTORY_RULE_FOR_CLASS,
+    Decision,
     Electorate,
     Household,
     Reason,
     Vote,
+    decide,
     make_rule,
     percent,
     tally,
@@ -112,6 +116,7 @@ class ProjectorSnapshot:
     winner: str | None
     checks: tuple[CheckLine, ...]
     reasons: tuple[Reason, ...]
+    decision: Decision | None = None  # the outcome that binds, once closed
 
     @property
     def revealed(self) -> bool:
@@ -148,13 +153,23 @@ def projector_snapshot(
         .order_by(VoteRow.id)
     ).all()
     votes = [Vote(str(h), c) for h, c in rows]
+    choices = ballot.choices if ballot.kind != "yes-no" else ()
+    tie_break = ballot.tie_break or DEFAULT_TIE_BREAK
     result = tally(
         ballot.kind,
         make_rule(ballot.rule, ballot.rule_params),
         electorate,
         votes,
-        ballot.choices if ballot.kind != "yes-no" else (),
+        choices,
+        tie_break=tie_break,
     )
+    statutory = None
+    stat_name = STATUTORY_RULE_FOR_CLASS.get(ballot.matter_class)
+    if stat_name is not None and stat_name != ballot.rule:
+        statutory = tally(
+            ballot.kind, make_rule(stat_name), electorate, votes, choices, tie_break=tie_break
+        )
+    decision = decide(result, statutory)
     c = result.counts
     state = ballot_service.status(ballot, now)
     h_thr, h_inc = _threshold(result.checks, ("households", "heads"))
@@ -183,15 +198,16 @@ def projector_snapshot(
             if visible
             else None
         ),
-        outcome=result.outcome if closed else None,
+        outcome=decision.outcome if closed else None,
         leader=result.leader if visible else None,
-        winner=result.winner if closed else None,
+        winner=decision.winner if closed else None,
         checks=tuple(
             CheckLine(ch.code, ch.ratio, ch.threshold, ch.inclusive, ch.met) for ch in result.checks
         )
         if closed
         else (),
         reasons=result.details if closed else (),
+        decision=decision if closed else None,
     )
 
 

@@ -276,7 +276,7 @@ def _adopted_option(
         raise InvalidInput(key="works.ballot_community", ballot=ballot_id)
     if ballots.status(ballot) != "closed":
         raise InvalidTransition(key="works.ballot_open", ballot=ballot_id)
-    result = ballots.tally_ballot(session, ballot_id).result
+    result = ballots.tally_ballot(session, ballot_id).decision  # the outcome that binds
     if not result.passed or result.winner is None:
         raise InvalidTransition(
             key="works.ballot_not_passed", ballot=ballot_id, outcome=result.outcome

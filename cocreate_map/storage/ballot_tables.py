@@ -63,6 +63,11 @@ class BallotRow(Base):
     show_running: Mapped[bool] = mapped_column(Boolean, default=True)
     e_voting_recognised: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How a tie (平票) is settled, declared when the ballot is created (issue 17):
+    # second-round (default), area or lot (voting.TIE_BREAKS)
+    tie_break: Mapped[str] = mapped_column(
+        String(16), default="second-round", server_default="second-round"
+    )
 
 
 class VoteRow(Base):

@@ -29,6 +29,7 @@ class CommunityRow(Base):
     boundary: Mapped[BaseGeometry | None] = mapped_column(Geometry(), nullable=True)
     metric_epsg: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)  # hidden, data kept
     # The sub-district (街道) the community belongs to, for the district overview.
     district: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # The community id its audit chain was written under, when it moved from another database
@@ -67,6 +68,7 @@ class ImportRow(Base):
     """One committed import: what file, what options, and the full report (repairs, notes)."""
 
     __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_content_sha256", "community_id", "content_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(
@@ -78,6 +80,7 @@ class ImportRow(Base):
     feature_count: Mapped[int]
     report: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class CommunitySettingRow(Base):

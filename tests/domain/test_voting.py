@@ -10,6 +10,7 @@ from cocreate_map.domain.voting import (
     Electorate,
     Household,
     Vote,
+    decide,
     make_rule,
     percent,
     tally,
@@ -182,6 +183,137 @@ def test_split_owner_takes_part_but_does_not_agree_by_head():
     assert any(d.code == "split_owner" for d in r.details)
 
 
+# B6b (issue 17.3): owner X owns 301, 302 and 401 and votes for 401 only. Total 480 m²; the voted
+# units hold 310 m² (64.6 % < 2/3: invalid when only the voted unit counts), X's whole area brings
+# participation to 360 m² (75 %): the quorum is met. (id, rule, X's 401 vote, participation m²,
+# agreeing m², quorum met, passed)
+B6B_UNITS = [
+    ("101", 90, None),
+    ("102", 90, None),
+    ("201", 40, None),
+    ("202", 120, None),
+    ("301", 25, "X"),
+    ("302", 25, "X"),
+    ("401", 90, "X"),
+]
+B6B = [
+    ("B6b special: X takes part with 140 m²", "civil-code-special", "yes", 360, 360, True, True),
+    ("B6b ordinary, X says no", "civil-code-ordinary", "no", 360, 220, True, True),
+    (
+        "B6b X abstains: takes part, does not agree",
+        "civil-code-special",
+        "abstain",
+        360,
+        220,
+        True,
+        False,
+    ),
+    # the household roll counts households, not owners: nothing carried
+    (
+        "B6b household roll unchanged: 4 of 7",
+        "co-creation-two-thirds",
+        "yes",
+        310,
+        310,
+        False,
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "x_vote", "part", "agree", "quorum", "passed"),
+    [c[1:] for c in B6B],
+    ids=[c[0] for c in B6B],
+)
+def test_owner_voting_on_some_units_counts_with_the_whole_area(
+    rule, x_vote, part, agree, quorum, passed
+):
+    hs = tuple(Household(r, "1", "1", r, F(a), o) for r, a, o in B6B_UNITS)
+    votes = [Vote("101", "yes"), Vote("102", "yes"), Vote("201", "yes"), Vote("401", x_vote)]
+    r = tally("yes-no", make_rule(rule, {}), Electorate(hs), votes)
+    assert r.counts.participating_area_m2 == part and r.counts.agreeing_area_m2 == agree
+    assert r.participation_met is quorum and r.passed is passed
+    assert r.counts.participating_heads == 4 and r.counts.owner_heads == 5
+    [p] = r.partial_owners
+    assert (p.owner, p.voted, p.not_voted, p.area_m2) == ("X", ("401",), ("301", "302"), 140)
+    assert r.to_dict()["partial_owners"][0]["not_voted"] == ["301", "302"]
+    owner_roll = rule.startswith("civil-code")
+    assert any(d.code == "partial_owner" for d in r.details) is owner_roll
+    assert sum((c.area_m2 for c in r.choices), F(0)) == part
+
+
+# B5 (issue 17.1): a co-creation ballot on a matter the law reserves. Five units, four vote yes:
+# the local rule passes (4/5 ≥ 2/3) but the fifth unit holds 200 of 480 m², so the owners who took
+# part hold 280/480 = 58.3 % < 2/3: the binding outcome is "not passed in law".
+# (id, yes-votes by unit, statutory rule, binding passed, local passed, headline)
+B5_UNITS = [("101", 70), ("102", 70), ("201", 70), ("202", 70), ("301", 200)]
+B5 = [
+    (
+        "B5 local passes, law fails on area",
+        ["101", "102", "201", "202"],
+        "civil-code-special",
+        False,
+        True,
+        "NOT PASSED IN LAW — participation by area 58.3 % < 66.7 %",
+    ),
+    (
+        "B5 both pass",
+        ["101", "102", "201", "301"],
+        "civil-code-special",
+        True,
+        True,
+        "PASSED IN LAW",
+    ),
+    (
+        "B5 law passes, local fails (3/5 < 2/3)",
+        ["101", "102", "301", "201:no"],
+        "civil-code-ordinary",
+        True,
+        False,
+        "PASSED IN LAW",
+    ),
+    (
+        "B5 both fail",
+        ["101", "301"],
+        "civil-code-ordinary",
+        False,
+        False,
+        "NOT PASSED IN LAW — participation by area 56.3 % < 66.7 %",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("yes", "statutory_rule", "passed", "local_passed", "headline"),
+    [c[1:] for c in B5],
+    ids=[c[0] for c in B5],
+)
+def test_the_headline_is_the_outcome_that_binds(
+    yes, statutory_rule, passed, local_passed, headline
+):
+    e = Electorate(tuple(Household(r, "1", "1", r, F(a)) for r, a in B5_UNITS))
+    votes = [Vote(*h.split(":")) if ":" in h else Vote(h, "yes") for h in yes]
+    local = tally("yes-no", make_rule("co-creation-two-thirds", {}), e, votes)
+    statutory = tally("yes-no", make_rule(statutory_rule, {}), e, votes)
+    d = decide(local, statutory)
+    assert (d.basis, d.passed, d.local_passed) == ("statutory", passed, local_passed)
+    assert d.text == headline
+    out = d.to_dict()
+    assert (out["passed"], out["local_passed"], out["local_rule"]) == (
+        passed,
+        local_passed,
+        "co-creation-two-thirds",
+    )
+    c = d.consultation
+    agreeing = sum(1 for h in yes if ":" not in h)
+    assert (c.numerator, c.denominator) == (agreeing, 5)  # 协商意见：赞成 4/5
+    # a ballot whose own rule is the statutory one has nothing else to show
+    own = decide(statutory)
+    assert own.basis == "statutory" and own.consultation is None and own.passed is passed
+    assert decide(local).basis == "rule" and decide(local).passed is local_passed
+
+
 def test_last_vote_of_a_household_counts_and_never_twice():
     e, _ = community([(3, 300, None)])
     votes = [Vote("h000", "no"), Vote("h001", "yes"), Vote("h000", "yes"), Vote("h000", "abstain")]
@@ -265,16 +397,72 @@ def test_choose_one_applies_the_rule_to_the_plurality_winner():
     assert strict.leader == "A" and not strict.passed and strict.winner is None
 
 
-def test_choose_one_tie_goes_to_area_then_no_leader():
+# Ties (issue 17.2): (id, tie_break, votes, leader, tie decided) on four households of
+# 60, 60, 50, 70 m². A tie is announced (平票) and settled only by the ballot's declared tie-break.
+TIES = [
+    (
+        "4:4 default: no winner, second round",
+        "second-round",
+        {"h0": "A", "h1": "A", "h2": "B", "h3": "B"},
+        None,
+        None,
+    ),
+    ("1:1 default ignores area", "second-round", {"h0": "A", "h2": "B"}, None, None),
+    ("1:1 by area: 60 m² > 50 m²", "area", {"h0": "A", "h2": "B"}, "A", "A"),
+    (
+        "2:2 by area, 120 m² each: second round",
+        "area",
+        {"h0": "A", "h1": "A", "h2": "B", "h3": "B"},
+        None,
+        None,
+    ),
+    ("1:1 by lot: drawn in public, no winner here", "lot", {"h0": "A", "h2": "B"}, None, None),
+    ("no tie", "second-round", {"h0": "A", "h1": "A", "h2": "B"}, "A", "-"),
+]
+
+
+@pytest.mark.parametrize(
+    ("tie_break", "cast", "leader", "decided"), [c[1:] for c in TIES], ids=[c[0] for c in TIES]
+)
+def test_choose_one_tie_is_announced_and_settled_by_the_declared_tie_break(
+    tie_break, cast, leader, decided
+):
     hs = tuple(Household(f"h{i}", "1", "1", str(i), F(a)) for i, a in enumerate((60, 60, 50, 70)))
-    e = Electorate(hs)
-    by_area = [Vote("h0", "A"), Vote("h1", "A"), Vote("h2", "B"), Vote("h3", "B")]
-    r = tally("choose-one", make_rule("simple-majority", {}), e, by_area, ["A", "B"])
-    # 2 households and 120 m² each: a full tie, no leader
-    assert r.leader is None and any(d.code == "tie" for d in r.details) and not r.passed
-    by_area2 = [Vote("h0", "A"), Vote("h2", "B")]
-    r2 = tally("choose-one", make_rule("simple-majority", {}), e, by_area2, ["A", "B"])
-    assert r2.leader == "A"  # 1 household each, 60 m² > 50 m²
+    votes = [Vote(h, c) for h, c in cast.items()]
+    r = tally(
+        "choose-one",
+        make_rule("simple-majority", {}),
+        Electorate(hs),
+        votes,
+        ["A", "B"],
+        tie_break=tie_break,
+    )
+    assert r.leader == leader and r.tie_break == tie_break
+    d = r.to_dict()
+    if decided == "-":
+        assert r.tie is None and d["tie"] is None
+        return
+    assert r.tie.choices == ("A", "B") and r.tie.decided == decided
+    assert d["tie"] == {
+        "choices": ["A", "B"],
+        "households": r.tie.households,
+        "tie_break": tie_break,
+        "decided": decided,
+        "round": None,
+        "for": "lead",
+    }
+    [note] = [t for t in r.reasons if t.startswith("TIE")]
+    assert tie_break in note
+    decision = decide(r)
+    if leader is None:
+        assert not decision.passed and "tie (平票)" in decision.text
+
+
+def test_unknown_tie_break_is_refused():
+    e, votes = community([(2, 100, "yes")])
+    with pytest.raises(InvalidInput) as exc:
+        tally("yes-no", make_rule("simple-majority", {}), e, votes, tie_break="coin")
+    assert "second-round" in exc.value.render("en") and "平票" in exc.value.render("zh")
 
 
 def test_approval_counts_every_approved_choice():
@@ -307,24 +495,90 @@ def test_irv_transfers_eliminated_preferences():
     assert r.to_dict()["rounds"][0] == {"A": 4, "B": 3, "C": 2, "_exhausted": 0, "_eliminated": "C"}
 
 
-def test_irv_tie_on_first_preferences_broken_by_fewest_borda():
-    # Round 1: A 4, B 2, C 2 → B and C tie; Borda B 4 < C 6 → B out.
-    # Round 2: A 4, C 4 → tie; Borda C 6 < A 8 → C out. Round 3: A 4 of 4 continuing → elected.
-    e, votes = ranked([("A",)] * 4 + [("B", "C")] * 2 + [("C",)] * 2)
-    r = tally("ranked", make_rule("simple-majority", {}), e, votes, ["A", "B", "C"])
-    assert [rd.get("_eliminated") for rd in r.rounds] == ["B", "C", None]
-    assert r.rounds[-1] == {"A": 4, "_exhausted": 4, "_elected": "A"}
-    assert r.leader == "A"
-    # Exhausted ballots took part but do not agree: 4 of 8 is not > 1/2.
-    assert r.approval_households_ratio == F(1, 2) and not r.passed and r.winner is None
+# IRV ties for last place (issue 17.2): (id, ballots, choices, tie_break, eliminated per round,
+# leader, tie announced as (choices, round, decided) or None). Households are 80 m² each except
+# where the area tie-break needs a difference (see AREAS).
+AREAS = {"h004": 100}  # the first "B, C" ballot is a larger flat
+IRV_TIES = [
+    # A 4, B 2, C 2: B and C together (4) are not fewer than A (4): the tie matters.
+    (
+        "last-place tie, default: count stops, second round",
+        [("A",)] * 4 + [("B", "C")] * 2 + [("C",)] * 2,
+        ["A", "B", "C"],
+        "second-round",
+        [None],
+        None,
+        (("B", "C"), 1, None),
+    ),
+    (
+        "last-place tie by area: C's piles hold less area",
+        [("A",)] * 4 + [("B", "C")] * 2 + [("C",)] * 2,
+        ["A", "B", "C"],
+        "area",
+        ["C", None],
+        "A",
+        (("B", "C"), 1, "C"),
+    ),
+    (
+        "last-place tie by lot: count stops",
+        [("A",)] * 4 + [("B", "C")] * 2 + [("C",)] * 2,
+        ["A", "B", "C"],
+        "lot",
+        [None],
+        None,
+        (("B", "C"), 1, None),
+    ),
+    # A 5, B 4, C 1, D 1: C and D together (2) are fewer than B (4): both out at once, no tie-break
+    (
+        "tied last places eliminated together when it cannot matter",
+        [("A",)] * 5 + [("B",)] * 4 + [("C", "B")] + [("D", "B")],
+        ["A", "B", "C", "D"],
+        "second-round",
+        ["C, D", None],
+        "B",
+        None,
+    ),
+    (
+        "final two-way tie, default: no winner",
+        [("A", "B"), ("B", "A")],
+        ["A", "B"],
+        "second-round",
+        [None],
+        None,
+        (("A", "B"), 1, None),
+    ),
+]
 
 
-def test_irv_full_tie_eliminates_the_choice_listed_last():
-    e, votes = ranked([("A", "B"), ("B", "A")])
-    r = tally("ranked", make_rule("simple-majority", {}), e, votes, ["A", "B"])
-    assert r.rounds[0]["_eliminated"] == "B" and r.leader == "A" and r.passed
-    r2 = tally("ranked", make_rule("simple-majority", {}), e, votes, ["B", "A"])
-    assert r2.leader == "B"
+@pytest.mark.parametrize(
+    ("ballots", "choices", "tie_break", "eliminated", "leader", "tie"),
+    [c[1:] for c in IRV_TIES],
+    ids=[c[0] for c in IRV_TIES],
+)
+def test_irv_last_place_ties_are_announced(ballots, choices, tie_break, eliminated, leader, tie):
+    hs = tuple(
+        Household(f"h{i:03d}", "1", "1", str(i), F(AREAS.get(f"h{i:03d}", 80)))
+        for i in range(len(ballots))
+    )
+    votes = [Vote(f"h{i:03d}", b) for i, b in enumerate(ballots)]
+    r = tally(
+        "ranked",
+        make_rule("simple-majority", {}),
+        Electorate(hs),
+        votes,
+        choices,
+        tie_break=tie_break,
+    )
+    assert [rd.get("_eliminated") for rd in r.rounds] == eliminated
+    assert r.leader == leader
+    if tie is None:
+        assert r.tie is None
+    else:
+        assert (r.tie.choices, r.tie.round, r.tie.decided) == tie and r.tie.eliminated
+        assert r.to_dict()["tie"]["for"] == "last_place"
+        assert any(t.startswith("TIE for last place in round 1") for t in r.reasons)
+    # Borda stays for information only: it never decides
+    assert all("Borda" not in t for t in r.reasons)
 
 
 def test_irv_with_only_blank_ballots_has_no_leader():

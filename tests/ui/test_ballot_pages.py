@@ -3,6 +3,8 @@ ballot, enter a paper vote and see a conflict; the results page shows both measu
 
 from __future__ import annotations
 
+import html
+
 import pytest
 import streamlit as st
 
@@ -135,8 +137,43 @@ def test_results_page_in_english(entry, sqlite_url):
     open_page(entry, VOTE)
     bid = demo_ballot(sqlite_url, rule="civil-code-special")
     at = open_page(entry, RESULTS, lang="en", ballot=str(bid))
-    assert any("Invalid" in w.value for w in at.warning)
+    assert any("Not passed in law — participation by area 0.0 %" in w.value for w in at.warning)
     assert any("participating area" in m.value for m in at.markdown)
+
+
+# B5 (issue 17.1) on the results page: (lang, headline, consultation line)
+B5_PAGE = [
+    ("zh", "依法未通过 — 参与面积 58.3 % < 66.7 %", "协商意见（共同缔造 三分之二规则）：赞成 4/5"),
+    (
+        "en",
+        "Not passed in law — participation by area 58.3 % < 66.7 %",
+        "Consultation (co-creation two-thirds rule): 4/5 in favour",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "headline", "consultation"), B5_PAGE)
+def test_results_headline_is_the_binding_outcome(
+    entry, sqlite_url, tmp_path, lang, headline, consultation
+):
+    open_page(entry, VOTE)
+    reg = tmp_path / "reg.csv"
+    reg.write_text(
+        "building,unit,room,area_m2\n99,1,101,70\n99,1,102,70\n99,1,201,70\n"
+        "99,1,202,70\n99,1,301,200\n"
+    )
+    with transaction(make_engine(sqlite_url)) as s:
+        services.import_households(s, reg, services.DEMO_SLUG)
+    bid = demo_ballot(sqlite_url, matter_class="special", buildings=["99"])
+    with transaction(make_engine(sqlite_url)) as s:
+        for h in services.list_households(s, services.DEMO_SLUG):
+            if h.building == "99" and h.room != "301":
+                services.cast_vote(s, bid, h.id, "yes", "paper")
+    at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
+    shown = [html.unescape(w.value) for w in at.warning]  # "<" is escaped for markdown
+    assert any(headline in w for w in shown), shown
+    assert not at.success  # the local rule's pass is not the headline
+    assert any(consultation in i.value for i in at.info), [i.value for i in at.info]
 
 
 def test_vote_page_shows_each_option_one_tap_away(entry, sqlite_url):
@@ -170,12 +207,25 @@ def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
             s, services.DEMO_SLUG, "晾衣架颜色", "simple-majority", kind="ranked",
             choices=["蓝", "绿", "灰"],
         ).id  # fmt: skip
-        hids = [h.id for h in services.list_households(s, services.DEMO_SLUG)[:3]]
-        for hid, ranking in zip(hids, [["蓝", "绿"], ["绿"], ["灰", "绿"]], strict=True):
+        tied = services.create_ballot(
+            s, services.DEMO_SLUG, "晾衣架颜色（平票）", "simple-majority", kind="ranked",
+            choices=["蓝", "绿", "灰"],
+        ).id  # fmt: skip
+        hids = [h.id for h in services.list_households(s, services.DEMO_SLUG)[:5]]
+        rankings = [["蓝", "绿"], ["绿"], ["灰", "绿"], ["绿"], ["蓝"]]
+        for hid, ranking in zip(hids, rankings, strict=True):
             services.cast_vote(s, bid, hid, ranking, "paper")
+        for hid, ranking in zip(hids, rankings[:3], strict=False):
+            services.cast_vote(s, tied, hid, ranking, "paper")
     at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid))
     assert any("第 1 轮" in m.value for m in at.markdown)
     first = at.table[0].value
     assert list(first.index) == ["蓝", "绿", "灰"] and "淘汰" in set(first.iloc[:, 1])
+    # a three-way tie for last place is announced, not broken by Borda points (issue 17.2)
+    tie = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(tied))
+    assert any(
+        "第 1 轮末位平票：蓝、绿、灰 各 1 票 — 无胜出，需进行第二轮表决" in e.value
+        for e in tie.error
+    ), [e.value for e in tie.error]
     assert any("波达" in m.value for m in at.markdown)
     assert any("北京时间" in c.value for c in at.caption)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from cocreate_map import decision_text
 from cocreate_map.domain.annotations import Role
-from cocreate_map.domain.voting import KINDS, RULES
+from cocreate_map.domain.voting import KINDS, RULES, TIE_BREAKS
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import households as household_service
 from cocreate_map.services import options as option_service
@@ -82,6 +83,28 @@ with tab_list:
             if b.closes_at:
                 parts.append(t("vote.until", when=f"{b.closes_at + CHINA:%Y-%m-%d %H:%M}"))
             st.caption(" · ".join(parts))
+            if states[b.id] == "open":
+                with shown_errors(), transaction(engine()) as session:
+                    partial = ballot_service.tally_ballot(session, b.id).partial_owners
+                if partial:  # warn before the close (issue 17.3)
+                    st.warning(
+                        t("decision.partial_owners", n=len(partial))
+                        + "\n\n"
+                        + "\n".join(
+                            "- "
+                            + escape_text(
+                                t(
+                                    "decision.partial_owner_line",
+                                    owner=p["owner"],
+                                    voted="、".join(p["voted"]),
+                                    not_voted="、".join(p["not_voted"]),
+                                    area=p["area_m2"],
+                                )
+                            )
+                            for p in partial
+                        ),
+                        icon=":material/warning:",
+                    )
             cols = st.columns([1, 1, 3])
             cols[0].page_link(
                 "cocreate_map/ui/pages/results.py",
@@ -95,7 +118,10 @@ with tab_list:
                 with shown_errors(), transaction(engine()) as session:
                     res = ballot_service.close_ballot(session, b.id, actor=who.actor)
                     st.success(
-                        t("ballots.closed_ok", outcome=t(f"results.outcome.{res.result.outcome}"))
+                        t(
+                            "ballots.closed_ok",
+                            outcome=escape_text(decision_text.headline(lang(), res.decision)),
+                        )
                     )
 
 with tab_new, st.form("new_ballot"):
@@ -129,6 +155,12 @@ with tab_new, st.form("new_ballot"):
     closes_time = c2.time_input(t("ballots.closes_time"), value=time(20, 0), key="new_closes_time")
     show_running = st.checkbox(t("ballots.show_running"), value=True, key="new_show_running")
     e_voting = st.checkbox(t("ballots.e_voting"), value=False, key="new_e_voting")
+    tie_break = st.selectbox(
+        t("decision.tie_break.label"),
+        list(TIE_BREAKS),
+        format_func=lambda k: t(f"decision.tie_break.{k}"),
+        key="new_tie_break",
+    )
     if st.form_submit_button(t("ballots.create"), type="primary"):
         params = {}
         for line in params_text.splitlines():
@@ -161,6 +193,7 @@ with tab_new, st.form("new_ballot"):
                 show_running=show_running,
                 e_voting_recognised=e_voting,
                 actor=who.actor,
+                tie_break=tie_break,
             )
             st.success(t("ballots.created", id=created.id))
             if advice is not None and advice.reasons:

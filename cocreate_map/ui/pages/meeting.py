@@ -13,7 +13,7 @@ from typing import Any
 import segno
 import streamlit as st
 
-from cocreate_map import config, services
+from cocreate_map import config, decision_text, services
 from cocreate_map.domain.voting import percent
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.io.reports_options import static_map
@@ -403,11 +403,28 @@ def result_reveal(bid: int) -> None:
         )
         return
     outcome = snap.outcome or "invalid"
-    head = t(f"results.outcome.{outcome}")
-    if snap.winner:
-        head += " · " + t("results.winner", choice=choice_label(snap.winner))
+    decision = snap.decision
+    extra = ""
+    if decision is not None:  # the outcome that binds, with its first reason (issue 17.1)
+        head = decision_text.headline(lang(), decision, choice_label)
+        consultation = decision_text.consultation_text(lang(), decision)
+        if consultation:
+            extra += f'<div class="cc-big cc-consultation">{html.escape(consultation)}</div>'
+        tie = decision.local.tie
+        if tie is not None and not decision.tie_headline:
+            extra += (
+                f'<div class="cc-big cc-tie">'
+                f"{html.escape(decision_text.tie_text(lang(), tie, choice_label))}</div>"
+            )
+    else:
+        head = t(f"results.outcome.{outcome}")
+        if snap.winner:
+            head += " · " + t("results.winner", choice=choice_label(snap.winner))
     lines = []
-    for ch in snap.checks:
+    checks: list[Any] = list(snap.checks)
+    if decision is not None and decision.binding is not decision.local:
+        checks = [*decision.binding.checks, *checks]  # the statutory thresholds first
+    for ch in checks:
         op = "≥" if ch.inclusive else ">"
         mark = "✔" if ch.met else "✘"
         color = "#007A4D" if ch.met else "#B00020"
@@ -418,7 +435,8 @@ def result_reveal(bid: int) -> None:
         )
     st.html(
         f'<div class="cc-outcome {outcome}" data-outcome="{outcome}">{html.escape(head)}</div>'
-        f'<div class="cc-big" style="margin-top:16px">{html.escape(t("meeting.why"))}</div>'
+        + extra
+        + f'<div class="cc-big" style="margin-top:16px">{html.escape(t("meeting.why"))}</div>'
         + "".join(lines)
         + choices_html(snap)
     )

@@ -7,6 +7,7 @@ from fractions import Fraction
 import pandas as pd
 import streamlit as st
 
+from cocreate_map import decision_text
 from cocreate_map.domain.voting import percent
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.storage.db import transaction
@@ -75,21 +76,22 @@ st.caption(
 )
 if res.status == "open":
     st.caption(t("results.running"))
-outcome = t(f"results.outcome.{r.outcome}")
-headline = f"**{outcome}**"
-if r.winner:
-    headline += " · " + t("results.winner", choice=escape_text(label(r.winner)))
-elif r.leader and res.kind != "yes-no":  # a yes-no ballot's "leader" is always the proposal
+decision = res.decision  # the outcome that binds: the statutory one for a reserved matter
+headline = f"**{escape_text(decision_text.headline(lang(), decision, label))}**"
+if decision.winner is None and r.leader and res.kind != "yes-no" and r.tie is None:
     headline += " · " + t("results.leader", choice=escape_text(label(r.leader)))
-missed = [ch for ch in r.checks if not ch.met]
-if missed:
-    headline += " — " + ("；" if lang() == "zh" else "; ").join(
-        f"{t(f'check.{ch.code}')} {pct(ch.ratio)} {'<' if ch.ratio < ch.threshold else '='} "
-        f"{pct(ch.threshold)}"
-        for ch in missed
-    )
-box = {"passed": st.success, "rejected": st.error, "invalid": st.warning}[r.outcome]
+box = {"passed": st.success, "rejected": st.error, "invalid": st.warning}[decision.outcome]
 box(headline)
+consultation = decision_text.consultation_text(lang(), decision)
+if consultation:
+    st.info(escape_text(consultation), icon=":material/forum:")
+    st.caption(t("decision.legal_note"))
+if r.tie is not None and not decision.tie_headline:
+    st.warning(escape_text(decision_text.tie_text(lang(), r.tie, label)), icon=":material/balance:")
+if res.kind != "yes-no":
+    st.caption(decision_text.tie_break_text(lang(), res.tie_break))
+if res.partial_owners and res.status != "closed":
+    st.warning(t("decision.partial_owners", n=len(res.partial_owners)), icon=":material/warning:")
 st.markdown(
     " · ".join(
         f"{escape_text(label(x.choice))} **{t('results.n_households', n=x.households)}**"
@@ -139,21 +141,24 @@ st.caption(
 )
 
 st.markdown(f"#### {t('results.checks')}")
-for ch in r.checks:
-    op = "≥" if ch.inclusive else ">"
-    mark = t("results.met") if ch.met else t("results.not_met")
-    icon = ":green[:material/check_circle:]" if ch.met else ":red[:material/cancel:]"
-    st.markdown(
-        f"{icon} {t(f'check.{ch.code}')}: **{pct(ch.ratio)}** ({op} {pct(ch.threshold)} — {mark})"
-    )
-if res.statutory is not None:
-    st.markdown(
-        t(
-            "results.statutory",
-            rule=res.statutory.rule,
-            outcome=t(f"results.outcome.{res.statutory.outcome}"),
+
+
+def check_lines(checks: object) -> None:
+    for ch in checks:  # type: ignore[attr-defined]
+        op = "≥" if ch.inclusive else ">"
+        mark = t("results.met") if ch.met else t("results.not_met")
+        icon = ":green[:material/check_circle:]" if ch.met else ":red[:material/cancel:]"
+        st.markdown(
+            f"{icon} {t(f'check.{ch.code}')}: **{pct(ch.ratio)}** "
+            f"({op} {pct(ch.threshold)} — {mark})"
         )
-    )
+
+
+if res.statutory is not None:  # the binding thresholds first, then the community's own rule
+    st.markdown(f"**{t(f'decision.rule.{res.statutory.rule}')}**")
+    check_lines(res.statutory.checks)
+    st.markdown(f"**{t('decision.consultation_rule', rule=t(f'decision.rule.{r.rule}'))}**")
+check_lines(r.checks)
 
 choice_rows = pd.DataFrame(
     {
