@@ -709,7 +709,7 @@ def set_setting(
             res = tally_ballot(session, ballot_id)
         except NotFound:
             raise InvalidInput(key="settings.ballot_not_passed", ballot=ballot_id) from None
-        if res.community_slug != community.slug or not res.result.passed:
+        if res.community_slug != community.slug or not res.decision.passed:
             raise InvalidInput(key="settings.ballot_not_passed", ballot=ballot_id)
     repo.set_setting(
         session, community.id, SHARING_KEY, {"formula": formula, "ballot_id": ballot_id}

@@ -731,7 +731,7 @@ def passed_ballots(session: Session, slug: str) -> list[tuple[int, str]]:
     for b in ballots.list_ballots(session, slug):
         if ballots.status(b) != "closed":
             continue
-        result = ballots.tally_ballot(session, b.id).result
+        result = ballots.tally_ballot(session, b.id).decision  # the outcome that binds
         if result.passed and result.winner is not None:
             option = result.winner
             if option == "yes" and len(b.options or []) == 1:

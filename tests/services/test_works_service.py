@@ -30,7 +30,10 @@ def demo(engine):
 
 def _passed_ballot(engine, demo, option=OPT_B, yes=True) -> int:
     with transaction(engine) as s:
-        bid = B.create_ballot(s, SLUG, "采纳方案B？", "simple-majority", options=[option]).id
+        # consultative: 3 of 300 households cannot carry an art. 278 matter, which binds (issue 17)
+        bid = B.create_ballot(
+            s, SLUG, "采纳方案B？", "simple-majority", options=[option], matter_class="consultative"
+        ).id
     with transaction(engine) as s:
         for label in ("1-1-101", "1-1-102", "2-1-101"):
             B.cast_vote(s, bid, demo.hh(label), "yes" if yes else "no")
