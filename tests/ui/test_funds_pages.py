@@ -46,6 +46,7 @@ def texts(at):
     return " ".join(
         [m.value for m in at.markdown] + [c.value for c in at.caption]
         + [str(m.value) for m in at.metric] + [d.value.to_csv() for d in at.dataframe]
+        + [tb.value.to_csv() for tb in at.table]
     )  # fmt: skip
 
 

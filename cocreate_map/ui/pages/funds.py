@@ -121,30 +121,24 @@ if s.works:
                     "label": y(fen),
                 }
             )
+    order = [t("funds.work.budget"), t("funds.work.spent"), t("funds.work.in_kind")]
     chart = (
         alt.Chart(pd.DataFrame(rows))
         .mark_bar()
         .encode(
             x=alt.X("yuan:Q", title=t("funds.yuan_axis")),
-            y=alt.Y(
-                "what:N",
-                title=None,
-                sort=[t("funds.work.budget"), t("funds.work.spent"), t("funds.work.in_kind")],
+            y=alt.Y("work:N", title=None, axis=alt.Axis(labelLimit=150)),
+            yOffset=alt.YOffset("what:N", sort=order),
+            color=alt.Color(
+                "what:N", title=None, sort=order, legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(range=["#9e9e9e", "#1565c0", "#2e7d32"]),
             ),
-            color=alt.Color("what:N", title=None, legend=alt.Legend(orient="bottom")),
-            row=alt.Row(
-                "work:N",
-                title=None,
-                header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=14),
-            ),
-            tooltip=[
-                alt.Tooltip("what:N", title=" "),
-                alt.Tooltip("label:N", title=t("funds.col.amount")),
-            ],
+            tooltip=[alt.Tooltip("work:N", title=" "), alt.Tooltip("what:N", title=" "),
+                     alt.Tooltip("label:N", title=t("funds.col.amount"))],
         )
-        .properties(height=80)
-    )
-    st.altair_chart(chart)
+        .properties(height=alt.Step(22))
+    )  # fmt: skip
+    st.altair_chart(chart, width="stretch")
     for w in s.works:
         st.caption(
             t("funds.work_line", title=w.title, spent=y(w.spent_fen), budget=y(w.budget_fen),
@@ -202,16 +196,14 @@ else:
 
 st.subheader(t("funds.donors"))
 d = s.donors
-if d.named:
-    st.dataframe(
+if d.named:  # a plain table: readable on a phone and printable, every name in the page text
+    st.table(
         pd.DataFrame(
             {
                 t("funds.col.donor"): [n for n, _ in d.named],
                 t("funds.col.amount"): [y(v) for _, v in d.named],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        ).set_index(t("funds.col.donor"))
     )
 if d.hidden_households:
     st.write(t("funds.hidden_households", n=d.hidden_households, value=y(d.hidden_households_fen)))
