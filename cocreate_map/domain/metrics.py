@@ -903,6 +903,21 @@ def compute_metrics(
                                 b.geometry.centroid,
                             )
                         )
+    # a type the base plan had and this plan has none of left: 0 %, and said (R17), not dropped
+    gone = sorted(
+        {_ftype(b) for b in base or () if b.kind is Kind.FACILITY and _standing(b)} - set(types)
+    )
+    if households > 0:
+        for ftype in gone:
+            coverage[ftype] = 0.0
+            if ftype != FacilityType.WASTE_POINT:  # R16 below says it for waste points
+                violations.append(
+                    Violation(
+                        "R17",
+                        f"no {ftype} left in the compound: 0 % of households within "
+                        f"{s.walk_radius_m:g} m (the plan removes the only one)",
+                    )
+                )
     if households > 0 and FacilityType.WASTE_POINT not in types:
         coverage["waste_point_120m"] = 0.0
         violations.append(Violation("R16", "no waste sorting point in the compound"))

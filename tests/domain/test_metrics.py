@@ -397,3 +397,26 @@ def test_post_in_the_lane_is_an_r11_violation_with_its_section():
     assert "1.75 m < 4 m" in v.message
     [n] = m.fire_lane_narrowings
     assert n.section.distance(post.geometry) < 0.01
+
+
+# Walking coverage when the only facility of a type goes (issue 17.5): (facility type removed,
+# coverage keys that read 0 %, rule that says so)
+ONLY_ONE_GONE = [
+    ("fitness", ["fitness"], "R17"),
+    ("activity_room", ["activity_room"], "R17"),
+    ("waste_point", ["waste_point", "waste_point_120m"], "R16"),
+]
+
+
+@pytest.mark.parametrize(("ftype", "zero", "rule"), ONLY_ONE_GONE)
+def test_removing_the_only_facility_of_a_type_shows_zero_and_the_violation(demo, ftype, zero, rule):
+    [only] = [
+        e.id for e in demo if e.kind is Kind.FACILITY and e.attrs.get("facility_type") == ftype
+    ]
+    option = apply(demo, LayoutOption("拆除", [Change("remove", ref=only)]))
+    m = compute_metrics(option, base=demo)
+    assert all(m.walk_coverage[k] == 0.0 for k in zero)  # shown as 0 %, not a dropped row
+    assert any(v.rule == rule and ftype.split("_")[0] in v.message for v in m.violations)
+    before = compute_metrics(demo, base=demo)
+    c = compare(before, m)
+    assert c.changes[f"walk_coverage.{ftype}"].delta == -before.walk_coverage[ftype]

@@ -120,3 +120,20 @@ def test_unit_costs_edit_changes_the_cost_row(app):
     assert not app.exception
     assert any("已保存单价" in s.value for s in app.success)
     assert "288,000" in table(app)  # option A: 48 stalls × 6 000
+
+
+# The comparison table has the 300 m coverage by facility type and the cost by category
+# (issue 17.5): (lang, rows that must be there)
+COVERAGE_ROWS = [
+    ("zh", ["健身设施 300 米步行覆盖", "垃圾分类点 300 米步行覆盖", "造价 · 完善类（元）"]),
+    ("en", ["within 300 m walk", "Cost · 完善类 (yuan)"]),
+]
+
+
+@pytest.mark.parametrize(("lang", "rows"), COVERAGE_ROWS)
+def test_table_has_walking_coverage_and_cost_by_category(app, lang, rows):
+    app.session_state["lang"] = lang
+    app.run()
+    html = table(app)
+    assert all(r in html for r in rows), html
+    assert "100.0%" in html  # today's waste point reaches every household within 300 m

@@ -78,10 +78,11 @@ def _fmt(key: str, value: Any) -> str:
         return "—"
     if key == "ballot_rule_default":
         return t(f"options.rule.{value}")
-    if key in ("green_ratio", "walk_coverage.waste_point_120m"):
+    if key == "green_ratio" or key.startswith("walk_coverage."):
         return f"{float(value):.1%}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if key == "cost_total" or abs(value) >= 100 else f"{value:.2f}"
+        money = key == "cost_total" or key.startswith("cost_by_category.")
+        return f"{value:,.0f}" if money or abs(value) >= 100 else f"{value:.2f}"
     return str(value)
 
 
@@ -91,9 +92,9 @@ def _delta(key: str, value: Any, before: Any) -> str:
     d = float(value) - float(before)
     if abs(d) < 1e-9 or key == "accessible_stalls_required":
         return ""
-    if key in ("green_ratio", "walk_coverage.waste_point_120m"):
+    if key == "green_ratio" or key.startswith("walk_coverage."):
         text = f"{d * 100:+.1f} pt"
-    elif key == "cost_total" or abs(d) >= 100:
+    elif key == "cost_total" or key.startswith("cost_by_category.") or abs(d) >= 100:
         text = f"{d:+,.0f}"
     else:
         text = f"{d:+.0f}" if d.is_integer() else f"{d:+.2f}"
@@ -115,12 +116,41 @@ TABLE_CSS = """
 """
 
 
+def table_rows(result: dict[str, Any], names: list[str]) -> list[tuple[str, str | None]]:
+    """COMPARISON_ROWS plus the 300 m walking coverage of every facility type any column has
+    (0 % where an option removes the only one) and the cost by category (issue 17.5)."""
+    columns = [result["base"], *(result["options"][n] for n in names)]
+    types = sorted({k for c in columns for k in c.get("walk_coverage", {})} - {"waste_point_120m"})
+    cats = [
+        c
+        for c in ("基础类", "完善类", "提升类")
+        if any(c in x.get("cost_by_category", {}) for x in columns)
+    ]
+    rows: list[tuple[str, str | None]] = []
+    for key, better in COMPARISON_ROWS:
+        rows.append((key, better))
+        if key == "walk_coverage.waste_point_120m":
+            rows += [(f"walk_coverage.{ftype}", "max") for ftype in types]
+        if key == "cost_total":
+            rows += [(f"cost_by_category.{cat}", None) for cat in cats]
+    return rows
+
+
+def row_label(key: str) -> str:
+    if key.startswith("walk_coverage.") and key != "walk_coverage.waste_point_120m":
+        ftype = key.split(".", 1)[1]
+        return t("options.row.walk_300", type=t(f"facility.{ftype}"))
+    if key.startswith("cost_by_category."):
+        return t("options.row.cost_category", cat=key.split(".", 1)[1])
+    return t("options.row." + key)
+
+
 def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:
     """The comparison table as escaped HTML: rows = metrics, columns = today + options."""
     base = result["base"]
     head = "".join(f"<th>{escape_text(n)}</th>" for n in names)
     rows = []
-    for key, better in COMPARISON_ROWS:
+    for key, better in table_rows(result, names):
         before = metric_value(base, key)
         values = [metric_value(result["options"][n], key) for n in names]
         best = best_columns(values, better)
@@ -130,7 +160,7 @@ def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:
             cells.append(
                 f"<td{cls}>{escape_text(_fmt(key, value))}{_delta(key, value, before)}</td>"
             )
-        rows.append(f"<tr><td>{escape_text(t('options.row.' + key))}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{escape_text(row_label(key))}</td>{''.join(cells)}</tr>")
     return (
         f'{TABLE_CSS}<div class="cc-opt-wrap"><table class="cc-opt"><thead><tr>'
         f"<th>{escape_text(t('options.metric'))}</th><th>{escape_text(t('options.today'))}</th>"
