@@ -27,6 +27,7 @@ from cocreate_map.ui.i18n import translate
 
 PAGE_PATH = "/works"
 HATCH_ID = "cc-hatch"
+PANE = "cc_works"
 WORK_COLOUR = maps.OKABE_ITO["orange"]
 DONE_COLOUR = maps.OKABE_ITO["bluish_green"]
 HATCH_SVG = (
@@ -128,6 +129,9 @@ def add_works(
 ) -> None:
     """The works layer (drawn above the base map and below the marks)."""
     m.get_root().html.add_child(Element(HATCH_SVG), name="cc_hatch")
+    # its own pane above the site layers (they arrive later, from a fetched file, and would be
+    # drawn over the works) and below the marks' pins
+    folium.map.CustomPane(PANE, z_index=450).add_to(m)
     data = works_geojson(works, lang, slug, coords)
     label = translate(lang, "works.layer", n=len(data["features"]))
     group = folium.FeatureGroup(name=escape_text(label), show=True)
@@ -143,6 +147,7 @@ def add_works(
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         popup=folium.GeoJsonPopup(fields=["pop"], labels=False, max_width=260),
         control=False,
+        pane=PANE,
     ).add_to(group)
 
 
