@@ -20,6 +20,8 @@ from cocreate_map.domain import funds as dom
 from cocreate_map.errors import InvalidInput
 from cocreate_map.io.reports_ballots import FONT, _dt, _pdf, _qr_png
 
+#: rows of a printed list (expenses, named donors); the rest are in the live ledger and the export
+MAX_LISTED = 200
 SOURCE_WORDS = {
     "donation.household": "居民捐款 Residents",
     "donation.named": "具名捐款 Named donors",
@@ -119,9 +121,8 @@ def funds_notice(data: Any, public_url: str, out: Path, now: datetime) -> None:
                     "审核 approved",
                 ]
             )
-            for e in data.entries:
-                if e.kind is not dom.Kind.EXPENSE:
-                    continue
+            expenses = [e for e in data.entries if e.kind is dom.Kind.EXPENSE]
+            for e in expenses[-MAX_LISTED:]:
                 status = STATUS_WORDS.get(e.status, e.status)
                 t.row([
                     str(e.id), str(e.occurred_on or ""), f"{e.work_title} / {e.payee}",
@@ -129,13 +130,20 @@ def funds_notice(data: Any, public_url: str, out: Path, now: datetime) -> None:
                     ("-" if e.reverses_id else "") + _y(e.amount_fen),
                     (e.approved_by or "") + (f" {status}" if status else ""),
                 ])  # fmt: skip
+        if len(expenses) > MAX_LISTED:
+            _line(pdf, f"以上为最近 {MAX_LISTED} 笔；另有 {len(expenses) - MAX_LISTED} 笔支出见在线账目和导出文件。"
+                       f"The newest {MAX_LISTED} are listed; {len(expenses) - MAX_LISTED} more are in the live ledger and the export.")  # fmt: skip
     _heading(pdf, "三、分户金额（经本人同意公开） Per-household amounts, as consented")
     d = s.donors
     if d.named:
         with pdf.table(col_widths=(120, 70), text_align=("LEFT", "RIGHT")) as t:
             t.row(["捐款人 donor", "金额 amount"])
-            for label, fen in d.named:
+            for label, fen in d.named[:MAX_LISTED]:
                 t.row([label, _y(fen)])
+        if len(d.named) > MAX_LISTED:
+            rest = d.named[MAX_LISTED:]
+            _line(pdf, f"另有 {len(rest)} 位同意公开的捐款人共 {_y(sum(v for _, v in rest))}，名单见在线账目。"
+                       f"{len(rest)} more named donors, {_y(sum(v for _, v in rest))}: see the live ledger.")  # fmt: skip
     if d.hidden_households:
         _line(
             pdf,

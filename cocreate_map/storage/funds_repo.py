@@ -454,3 +454,21 @@ def first_last_day(session: Session, community_id: int) -> tuple[date | None, da
         )
     ).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+def thanks_rows(session: Session, community_id: int) -> list[tuple[str, str, int]]:
+    """(name, team, verified quarter hours) of volunteers who agreed to be shown, grouped."""
+    name = case(
+        (LabourEntryRow.person_name != "", LabourEntryRow.person_name),
+        else_=LabourEntryRow.household_label,
+    )
+    stmt = (
+        select(
+            name, func.coalesce(VolunteerTeamRow.name, ""), func.sum(LabourEntryRow.quarter_hours)
+        )
+        .join(LabourVerificationRow, LabourVerificationRow.labour_id == LabourEntryRow.id)
+        .outerjoin(VolunteerTeamRow, VolunteerTeamRow.id == LabourEntryRow.team_id)
+        .where(LabourEntryRow.community_id == community_id, LabourEntryRow.show_name.is_(True))
+        .group_by(name, VolunteerTeamRow.name)
+    )
+    return [(n or "", t or "", int(q or 0)) for n, t, q in session.execute(stmt)]
