@@ -132,6 +132,18 @@ def _transition(action: str) -> Any:
     return run
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    from cocreate_map.services import works as W
+    from cocreate_map.services.staff import staff_identity
+    from cocreate_map.storage.db import transaction
+
+    ids = _ints(args.marks)
+    with transaction(_engine()) as s:
+        W.link_marks(s, args.id, ids, who=staff_identity(s, args.by))
+    print(f"work {args.id}: marks {', '.join(map(str, ids))} follow it")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from cocreate_map.domain.works import format_yuan
     from cocreate_map.services import works as W
@@ -211,6 +223,11 @@ def register(sub: Any) -> None:
     q.add_argument("--name", help="name shown publicly, only with consent")
     q.add_argument("--by", required=True, metavar="USER")
     q.set_defaults(func=cmd_supervisor)
+    q = ws.add_parser("link", help="residents' marks follow the work (official replies)")
+    q.add_argument("id", type=int)
+    q.add_argument("--marks", required=True, metavar="IDS", help="mark ids, e.g. 3,7")
+    q.add_argument("--by", required=True, metavar="USER")
+    q.set_defaults(func=cmd_link)
     q = ws.add_parser("list", help="the community's works")
     q.add_argument("--community", required=True, metavar="SLUG")
     q.add_argument("--json", action="store_true", help="print JSON")

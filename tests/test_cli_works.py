@@ -103,6 +103,8 @@ def test_refusals_exit_2_with_one_line_and_change_nothing(db, capsys):
         ("works", "start", wid, "--by", "chief1"),
         ("works", "start", wid, "--by", "ghost"),
         ("works", "supervisor", wid, "--household", "99-9-999", "--by", "wang"),
+        ("works", "link", wid, "--marks", "9999", "--by", "wang"),
+        ("works", "link", wid, "--marks", "x", "--by", "wang"),
     ]  # fmt: skip
     for args in cases:
         refused(capsys, *args)

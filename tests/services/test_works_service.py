@@ -175,3 +175,22 @@ def test_unknown_work(engine, demo):
     with transaction(engine) as s, pytest.raises(NotFound) as err:
         W.get_work(s, 999)
     assert "999" in err.value.render("zh")
+
+
+def test_marks_linked_to_a_started_work_catch_up_and_refusals_change_nothing(engine, demo):
+    m1 = published(engine, demo.hh("1-1-101"), "1栋墙皮掉", "walls_facades", where=B1)
+    with transaction(engine) as s:
+        wid = W.create_work(s, SLUG, "1栋外墙", who=planner(demo), buildings=["1"]).id
+        W.apply_action(s, wid, "start", who=planner(demo))
+    with transaction(engine) as s, pytest.raises(PermissionDenied):
+        W.link_marks(s, wid, [m1], who=chief(demo, "1"))
+    with transaction(engine) as s, pytest.raises(InvalidInput) as err:
+        W.link_marks(s, wid, [], who=planner(demo))
+    assert err.value.key == "works.no_marks"
+    assert mark_status(engine, m1) == "published"
+    with transaction(engine) as s:
+        W.link_marks(s, wid, [m1], who=planner(demo))
+    assert mark_status(engine, m1) == "in_progress"  # adopted, then started: two replies
+    with transaction(engine) as s:
+        replies = [c.text for c in services.marks.mark_detail(s, m1, None).comments if c.official]
+    assert len(replies) == 2 and all("1栋外墙" in r for r in replies)
