@@ -168,10 +168,8 @@ class FundsSummary:
         """The keys of ``cocreate funds summary --json`` (issue 13 §6); money as yuan strings."""
         y = dom.yuan_plain
         return {
-            "community": self.slug,
             "income": y(self.totals.income),
             "expense": y(self.totals.expense),
-            "interest": y(self.totals.interest),
             "balance": y(self.totals.balance),
             "in_kind": y(self.in_kind_fen),
             "pending": self.totals.pending,
@@ -200,7 +198,6 @@ class FundsSummary:
                 "named": self.donors.named_donors,
                 "anonymous": self.donors.anonymous,
             },
-            "audit_head": self.audit_head,
         }
 
 
