@@ -243,13 +243,15 @@ def cmd_ballot_import_votes(args: argparse.Namespace) -> int:
 
 def cmd_ballot_notice(args: argparse.Namespace) -> int:
     from cocreate_map.io.reports_ballots import ballot_notice
-    from cocreate_map.services.ballots import tally_ballot
+    from cocreate_map.services.ballots import notice_anchor, tally_ballot
     from cocreate_map.storage.db import transaction
     from cocreate_map.storage.tables import utcnow
 
     with transaction(_engine()) as session:
         res = tally_ballot(session, args.id)
-    ballot_notice(res, config.get("public_url"), Path(args.out), utcnow())
+        anchor = notice_anchor(session, args.id)  # the head signed and logged for this notice
+    res.audit_head = anchor.head
+    ballot_notice(res, config.get("public_url"), Path(args.out), utcnow(), anchor)
     print(f"wrote the notice of ballot {args.id} to {args.out}")
     return 0
 
@@ -259,7 +261,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        reports = verify_audit(session, args.community)
+        reports = verify_audit(session, args.community, head=args.head)
     bad = 0
     for r in reports:
         if r.ok:
@@ -364,4 +366,8 @@ def register(sub: Any) -> None:
     au = p.add_subparsers(dest="audit_command", required=True)
     q = au.add_parser("verify", help="check every chain and the counted votes against the log")
     q.add_argument("--community")
+    q.add_argument(
+        "--head",
+        help="a chain head printed on a public notice (审计链头): the log must contain it",
+    )
     q.set_defaults(func=cmd_audit_verify)

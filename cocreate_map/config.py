@@ -100,6 +100,20 @@ SETTINGS: dict[str, Setting] = {
             "Largest photo a resident may attach to a mark, in megabytes.",
             _positive_int,
         ),
+        Setting(
+            "data_dir",
+            "",
+            "Folder outside the database for the audit signing key (Ed25519, owner-only, created "
+            "on first use) and the signed heads of the audit chains. Empty: var/ in the project "
+            "folder. Keep it on the app server and back it up apart from the database.",
+        ),
+        Setting(
+            "audit_checkpoint_every",
+            "20",
+            "The audit chain's head is signed (a checkpoint in the database) at every ballot close "
+            "and notice, every this many entries, and at the first entry after an hour without one.",
+            _positive_int,
+        ),
     ]
 }
 
@@ -126,6 +140,14 @@ def database_url() -> str:
     var = PROJECT_ROOT / "var"
     var.mkdir(exist_ok=True)
     return f"sqlite:///{var / 'cocreate.sqlite3'}"
+
+
+def data_dir() -> Path:
+    """The folder of the audit key and signed heads (created, owner-only)."""
+    raw: str = get("data_dir")
+    folder = Path(raw) if raw else PROJECT_ROOT / "var"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
 
 
 def static_dir() -> Path:

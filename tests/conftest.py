@@ -32,6 +32,15 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test its own data folder (audit signing key and signed heads, COCREATE_DATA_DIR),
+    inherited by the processes it starts."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("COCREATE_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A fresh PostgreSQL database with PostGIS for this test session."""

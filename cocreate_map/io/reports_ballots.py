@@ -186,7 +186,7 @@ OUTCOME_WORDS = {
 CHOICE_WORDS = {"yes": "同意 yes", "no": "反对 no", "abstain": "弃权 abstain"}
 
 
-def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
+def ballot_notice(res: Any, public_url: str, out: Path, now: datetime, anchor: Any = None) -> None:
     """The 公示 of one ballot (``res`` is a services.ballots.BallotResult); ``now`` and every
     stored time are UTC (naive) and printed as China time, e.g. "2026-11-22 16:41"."""
     from cocreate_map.domain.voting import RULES
@@ -379,6 +379,15 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime) -> None:
     pdf.set_xy(46, y + 22)
     pdf.set_font(FONT, size=7)
     pdf.multi_cell(0, 4, f"审计链头 Audit head: {res.audit_head}")
+    if anchor is not None:
+        pdf.set_x(46)
+        pdf.multi_cell(
+            0,
+            4,
+            f"第 {anchor.seq} 条 entry {anchor.seq} · 签名公钥指纹 Signing key fingerprint: "
+            f"{anchor.key.short}\n公钥 Public key (Ed25519): {anchor.key.base64}\n"
+            f"核验 Check: cocreate audit verify --head {anchor.head}",
+        )
     pdf.output(str(out))
 
 

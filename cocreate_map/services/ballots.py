@@ -11,7 +11,6 @@ A paper vote's ballot number, when given, must be one the meeting pack issued to
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,6 +55,7 @@ from cocreate_map.errors import (
     first_errors,
 )
 from cocreate_map.services.households import (
+    _chain_id,
     audit_entries,
     audit_head,
     chain_of,
@@ -76,7 +76,6 @@ from cocreate_map.storage.ballot_tables import (
 )
 from cocreate_map.storage.db import upsert_insert
 from cocreate_map.storage.tables import CommunityRow, utcnow
-from cocreate_map.storage.transfer import from_runs
 
 try:
     from zoneinfo import ZoneInfo
@@ -448,6 +447,10 @@ def close_ballot(
         },
         now,
     )
+    from cocreate_map.services import audit
+
+    audit.checkpoint(session, ballot.community_id, _chain_id(session, ballot.community_id), "close")
+    result.audit_head = audit_head(session, ballot.community_id)
     return result
 
 
@@ -592,9 +595,9 @@ def cast_vote(
         if problem is not None:
             raise problem
     actor = actor or (f"household:{household_id}" if channel == "online" else "staff")
-    # Serialise with other writers of this community's chain first (PostgreSQL advisory lock,
-    # SQLite write lock): no deadlock between the vote row and the chain head.
-    lock_chain(session, ballot.community_id)
+    # The vote row first, the chain lock last (in ``record``): concurrent voters of a community
+    # wait for each other only for the chain append and the commit (issue 16.4). Every writer
+    # that touches vote rows takes them before the chain lock, so the order is one: no deadlock.
     insert = upsert_insert(session)
     stmt = insert(VoteRow).values(
         ballot_id=ballot_id,
@@ -619,15 +622,6 @@ def cast_vote(
         where=(VoteRow.channel == "online") == (stmt.excluded.channel == "online"),
     ).returning(VoteRow.casts)
     casts = session.execute(stmt).scalar()
-    # Re-read the closing time under the lock: a close that committed meanwhile wins.
-    closed_at = session.scalar(select(BallotRow.closed_at).where(BallotRow.id == ballot_id))
-    if closed_at is not None and closed_at <= now:
-        raise BallotClosed(
-            key="ballots.ballot_closed_china_time_2",
-            ballot_id=ballot_id,
-            title=ballot.title,
-            closed_at=china_time(closed_at),
-        )
     payload = {
         "ballot_id": ballot_id,
         "household_id": household_id,
@@ -664,6 +658,16 @@ def cast_vote(
         )
         record(session, ballot.community_id, actor, "vote.cast", payload, now)
         state = "recorded" if casts == 1 else "changed"
+    # Re-read the closing time under the chain lock (taken by ``record``): a close that
+    # committed meanwhile wins, and this vote with its entry is rolled back.
+    closed_at = session.scalar(select(BallotRow.closed_at).where(BallotRow.id == ballot_id))
+    if closed_at is not None and closed_at <= now:
+        raise BallotClosed(
+            key="ballots.ballot_closed_china_time_2",
+            ballot_id=ballot_id,
+            title=ballot.title,
+            closed_at=china_time(closed_at),
+        )
     session.flush()
     return CastResult(state, ballot_id, household_id, value, channel, now, ballot.closes_at)
 
@@ -734,8 +738,7 @@ def resolve_conflict(
         raise InvalidTransition(key="ballots.conflict_does_exist_settled", conflict_id=conflict_id)
     ballot = get_ballot(session, c.ballot_id)
     _open_or_raise(ballot, now)
-    lock_chain(session, ballot.community_id)
-    if take_this:
+    if take_this:  # the vote row before the chain lock (taken by ``record``), as cast_vote does
         session.execute(
             update(VoteRow)
             .where(VoteRow.ballot_id == c.ballot_id, VoteRow.household_id == c.household_id)
@@ -1154,8 +1157,14 @@ class AuditReport:
     head: str = audit_domain.GENESIS
 
 
-def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]:
-    """Check every community's chain (or one) and that the counted votes match the log."""
+def verify_audit(
+    session: Session, slug: str | None = None, head: str | None = None
+) -> list[AuditReport]:
+    """Check every community's chain (or one): the hashes, the signed checkpoints and heads
+    (``head``: one printed on a public notice), and every aggregate's rows against the log
+    entries that made them (services/audit_checks.py and the checks other aggregates register)."""
+    from cocreate_map.services import audit, audit_checks  # noqa: F401 - registers the checks
+
     communities = (
         [repo.community_by_slug(session, slug)] if slug else list(repo.all_communities(session))
     )
@@ -1179,52 +1188,24 @@ def verify_audit(session: Session, slug: str | None = None) -> list[AuditReport]
                     f"entry seq {r.seq} ({r.action}, {r.at}) does not match its hash: edited, or the entry before it was deleted"
                 )
             rep.first_bad_seq = r.seq
-        # The counted votes must be what the log says was cast last.
-        expected_votes: dict[tuple[int, int], tuple[str, str]] = {}
-        for r in rows:
-            p = r.payload
-            if r.action == "community.moved":  # ids were given anew by the target database
-                expected_votes = _moved_keys(expected_votes, p.get("id_maps", {}))
-            if r.action == "vote.cast" or (
-                r.action == "conflict.resolve" and p.get("resolution") == "took-this"
-            ):
-                expected_votes[(p["ballot_id"], p["household_id"])] = (
-                    json.dumps(p["choice"], ensure_ascii=False),
-                    p["channel"],
-                )
-        actual = session.execute(
-            select(VoteRow.ballot_id, VoteRow.household_id, VoteRow.choice, VoteRow.channel)
-            .join(BallotRow, BallotRow.id == VoteRow.ballot_id)
-            .where(BallotRow.community_id == c.id)
-        ).all()
-        seen = set()
-        for b_id, h_id, choice, channel in actual:
-            seen.add((b_id, h_id))
-            exp = expected_votes.get((b_id, h_id))
-            got = (json.dumps(choice, ensure_ascii=False), channel)
-            if exp is None:
-                rep.problems.append(f"ballot {b_id}: vote of household {h_id} is not in the log")
-            elif exp != got:
-                rep.problems.append(
-                    f"ballot {b_id}: vote of household {h_id} is {got[0]} ({got[1]}) but the log says {exp[0]} ({exp[1]})"
-                )
-        for key in expected_votes.keys() - seen:
-            rep.problems.append(f"ballot {key[0]}: vote of household {key[1]} was deleted")
-        # The funds ledger and volunteer labour must be what the log recorded (issue 13).
-        from cocreate_map.services.funds import reconcile
-
-        rep.problems.extend(reconcile(session, c.id))
+        rep.problems.extend(audit.verify_anchors(session, c.id, c.chain_id, rows, head))
+        for check in audit.CHECKS.values():
+            rep.problems.extend(check(session, c.id, rows))
         rep.ok = not rep.problems
         reports.append(rep)
     return reports
 
 
-def _moved_keys(
-    expected: dict[tuple[int, int], tuple[str, str]], id_maps: dict[str, list[list[int]]]
-) -> dict[tuple[int, int], tuple[str, str]]:
-    ballots = from_runs(id_maps.get("ballots", []))
-    households = from_runs(id_maps.get("households", []))
-    return {(ballots.get(b, b), households.get(h, h)): v for (b, h), v in expected.items()}
+def notice_anchor(session: Session, ballot_id: int, actor: str = "staff") -> Any:
+    """Before a notice is printed: log it (``notice.publish``) and sign the head that the
+    notice will show with the public key's fingerprint (services/audit ``Checkpoint``)."""
+    from cocreate_map.services import audit
+
+    ballot = get_ballot(session, ballot_id)
+    record(session, ballot.community_id, actor, "notice.publish", {"ballot_id": ballot_id})
+    return audit.checkpoint(
+        session, ballot.community_id, _chain_id(session, ballot.community_id), "notice"
+    )
 
 
 def rule_names() -> list[str]:

@@ -58,7 +58,12 @@ DEMO_SEEDED_CODES = 6  # the first households of building 1 get public, seeded c
 
 
 def lock_chain(session: Session, community_id: int) -> None:
-    """Serialise appends to one community's audit chain until the transaction ends."""
+    """Serialise appends to one community's audit chain until the transaction ends (taken once
+    per transaction: later calls in it cost nothing)."""
+    locked: set[int] = session.info.setdefault("audit_locked", set())
+    if community_id in locked:
+        return
+    locked.add(community_id)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + community_id})
     else:
@@ -74,7 +79,13 @@ def record(
     payload: dict[str, Any],
     now: datetime | None = None,
 ) -> AuditRow:
-    """Append one entry to the community's hash chain (inside the caller's transaction)."""
+    """Append one entry to the community's hash chain (inside the caller's transaction).
+
+    The chain lock is taken here, once per transaction, as late as possible: the caller's own
+    rows are written first, so writers of one community wait for each other only for the append
+    and the commit (issue 16.4). A signed checkpoint follows when one is due (services/audit)."""
+    from cocreate_map.services import audit
+
     lock_chain(session, community_id)
     session.flush()
     head = session.execute(
@@ -86,7 +97,8 @@ def record(
     seq = 1 if head is None else head.seq + 1
     prev = audit_domain.GENESIS if head is None else head.hash
     at = (now or utcnow()).isoformat(timespec="microseconds")
-    body = _audit_body(_chain_id(session, community_id), seq, at, actor, action, payload)
+    chain_id = _chain_id(session, community_id)
+    body = _audit_body(chain_id, seq, at, actor, action, payload)
     row = AuditRow(
         community_id=community_id,
         seq=seq,
@@ -99,6 +111,7 @@ def record(
     )
     session.add(row)
     session.flush()
+    audit.after_append(session, row, chain_id)
     return row
 
 
@@ -295,6 +308,7 @@ def add_register_rows(
     created = updated = 0
     codes: list[tuple[str, str]] = []
     changes: list[dict[str, Any]] = []
+    new_rows: list[list[Any]] = []
     for i, r in enumerate(rows):
         area = area_text(r.area_m2)
         old = existing.get(r.key)
@@ -322,6 +336,7 @@ def add_register_rows(
             )
         )
         codes.append((r.label, code))
+        new_rows.append([r.label, area, r.owner_id, r.residents])
         created += 1
     session.flush()
     if created or changes:
@@ -331,9 +346,11 @@ def add_register_rows(
             actor,
             {
                 "what": "import",
-                "created": [label for label, _ in codes][:200],
+                "created": [label for label, _ in codes],
                 "created_count": created,
-                "updated": changes[:200],
+                "updated": changes,
+                # every new row in full, so audit verify can prove the register (issue 11.4)
+                "rows": new_rows,
             },
             now,
         )

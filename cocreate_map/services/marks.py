@@ -36,6 +36,7 @@ from cocreate_map.errors import (
 )
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.photos import clean_photo
+from cocreate_map.services.audit_checks import text_digest
 from cocreate_map.services.households import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
@@ -605,7 +606,14 @@ def submit_mark(
         community.id,
         actor,
         "mark.submit",
-        {"mark_id": row.id, "category": cat.value, "source": source, "building": where},
+        {
+            "mark_id": row.id,
+            "category": cat.value,
+            "source": source,
+            "building": where,
+            "text_sha256": text_digest(row.text),
+            "status": "published" if source == "paper" else "submitted",
+        },
         now,
     )
     session.flush()
@@ -631,6 +639,14 @@ def edit_mark(
         row.category = dom.parse_category(category).value
     row.updated_at = now or utcnow()
     session.flush()
+    record(
+        session,
+        row.community_id,
+        f"household:{household_id}",
+        "mark.edit",
+        {"mark_id": row.id, "category": row.category, "text_sha256": text_digest(row.text)},
+        row.updated_at,
+    )
     return get_mark(session, mark_id)
 
 

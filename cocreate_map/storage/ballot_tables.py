@@ -164,3 +164,21 @@ class JoinThrottleRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class AuditCheckpointRow(Base):
+    """A signed head of one community's audit chain (services/audit.py): at a ballot close, a
+    notice, every N-th entry or after an hour. The Ed25519 key that signs it lives outside the
+    database (COCREATE_DATA_DIR), so a rewritten chain cannot be signed anew."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_seq", "community_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(32))
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

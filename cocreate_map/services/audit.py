@@ -1,0 +1,389 @@
+"""What makes the audit log prove the result (issue 11.4).
+
+A hash chain alone shows an edit in the middle, but not a chain recomputed from scratch after a
+flipped vote, nor the newest entries deleted, nor data changed beside a log left intact. So:
+
+- **Signed checkpoints.** An Ed25519 key kept outside the database (``COCREATE_DATA_DIR``,
+  ``audit-ed25519.pem``, owner-only, made on first use) signs the chain head at every ballot close,
+  every notice, every ``COCREATE_AUDIT_CHECKPOINT_EVERY``-th entry and at the first entry after an
+  hour without one (rows of ``audit_checkpoints``). After every commit that appended entries, the
+  newest head is also signed into ``audit-heads.json`` beside the key — outside the database, so
+  deleting the last entry (or ten) from the database is seen too. ``verify`` checks the chain
+  against every checkpoint and reports entries missing after the newest; ``--head HASH`` checks it
+  against a head printed on a public notice.
+- **Reconciliation.** Every vote, history row, conflict, register row, mark and (funds) ledger
+  entry must match the log entries that made it, and nothing may exist without one. Each aggregate
+  registers its own check with :func:`register_check`; ``verify`` runs them all.
+
+The public key's fingerprint and the head are printed on every notice, so anyone can check.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from cocreate_map import config
+from cocreate_map.domain.audit import canonical_json
+from cocreate_map.storage.ballot_tables import AuditCheckpointRow, AuditRow
+from cocreate_map.storage.tables import utcnow
+
+KEY_FILE = "audit-ed25519.pem"
+HEADS_FILE = "audit-heads.json"
+TRUSTED_KEYS = "audit-trusted-keys"  # *.pub of servers a community moved from (base64 raw key)
+HOURLY = timedelta(hours=1)
+# Entries whose head must carry a checkpoint of their own.
+ANCHORED_ACTIONS = ("ballot.close", "notice.publish")
+
+# ---------------------------------------------------------------- the key
+
+
+def _key_path() -> Path:
+    return config.data_dir() / KEY_FILE
+
+
+def _private_key() -> Any:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = _key_path()
+    if not path.exists():
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:  # O_EXCL: two processes starting at once end with one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(pem)
+    os.chmod(path, 0o600)
+    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+
+def _raw_public(key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    raw: bytes = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return raw
+
+
+def fingerprint_of(raw_public: bytes) -> str:
+    return hashlib.sha256(raw_public).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    base64: str  # the raw 32-byte Ed25519 public key, base64
+    fingerprint: str  # sha256 of the raw key, hex
+
+    @property
+    def short(self) -> str:
+        """The fingerprint in groups of four, 32 characters: what a notice prints."""
+        f = self.fingerprint[:32]
+        return " ".join(f[i : i + 4] for i in range(0, 32, 4))
+
+
+def public_key() -> PublicKey:
+    raw = _raw_public(_private_key().public_key())
+    return PublicKey(base64.b64encode(raw).decode(), fingerprint_of(raw))
+
+
+def _trusted_keys() -> dict[str, bytes]:
+    """{fingerprint: raw public key}: this server's key and the ones in audit-trusted-keys/."""
+    own = _raw_public(_private_key().public_key())
+    keys = {fingerprint_of(own): own}
+    folder = config.data_dir() / TRUSTED_KEYS
+    if folder.is_dir():
+        for f in sorted(folder.glob("*.pub")):
+            try:
+                raw = base64.b64decode(f.read_text().strip())
+            except ValueError:
+                continue
+            keys[fingerprint_of(raw)] = raw
+    return keys
+
+
+def _message(chain_id: int, seq: int, head: str, at: str, reason: str) -> bytes:
+    body = {"chain": chain_id, "seq": seq, "head": head, "at": at, "reason": reason}
+    return canonical_json(body).encode()
+
+
+def _sign(message: bytes) -> tuple[str, str]:
+    key = _private_key()
+    sig = base64.b64encode(key.sign(message)).decode()
+    return fingerprint_of(_raw_public(key.public_key())), sig
+
+
+def _valid(keys: dict[str, bytes], fingerprint: str, signature: str, message: bytes) -> bool | None:
+    """True/False; None when the key is not one we know."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    raw = keys.get(fingerprint)
+    if raw is None:
+        return None
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(base64.b64decode(signature), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    community_id: int
+    seq: int
+    head: str
+    at: str
+    reason: str
+    key: PublicKey
+
+
+def checkpoint(
+    session: Session, community_id: int, chain_id: int, reason: str, now: datetime | None = None
+) -> Checkpoint:
+    """Sign the community's current head (inside the caller's transaction)."""
+    session.flush()
+    head = session.execute(
+        select(AuditRow.seq, AuditRow.hash)
+        .where(AuditRow.community_id == community_id)
+        .order_by(AuditRow.seq.desc())
+        .limit(1)
+    ).first()
+    seq, hash_ = (0, "0" * 64) if head is None else (head.seq, head.hash)
+    return _write_checkpoint(session, community_id, chain_id, seq, hash_, reason, now)
+
+
+def _write_checkpoint(
+    session: Session,
+    community_id: int,
+    chain_id: int,
+    seq: int,
+    head: str,
+    reason: str,
+    now: datetime | None,
+) -> Checkpoint:
+    at = (now or utcnow()).isoformat(timespec="seconds")
+    fp, sig = _sign(_message(chain_id, seq, head, at, reason))
+    session.add(
+        AuditCheckpointRow(
+            community_id=community_id,
+            seq=seq,
+            head=head,
+            at=at,
+            reason=reason,
+            key_fingerprint=fp,
+            signature=sig,
+        )
+    )
+    session.flush()
+    _LAST_CHECKPOINT[(_db_key(session), community_id)] = utcnow()
+    return Checkpoint(community_id, seq, head, at, reason, public_key())
+
+
+_LAST_CHECKPOINT: dict[tuple[str, int], datetime] = {}
+
+
+def after_append(session: Session, row: AuditRow, chain_id: int) -> None:
+    """Called by ``record`` for every new entry: a scheduled checkpoint when one is due, and the
+    head remembered for the signed heads file written after the commit."""
+    pending: dict[int, tuple[int, int, str]] = session.info.setdefault("audit_heads", {})
+    pending[row.community_id] = (chain_id, row.seq, row.hash)
+    key = (_db_key(session), row.community_id)
+    every: int = config.get("audit_checkpoint_every")
+    due = row.seq % every == 0
+    if not due:
+        last = _LAST_CHECKPOINT.get(key)
+        if last is None:
+            at = session.scalar(
+                select(AuditCheckpointRow.at)
+                .where(AuditCheckpointRow.community_id == row.community_id)
+                .order_by(AuditCheckpointRow.seq.desc(), AuditCheckpointRow.id.desc())
+                .limit(1)
+            )
+            last = datetime.fromisoformat(at) if at else datetime.min
+            _LAST_CHECKPOINT[key] = last
+        due = utcnow() - last >= HOURLY
+    if due:
+        reason = "every" if row.seq % every == 0 else "hourly"
+        _write_checkpoint(session, row.community_id, chain_id, row.seq, row.hash, reason, None)
+
+
+def _db_key(session: Session) -> str:
+    url = session.get_bind().url
+    return url.set(password=None).render_as_string(hide_password=True)
+
+
+# ---------------------------------------------------------------- signed heads outside the DB
+
+
+def _heads_path() -> Path:
+    return config.data_dir() / HEADS_FILE
+
+
+def _write_heads(db: str, heads: dict[int, tuple[int, int, str]]) -> None:
+    """Merge the newest heads into audit-heads.json (under a file lock; a head only moves on)."""
+    path = _heads_path()
+    with open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            data = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError:
+            data = {}
+        at = utcnow().isoformat(timespec="seconds")
+        for community_id, (chain_id, seq, head) in heads.items():
+            k = f"{db}#{community_id}"
+            if data.get(k, {}).get("seq", -1) >= seq:
+                continue
+            fp, sig = _sign(_message(chain_id, seq, head, at, "head"))
+            data[k] = {"seq": seq, "head": head, "at": at, "chain": chain_id, "key": fp, "sig": sig}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+
+
+def _read_head(db: str, community_id: int) -> dict[str, Any] | None:
+    path = _heads_path()
+    if not path.exists():
+        return None
+    try:
+        entry = json.loads(path.read_text()).get(f"{db}#{community_id}")
+    except ValueError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop("audit_locked", None)
+    heads = session.info.pop("audit_heads", None)
+    if heads:
+        try:
+            _write_heads(_db_key(session), heads)
+        except OSError:  # the data folder is not writable: the DB checkpoints still hold
+            pass
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("audit_locked", None)
+    session.info.pop("audit_heads", None)
+
+
+# ---------------------------------------------------------------- reconciliation registry
+
+# (session, community id, the community's log entries) → problems, each naming the entry.
+Check = Callable[[Session, int, Sequence[AuditRow]], list[str]]
+CHECKS: dict[str, Check] = {}
+
+
+def register_check(name: str, check: Check) -> None:
+    """Add an aggregate's reconciliation of its tables with the log (one per name)."""
+    CHECKS[name] = check
+
+
+# ---------------------------------------------------------------- verify the anchors
+
+
+def verify_anchors(
+    session: Session,
+    community_id: int,
+    chain_id: int,
+    rows: Sequence[AuditRow],
+    head: str | None = None,
+) -> list[str]:
+    """Problems of the chain against its checkpoints, the signed heads file and ``head``."""
+    problems: list[str] = []
+    keys = _trusted_keys()
+    by_seq = {r.seq: r for r in rows}
+    last = rows[-1].seq if rows else 0
+    newest: tuple[int, str, str] | None = None  # (seq, at, where)
+    cps = session.scalars(
+        select(AuditCheckpointRow)
+        .where(AuditCheckpointRow.community_id == community_id)
+        .order_by(AuditCheckpointRow.seq, AuditCheckpointRow.id)
+    ).all()
+    anchored: set[int] = set()
+    signed: list[tuple[int, str, str, str, str, str, str]] = [
+        (c.seq, c.head, c.at, c.reason, c.key_fingerprint, c.signature, "checkpoint") for c in cps
+    ]
+    outside = _read_head(_db_key(session), community_id)
+    if outside is not None:
+        signed.append(
+            (
+                int(outside.get("seq", 0)),
+                str(outside.get("head", "")),
+                str(outside.get("at", "")),
+                "head",
+                str(outside.get("key", "")),
+                str(outside.get("sig", "")),
+                f"signed head in {_heads_path()}",
+            )
+        )
+    for seq, hash_, at, reason, fp, sig, where in signed:
+        ok = _valid(keys, fp, sig, _message(chain_id, seq, hash_, at, reason))
+        label = f"{where} of {at} (entry {seq}, {reason})"
+        if ok is None:
+            problems.append(
+                f"{label} is signed by key {fp[:16]}…, not this server's: forged, or the "
+                f"community moved from another server (copy that server's public key into "
+                f"{config.data_dir() / TRUSTED_KEYS}/NAME.pub)"
+            )
+            continue
+        if not ok:
+            problems.append(f"{label}: the signature does not match — the checkpoint was edited")
+            continue
+        anchored.add(seq)
+        if seq == 0:
+            continue
+        if newest is None or seq > newest[0]:
+            newest = (seq, at, label)
+        entry = by_seq.get(seq)
+        if entry is None:
+            if seq <= last:  # beyond the end: reported once below, from the newest
+                problems.append(f"entry {seq} signed by the {label} is missing (deleted)")
+        elif entry.hash != hash_:
+            problems.append(
+                f"entry {seq} ({entry.action}, {entry.at}) is not the one signed by the {label}: "
+                "the log was rewritten at or before it"
+            )
+    if newest is not None and newest[0] > last:
+        problems.append(
+            f"entries {last + 1}–{newest[0]} are missing: the {newest[2]} signed entry "
+            f"{newest[0]}, the log ends at entry {last} (deleted after it)"
+        )
+    for r in rows:
+        if r.action in ANCHORED_ACTIONS and r.seq not in anchored:
+            problems.append(
+                f"entry {r.seq} ({r.action}, {r.at}) has no signed checkpoint: its checkpoint "
+                "was deleted, or the log was rewritten"
+            )
+    if head is not None:
+        wanted = head.strip().lower()
+        match = next((r for r in rows if r.hash == wanted), None)
+        if match is None:
+            problems.append(
+                f"the head {wanted[:16]}… printed on the notice is not in the log: the log was "
+                "rewritten, or entries up to it were deleted"
+            )
+    return problems

@@ -1,0 +1,306 @@
+"""Reconciliation of the data with the audit log (issue 11.4): the checks of the votes, their
+history and conflicts, the household register and the marks, registered with
+``services.audit.register_check``. Each replays the log entries that made the rows and names the
+entry (or the row no entry made) where they differ.
+
+A ``community.moved`` entry gives the ids anew (``id_maps``): what was replayed before it is
+carried over to the new ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cocreate_map.services import audit
+from cocreate_map.storage.ballot_tables import (
+    AuditRow,
+    BallotRow,
+    HouseholdRow,
+    VoteConflictRow,
+    VoteHistoryRow,
+    VoteRow,
+)
+from cocreate_map.storage.mark_tables import MarkRow
+from cocreate_map.storage.transfer import from_runs
+
+
+def text_digest(text: str) -> str:
+    """What the log keeps of a resident's text: its sha256 (the text itself is in the row)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _choice(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _maps(p: dict[str, Any], *tables: str) -> list[dict[int, int]]:
+    id_maps = p.get("id_maps", {})
+    return [from_runs(id_maps.get(t, [])) for t in tables]
+
+
+# ---------------------------------------------------------------- votes, history, conflicts
+
+VoteKey = tuple[int, int]  # (ballot id, household id)
+
+
+def _replay_votes(
+    rows: Sequence[AuditRow],
+) -> tuple[
+    dict[VoteKey, tuple[str, str, int]],
+    dict[VoteKey, list[tuple[str, str, int]]],
+    dict[VoteKey, list[tuple[str, str, int, str | None]]],
+]:
+    """(counted vote, history, conflicts) per key as the log says: (choice, channel, seq…)."""
+    counted: dict[VoteKey, tuple[str, str, int]] = {}
+    history: dict[VoteKey, list[tuple[str, str, int]]] = {}
+    conflicts: dict[VoteKey, list[tuple[str, str, int, str | None]]] = {}
+    for r in rows:
+        p = r.payload
+        if r.action == "community.moved":
+            b, h = _maps(p, "ballots", "households")
+
+            def move(k: VoteKey, b: dict[int, int] = b, h: dict[int, int] = h) -> VoteKey:
+                return (b.get(k[0], k[0]), h.get(k[1], k[1]))
+
+            counted = {move(k): v for k, v in counted.items()}
+            history = {move(k): v for k, v in history.items()}
+            conflicts = {move(k): v for k, v in conflicts.items()}
+            continue
+        if r.action not in ("vote.cast", "vote.conflict", "conflict.resolve"):
+            continue
+        key = (int(p["ballot_id"]), int(p["household_id"]))
+        entry = (_choice(p["choice"]), str(p["channel"]), r.seq)
+        if r.action == "vote.cast":
+            counted[key] = entry
+            history.setdefault(key, []).append(entry)
+        elif r.action == "vote.conflict":
+            conflicts.setdefault(key, []).append((*entry, None))
+        else:
+            open_ = [i for i, c in enumerate(conflicts.get(key, [])) if c[3] is None]
+            resolution = str(p.get("resolution"))
+            if open_:
+                c = conflicts[key][open_[0]]
+                conflicts[key][open_[0]] = (c[0], c[1], c[2], resolution)
+            if resolution == "took-this":
+                counted[key] = entry
+                history.setdefault(key, []).append(entry)
+    return counted, history, conflicts
+
+
+def check_votes(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
+    counted, history, conflicts = _replay_votes(rows)
+    problems: list[str] = []
+    ballots = select(BallotRow.id).where(BallotRow.community_id == community_id)
+    actual = session.execute(
+        select(VoteRow.ballot_id, VoteRow.household_id, VoteRow.choice, VoteRow.channel).where(
+            VoteRow.ballot_id.in_(ballots)
+        )
+    ).all()
+    seen = set()
+    for b_id, h_id, choice, channel in actual:
+        seen.add((b_id, h_id))
+        exp = counted.get((b_id, h_id))
+        if exp is None:
+            problems.append(
+                f"ballot {b_id}: the vote of household {h_id} is in no log entry "
+                "(inserted directly)"
+            )
+        elif (exp[0], exp[1]) != (_choice(choice), channel):
+            problems.append(
+                f"ballot {b_id}: the vote of household {h_id} is {_choice(choice)} ({channel}) "
+                f"but the log says {exp[0]} ({exp[1]}) in entry {exp[2]} (edited)"
+            )
+    for key in sorted(counted.keys() - seen):
+        problems.append(
+            f"ballot {key[0]}: the vote of household {key[1]} of log entry {counted[key][2]} "
+            "is missing (deleted)"
+        )
+    got: dict[VoteKey, list[tuple[str, str]]] = {}
+    for b_id, h_id, choice, channel in session.execute(
+        select(
+            VoteHistoryRow.ballot_id,
+            VoteHistoryRow.household_id,
+            VoteHistoryRow.choice,
+            VoteHistoryRow.channel,
+        )
+        .where(VoteHistoryRow.ballot_id.in_(ballots))
+        .order_by(VoteHistoryRow.id)
+    ):
+        got.setdefault((b_id, h_id), []).append((_choice(choice), channel))
+    for key in sorted(history.keys() | got.keys()):
+        want = history.get(key, [])
+        have = got.get(key, [])
+        for i in range(max(len(want), len(have))):
+            w = want[i] if i < len(want) else None
+            h = have[i] if i < len(have) else None
+            if w is not None and h == (w[0], w[1]):
+                continue
+            if w is None:
+                problems.append(
+                    f"ballot {key[0]}: vote history row {i + 1} of household {key[1]} "
+                    f"({h[0] if h else ''}) is in no log entry (inserted directly)"
+                )
+            elif h is None:
+                problems.append(
+                    f"ballot {key[0]}: the vote history of household {key[1]} lacks the vote of "
+                    f"log entry {w[2]} ({w[0]}, {w[1]}) (deleted)"
+                )
+            else:
+                problems.append(
+                    f"ballot {key[0]}: vote history row {i + 1} of household {key[1]} is "
+                    f"{h[0]} ({h[1]}) but log entry {w[2]} says {w[0]} ({w[1]}) (edited)"
+                )
+            break
+    have_c: dict[VoteKey, list[tuple[str, str, str | None]]] = {}
+    for b_id, h_id, choice, channel, resolution in session.execute(
+        select(
+            VoteConflictRow.ballot_id,
+            VoteConflictRow.household_id,
+            VoteConflictRow.choice,
+            VoteConflictRow.channel,
+            VoteConflictRow.resolution,
+        )
+        .where(VoteConflictRow.ballot_id.in_(ballots))
+        .order_by(VoteConflictRow.id)
+    ):
+        have_c.setdefault((b_id, h_id), []).append((_choice(choice), channel, resolution))
+    for key in sorted(conflicts.keys() | have_c.keys()):
+        want_c = [(c[0], c[1], c[3]) for c in conflicts.get(key, [])]
+        if want_c != have_c.get(key, []):
+            seqs = ", ".join(str(c[2]) for c in conflicts.get(key, [])) or "none"
+            problems.append(
+                f"ballot {key[0]}: the vote conflicts of household {key[1]} differ from log "
+                f"entries {seqs} (edited, inserted or deleted)"
+            )
+    return problems
+
+
+# ---------------------------------------------------------------- the register
+
+
+def check_register(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
+    """Every household row as the ``register.change`` entries left it (area, owner, residents).
+    Entries written before the register rows were logged in full (no ``rows``) only allow the
+    households they name; such a log cannot prove those rows' first areas."""
+    want: dict[str, tuple[dict[str, Any], int]] = {}  # label → (values, seq)
+    legacy = False
+    for r in rows:
+        p = r.payload
+        if r.action != "register.change":
+            continue
+        for label, area, owner, residents in p.get("rows", []):
+            want[label] = ({"area_m2": area, "owner_id": owner, "residents": residents}, r.seq)
+        if p.get("what") == "import" and "rows" not in p:
+            legacy = True
+        changes = list(p.get("updated", []))
+        if p.get("what") == "edit":
+            changes.append(p)
+        for ch in changes:
+            label = ch.get("household")
+            base = want.get(label, ({}, r.seq))[0]
+            values = dict(base)
+            for k, (_old, new) in ch.get("changed", {}).items():
+                values[k] = new
+            want[label] = (values, r.seq)
+    problems: list[str] = []
+    seen = set()
+    for h in session.scalars(select(HouseholdRow).where(HouseholdRow.community_id == community_id)):
+        seen.add(h.label)
+        logged = want.get(h.label)
+        if logged is None:
+            if not legacy:
+                problems.append(
+                    f"household {h.label} is in no register log entry (inserted directly)"
+                )
+            continue
+        values, seq = logged
+        now = {"area_m2": h.area_m2, "owner_id": h.owner_id, "residents": h.residents}
+        diff = sorted(k for k, v in values.items() if now.get(k) != v)
+        if diff:
+            shown = ", ".join(f"{k} {now[k]} (log: {values[k]})" for k in diff)
+            problems.append(
+                f"household {h.label}: {shown} differ(s) from log entry {seq} (edited directly)"
+            )
+    for label in sorted(want.keys() - seen):
+        problems.append(
+            f"household {label} of log entry {want[label][1]} is missing from the register "
+            "(deleted)"
+        )
+    return problems
+
+
+# ---------------------------------------------------------------- marks
+
+
+def check_marks(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
+    """Every mark's status, category and text as its log entries left them."""
+    from cocreate_map.services.marks import mark_status
+
+    want: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        p = r.payload
+        if r.action == "community.moved":
+            (m,) = _maps(p, "marks")
+            want = {m.get(k, k): v for k, v in want.items()}
+            continue
+        if not r.action.startswith("mark.") or "mark_id" not in p:
+            continue
+        mid = int(p["mark_id"])
+        cur = want.setdefault(mid, {"seq": r.seq, "submitted": False})
+        cur["seq"] = r.seq
+        if r.action == "mark.submit":
+            first = "published" if p.get("source") == "paper" else "submitted"
+            cur.update(submitted=True, status=p.get("status", first), category=p.get("category"))
+            if "text_sha256" in p:
+                cur["text"] = p["text_sha256"]
+        elif r.action == "mark.edit":
+            cur.update({k: v for k, v in (("category", p.get("category")),) if v})
+            if "text_sha256" in p:
+                cur["text"] = p["text_sha256"]
+        elif "to" in p:
+            cur["status"] = p["to"]
+    problems: list[str] = []
+    seen = set()
+    for m in session.scalars(select(MarkRow).where(MarkRow.community_id == community_id)):
+        seen.add(m.id)
+        w = want.get(m.id)
+        if w is None or not w["submitted"]:
+            problems.append(f"mark {m.id} is in no log entry (inserted directly)")
+            continue
+        status = mark_status(m).value
+        if w.get("status") and status != w["status"]:
+            problems.append(
+                f"mark {m.id} is {status} but log entry {w['seq']} left it {w['status']} "
+                "(edited directly)"
+            )
+        if w.get("category") and m.category != w["category"]:
+            problems.append(
+                f"mark {m.id} has category {m.category} but log entry {w['seq']} says "
+                f"{w['category']} (edited directly)"
+            )
+        if "text" in w and text_digest(m.text) != w["text"]:
+            problems.append(
+                f"mark {m.id}: its text differs from the one logged by entry {w['seq']} "
+                "(edited directly)"
+            )
+    for mid in sorted(k for k, v in want.items() if v["submitted"] and k not in seen):
+        problems.append(f"mark {mid} of log entry {want[mid]['seq']} is missing (deleted)")
+    return problems
+
+
+def _check_funds(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
+    from cocreate_map.services.funds import reconcile
+
+    return reconcile(session, community_id)
+
+
+audit.register_check("votes", check_votes)
+audit.register_check("register", check_register)
+audit.register_check("marks", check_marks)
+audit.register_check("funds", _check_funds)
