@@ -146,7 +146,8 @@ def data_dir() -> Path:
     """The folder of the audit key and signed heads (created, owner-only)."""
     raw: str = get("data_dir")
     folder = Path(raw) if raw else PROJECT_ROOT / "var"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
 

@@ -53,11 +53,17 @@ def _key_path() -> Path:
     return config.data_dir() / KEY_FILE
 
 
+_KEYS: dict[Path, Any] = {}  # loaded once per process and key file
+
+
 def _private_key() -> Any:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     path = _key_path()
+    cached = _KEYS.get(path)
+    if cached is not None:
+        return cached
     if not path.exists():
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(
@@ -73,7 +79,9 @@ def _private_key() -> Any:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pem)
     os.chmod(path, 0o600)
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    _KEYS[path] = key
+    return key
 
 
 def _raw_public(key: Any) -> bytes:
