@@ -16,6 +16,7 @@ from pathlib import Path
 from cocreate_map import (
     cli_ballots,
     cli_district,
+    cli_evaluation,
     cli_funds,
     cli_marks,
     cli_meeting,
@@ -246,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_marks.register(sub)
     cli_works.register(sub)
     cli_district.register(sub)
+    cli_evaluation.register(sub)
     cli_funds.register(sub)
     return parser
 

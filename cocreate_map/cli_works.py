@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cocreate_map import cli_evaluation
 from cocreate_map.errors import InvalidInput, NotFound
 
 
@@ -232,3 +233,4 @@ def register(sub: Any) -> None:
     q.add_argument("--community", required=True, metavar="SLUG")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_list)
+    cli_evaluation.register_works(ws)

@@ -291,6 +291,9 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     from cocreate_map.services.funds_demo import load_demo_funds  # funds (issue 13)
 
     load_demo_funds(session, slug)
+    from cocreate_map.services.evaluation_demo import load_demo_evaluation  # issue 14
+
+    load_demo_evaluation(session, slug)
     return summary
 
 

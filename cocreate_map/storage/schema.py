@@ -8,6 +8,7 @@ left out of a migration check or a ``cocreate community move``. A test fails whe
 from __future__ import annotations
 
 import cocreate_map.storage.ballot_tables  # noqa: F401
+import cocreate_map.storage.evaluation_tables  # noqa: F401
 import cocreate_map.storage.funds_tables  # noqa: F401
 import cocreate_map.storage.mark_tables  # noqa: F401
 import cocreate_map.storage.options_tables  # noqa: F401
