@@ -142,7 +142,7 @@ def row_label(key: str) -> str:
         return t("options.row.walk_300", type=t(f"facility.{ftype}"))
     if key.startswith("cost_by_category."):
         return t("options.row.cost_category", cat=key.split(".", 1)[1])
-    return t("options.row." + key)
+    return t(f"options.row.{key}")
 
 
 def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:
