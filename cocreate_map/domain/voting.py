@@ -1535,3 +1535,106 @@ def tally(
         tie=outcome.tie,
         partial_owners=partial,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The same evaluation from sums (the database's GROUP BY), when the sums decide it alone
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceSums:
+    """Households and their summed area that cast one ballot content (``ABSTAIN`` = blank)."""
+
+    households: int
+    area_m2: Fraction
+
+
+@dataclass(frozen=True)
+class VoteSums:
+    """A ballot's votes summed per content (storage/tally_repo.py), for an electorate in which
+    no owner holds several units (so every unit is its own head, R2 is trivially met and no
+    owner is split or partial)."""
+
+    households: int
+    area_m2: Fraction
+    by_choice: Mapping[str, ChoiceSums]
+
+
+def tally_sums(
+    kind: str,
+    rule: Rule,
+    sums: VoteSums,
+    choices: Sequence[str] = (),
+    tie_break: str = DEFAULT_TIE_BREAK,
+) -> Result | None:
+    """What :func:`tally` gives for the same votes, from the sums; None when the sums cannot
+    decide alone (ranked and approval ballots, a tie for the lead, a content that is not a
+    choice of the ballot): then count per household with :func:`tally`.
+
+    >>> s = VoteSums(3, Fraction(300), {"yes": ChoiceSums(2, Fraction(200))})
+    >>> r = tally_sums("yes-no", make_rule("simple-majority"), s)
+    >>> (r.leader, r.counts.agreeing_households, r.counts.participating_area_m2)
+    ('yes', 2, Fraction(200, 1))
+    """
+    if kind not in ("yes-no", "choose-one"):
+        return None
+    k = make_kind(kind)
+    opts = k.prepare_choices(choices)
+    if any(c not in opts and c != ABSTAIN for c in sums.by_choice):
+        return None
+    zero = ChoiceSums(0, Fraction(0))
+    rows = [(c, sums.by_choice.get(c, zero)) for c in opts]
+    notes: tuple[tuple[str, dict[str, JsonScalar]], ...] = ()
+    if kind == "yes-no":
+        leader: str | None = YES
+    else:
+        most = max((s.households for _c, s in rows), default=0)
+        top = [c for c, s in rows if s.households == most]
+        if most == 0:
+            leader, notes = None, (("no_support", {}),)
+        elif len(top) > 1:
+            return None  # ties are the domain's to settle, household by household
+        else:
+            leader = top[0]
+    agreeing = dict(rows).get(leader, zero) if leader is not None else zero
+    abstaining = sums.by_choice.get(ABSTAIN, zero)
+    taking_part = sum(s.households for s in sums.by_choice.values())
+    counts = Counts(
+        households=sums.households,
+        owner_heads=sums.households,
+        area_m2=sums.area_m2,
+        participating_households=taking_part,
+        participating_heads=taking_part,
+        participating_area_m2=sum((s.area_m2 for s in sums.by_choice.values()), Fraction(0)),
+        abstaining_households=abstaining.households,
+        agreeing_households=agreeing.households,
+        agreeing_heads=agreeing.households,
+        agreeing_area_m2=agreeing.area_m2,
+    )
+    checks = rule.checks(counts)
+    tallies = tuple(
+        ChoiceTally(
+            choice=c, households=s.households, owner_heads=s.households, area_m2=s.area_m2,
+            borda_points=None,
+        )
+        for c, s in [*rows, (ABSTAIN, abstaining)]
+    )  # fmt: skip
+    details: list[Reason] = [_check_reason(ch) for ch in checks]
+    details += [_note(code, values) for code, values in notes]
+    summary = _note(f"outcome_{_outcome(leader, checks)}", {"leader": leader, "rule": rule.name})
+    return Result(
+        kind=k.name,
+        rule=rule.name,
+        rule_params=rule.params(),
+        rule_source=rule.source,
+        counts=counts,
+        checks=checks,
+        leader=leader,
+        choices=tallies,
+        details=(*details, summary),
+        rounds=(),
+        superseded_votes=0,
+        split_owners=(),
+        tie_break=tie_break,
+    )

@@ -33,15 +33,18 @@ from cocreate_map.domain.voting import (
     STATUTORY_RULE_FOR_CLASS,
     TIE_BREAKS,
     YES,
+    ChoiceSums,
     Decision,
     Electorate,
     Household,
     Result,
     Vote,
+    VoteSums,
     decide,
     make_kind,
     make_rule,
     tally,
+    tally_sums,
 )
 from cocreate_map.errors import (
     BallotClosed,
@@ -65,6 +68,7 @@ from cocreate_map.services.households import (
     record,
 )
 from cocreate_map.storage import repositories as repo
+from cocreate_map.storage import tally_repo
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
     BallotRow,
@@ -1034,12 +1038,33 @@ def _building_key(b: str) -> tuple[int, str]:
     return (int(b), b) if b.isdigit() else (10**9, b)
 
 
-def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) -> BallotResult:
-    """The exact result now, straight from the database (never cached)."""
-    now = now or utcnow()
-    ballot = get_ballot(session, ballot_id)
-    community = session.get(CommunityRow, ballot.community_id)
-    assert community is not None
+def _sums(session: Session, ballot: BallotRow) -> tuple[VoteSums, Any] | None:
+    """The ballot's votes as SQL sums (storage/tally_repo.py), or None when only a count per
+    household is exact: an owner with several units in the electorate (R2 at work), an area
+    not stored as "digits.dd", a vote from outside the electorate, a content that is not text."""
+    where = tally_repo.electorate_filter(
+        ballot.community_id,
+        ballot.electorate.get("buildings") or [],
+        ballot.electorate.get("units") or [],
+    )
+    totals = tally_repo.electorate_sums(session, where)
+    if totals.households == 0 or totals.malformed_areas or totals.multi_unit_owners:
+        return None
+    if tally_repo.votes_outside(session, ballot.id, where):
+        return None
+    by_choice: dict[str, ChoiceSums] = {}
+    for row in tally_repo.choice_sums(session, ballot.id, where):
+        if not isinstance(row.choice, str):
+            return None
+        by_choice[row.choice] = ChoiceSums(row.households, Fraction(row.area_cents, 100))
+    sums = VoteSums(totals.households, Fraction(totals.area_cents, 100), by_choice)
+    return sums, where
+
+
+def _by_household(session: Session, ballot: BallotRow, rules: Sequence[str]) -> tuple[
+    list[Result], dict[str, int], list[BuildingTurnout]
+]:  # fmt: skip
+    """Every rule's result, channels and turnout, counted household by household."""
     voters = electorate_rows(session, ballot)
     electorate = Electorate(
         tuple(
@@ -1048,30 +1073,16 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
         )
     )
     vote_rows = list(
-        session.scalars(select(VoteRow).where(VoteRow.ballot_id == ballot_id).order_by(VoteRow.id))
+        session.scalars(select(VoteRow).where(VoteRow.ballot_id == ballot.id).order_by(VoteRow.id))
     )
     votes = [Vote(str(v.household_id), v.choice) for v in vote_rows]
-    rule = make_rule(ballot.rule, ballot.rule_params)
+    choices = ballot.choices if ballot.kind != "yes-no" else ()
     tie_break = ballot.tie_break or DEFAULT_TIE_BREAK
-    result = tally(
-        ballot.kind,
-        rule,
-        electorate,
-        votes,
-        ballot.choices if ballot.kind != "yes-no" else (),
-        tie_break=tie_break,
-    )
-    statutory = None
-    stat_name = STATUTORY_RULE_FOR_CLASS.get(ballot.matter_class)
-    if stat_name is not None and stat_name != ballot.rule:
-        statutory = tally(
-            ballot.kind,
-            make_rule(stat_name),
-            electorate,
-            votes,
-            ballot.choices if ballot.kind != "yes-no" else (),
-            tie_break=tie_break,
-        )
+    results = [
+        tally(ballot.kind, make_rule(name, ballot.rule_params if i == 0 else None), electorate,
+              votes, choices, tie_break=tie_break)
+        for i, name in enumerate(rules)
+    ]  # fmt: skip
     channels: dict[str, int] = {}
     for v in vote_rows:
         channels[v.channel] = channels.get(v.channel, 0) + 1
@@ -1088,8 +1099,63 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
         BuildingTurnout(b, int(r[0]), int(r[1]), Fraction(r[2]), Fraction(r[3]))
         for b, r in sorted(per.items(), key=lambda kv: _building_key(kv[0]))
     ]
+    return results, channels, turnout
+
+
+def _from_sums(session: Session, ballot: BallotRow, rules: Sequence[str]) -> tuple[
+    list[Result], dict[str, int], list[BuildingTurnout]
+] | None:  # fmt: skip
+    """The same from GROUP BY sums, or None (then count household by household)."""
+    found = _sums(session, ballot)
+    if found is None:
+        return None
+    sums, where = found
+    choices = ballot.choices if ballot.kind != "yes-no" else ()
+    results = []
+    for i, name in enumerate(rules):
+        r = tally_sums(
+            ballot.kind, make_rule(name, ballot.rule_params if i == 0 else None), sums, choices,
+            tie_break=ballot.tie_break or DEFAULT_TIE_BREAK,
+        )  # fmt: skip
+        if r is None:
+            return None
+        results.append(r)
+    turnout = [
+        BuildingTurnout(
+            t.building, t.households, t.voted, Fraction(t.area_cents, 100),
+            Fraction(t.voted_area_cents, 100),
+        )
+        for t in sorted(
+            tally_repo.turnout_sums(session, ballot.id, where),
+            key=lambda t: _building_key(t.building),
+        )
+    ]  # fmt: skip
+    return results, tally_repo.channel_counts(session, ballot.id), turnout
+
+
+def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) -> BallotResult:
+    """The exact result now, straight from the database (never cached): from SQL sums when
+    they decide it alone, else household by household — the same result either way."""
+    now = now or utcnow()
+    ballot = get_ballot(session, ballot_id)
+    community = session.get(CommunityRow, ballot.community_id)
+    assert community is not None
+    rules = [ballot.rule]
+    stat_name = STATUTORY_RULE_FOR_CLASS.get(ballot.matter_class)
+    if stat_name is not None and stat_name != ballot.rule:
+        rules.append(stat_name)
+    counted = _from_sums(session, ballot, rules) or _by_household(session, ballot, rules)
+    results, channels, turnout = counted
+    result = results[0]
+    statutory = results[1] if len(results) > 1 else None
+    tie_break = ballot.tie_break or DEFAULT_TIE_BREAK
     online = channels.get("online", 0) + channels.get("assisted", 0)
-    unit_label = {str(h.id): f"{h.building}-{h.unit}-{h.room}" for h in voters}
+    owners_in_part = (statutory or result).partial_owners
+    unit_label = (
+        {str(h.id): f"{h.building}-{h.unit}-{h.room}" for h in electorate_rows(session, ballot)}
+        if owners_in_part
+        else {}
+    )
     partial = [
         {
             "owner": p.owner,
@@ -1097,7 +1163,7 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
             "not_voted": [unit_label[i] for i in p.not_voted],
             "area_m2": area_text(p.area_m2),
         }
-        for p in (statutory or result).partial_owners
+        for p in owners_in_part
     ]
     return BallotResult(
         ballot_id=ballot.id,
