@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -110,20 +111,50 @@ def synthetic_case(n: int = 2000) -> tuple[list[PlanElement], LayoutOption]:
     return els, LayoutOption("synthetic", changes)
 
 
+def alternating(
+    project: Callable[[], object], floor: Callable[[], object], repeat: int
+) -> tuple[list[float], list[float]]:
+    """Project and floor timed in turn (A B, B A, …) so a drift in load weighs on both."""
+    p: list[float] = []
+    f: list[float] = []
+    for i in range(repeat):
+        for which in (p, f) if i % 2 == 0 else (f, p):
+            fn = project if which is p else floor
+            start = time.perf_counter()
+            fn()
+            which.append(time.perf_counter() - start)
+    return p, f
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scaling", action="store_true", help="add rows for 500 → 5,000")
     args = parser.parse_args()
-    print(f"{'case':<28} {'elements':>8} {'metrics s':>10} {'area-sum s':>11} {'ratio':>9}")
-    for label, (base, option) in (
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"{'case':<28} {'elements':>8} {'median s':>9} {'min s':>7} {'area-sum ms':>12} "
+        f"{'ratio':>9}"
+    )
+    cases = [
         ("demo 棉花小区 + option C", demo_case()),
         ("synthetic 2,000 elements", synthetic_case()),
-    ):
+    ]
+    if args.scaling:
+        cases += [(f"synthetic {n:,}", synthetic_case(n)) for n in (500, 5000)]
+    for label, (base, option) in cases:
         plan = apply(base, option)
         geoms = [e.geometry for e in plan]
-        full = timed(lambda p=plan, b=base: compute_metrics(p, base=b), args.repeat)
-        floor = timed(lambda g=geoms: sum(shapely.area(g)), args.repeat)
-        print(f"{label:<28} {len(plan):>8} {full:>10.3f} {floor:>11.6f} {full / floor:>9.0f}×")
+        runs, floors = alternating(
+            lambda p=plan, b=base: compute_metrics(p, base=b),
+            lambda g=geoms: sum(shapely.area(g)),
+            args.repeat,
+        )
+        med, fl = statistics.median(runs), statistics.median(floors)
+        print(
+            f"{label:<28} {len(plan):>8} {med:>9.3f} {min(runs):>7.3f} {fl * 1000:>12.3f} "
+            f"{med / fl:>9.0f}×"
+        )
 
 
 if __name__ == "__main__":

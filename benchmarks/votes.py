@@ -72,35 +72,67 @@ def _setup(url: str, slug: str, households: int):  # noqa: ANN202
     return engine, ballot_id, ids
 
 
-def bench_tally(url: str) -> float:
-    from sqlalchemy import insert
+def bench_tally(url: str, households: int = HOUSEHOLDS, repeat: int = 5) -> dict[str, float]:
+    """Project (``services.tally_ballot``) and floor (one bare ``GROUP BY choice`` with the area
+    summed) alternating, ``repeat`` times each, on ``households`` with 80 % voted. Returns
+    medians and minima in seconds."""
+    from sqlalchemy import insert, text
 
     from cocreate_map import services
     from cocreate_map.storage.ballot_tables import VoteRow
     from cocreate_map.storage.db import transaction
     from cocreate_map.storage.tables import utcnow
 
-    engine, ballot_id, ids = _setup(url, "bench-tally", HOUSEHOLDS)
+    engine, ballot_id, ids = _setup(url, f"bench-tally-{households}", households)
     now = utcnow()
     choices = ("yes", "no", "abstain")
-    with transaction(engine) as s:  # 8,000 votes written directly: the tally is what is timed
+    voted = households * 8 // 10
+    with transaction(engine) as s:  # votes written directly: the tally is what is timed
         s.execute(
             insert(VoteRow),
             [
                 {"ballot_id": ballot_id, "household_id": hid, "choice": choices[i % 3],
                  "channel": "online", "ballot_no": None, "cast_at": now, "casts": 1}
-                for i, hid in enumerate(ids[:8000])
+                for i, hid in enumerate(ids[:voted])
             ],
         )  # fmt: skip
-    times = []
-    for _ in range(3):
+    cents = "CAST(REPLACE(h.area_m2, '.', '') AS BIGINT)"
+    floor_sql = text(
+        f"SELECT CAST(v.choice AS TEXT), COUNT(*), SUM({cents}) FROM votes v "
+        "JOIN households h ON h.id = v.household_id WHERE v.ballot_id = :b "
+        "GROUP BY CAST(v.choice AS TEXT)"
+    )
+    project, floor = [], []
+    for _ in range(repeat):
         t0 = time.perf_counter()
         with transaction(engine) as s:
             res = services.tally_ballot(s, ballot_id)
-        times.append(time.perf_counter() - t0)
-    assert res.result.counts.participating_households == 8000
+        project.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        with engine.connect() as conn:
+            conn.execute(floor_sql, {"b": ballot_id}).all()
+        floor.append(time.perf_counter() - t0)
+    assert res.result.counts.participating_households == voted
     engine.dispose()
-    return statistics.median(times)
+    return {
+        "median": statistics.median(project),
+        "min": min(project),
+        "floor_median": statistics.median(floor),
+        "floor_min": min(floor),
+    }
+
+
+def print_tally_rows(name: str, url_for, sizes: tuple[int, ...]) -> float:  # noqa: ANN001
+    """Print one row per size; return the median of the largest (seconds)."""
+    r: dict[str, float] = {}
+    for n in sizes:
+        r = bench_tally(url_for(n), n)
+        print(
+            f"tally {name:<11} {n:>6,} households  project {r['median'] * 1000:7.0f} ms "
+            f"(min {r['min'] * 1000:5.0f})  GROUP BY {r['floor_median'] * 1000:6.1f} ms "
+            f"(min {r['floor_min'] * 1000:5.1f})  ratio {r['median'] / r['floor_median']:6.1f}×"
+        )
+    return r["median"]
 
 
 def _cast_worker(url: str, ballot_id: int, ids: list[int], start, out) -> None:  # noqa: ANN001
@@ -231,7 +263,13 @@ def main() -> int:
         help="runs with and without the projector, alternating (each: writers × per-writer votes)",
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--tally-only", action="store_true", help="only the tally rows (1,000 → 10,000 households)"
+    )
     args = parser.parse_args()
+    print(
+        f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}"
+    )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows.append(("SQLite", f"sqlite:///{tmp}/tally.sqlite3", f"sqlite:///{tmp}/writes.sqlite3"))
@@ -258,8 +296,20 @@ def main() -> int:
             f"without a snapshot every {args.projector_every:g} s)"
         )
         try:
-            for name, tally_url, writes_url in rows:
-                tally_s = bench_tally(tally_url)
+            tallies = {}
+            for name, tally_url, _w in rows:
+                stem = tally_url.rsplit("/", 1)[0] if name == "SQLite" else None
+                tallies[name] = print_tally_rows(
+                    name,
+                    (lambda n, st=stem: f"{st}/tally-{n}.sqlite3")
+                    if stem
+                    else (lambda n, u=tally_url: u),
+                    (1_000, 10_000),
+                )
+            for name, _tally_url, writes_url in rows:
+                if args.tally_only:
+                    break
+                tally_s = tallies[name]
                 cast_rate, raw_rate, proj_rate, snaps = bench_writes(
                     writes_url, args.writers, args.per_writer, args.projector_every, args.rounds
                 )
