@@ -4,6 +4,7 @@ district database; backups come back and their audit chains still verify."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,13 @@ from cocreate_map.cli import main
 from cocreate_map.storage.db import make_engine
 
 SLUG = "cotton-compound"
+REALDATA_SAMPLE = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "realdata"
+    / "shanghai_osm"
+    / "buildings.geojson"
+)
 
 
 def run(*args):
@@ -73,16 +81,20 @@ def laptop(sqlite_url, capsys):
 
 @pytest.mark.postgres
 def test_move_copies_every_row_and_the_chain_still_verifies(
-    laptop, fresh_pg_url, monkeypatch, capsys
+    laptop, fresh_pg_url, monkeypatch, capsys, tmp_path
 ):
     # The district database already holds another community, so every id must be given anew.
     monkeypatch.setenv("COCREATE_DATABASE_URL", fresh_pg_url)
     assert run("init") == 0
-    pg = make_engine(fresh_pg_url)
-    with pg.begin() as conn:
-        conn.execute(text("INSERT INTO communities (slug, name, metric_epsg, created_at) "
-                          "VALUES ('other', '别的小区', 32651, now())"))  # fmt: skip
-    pg.dispose()
+    # ... with households and a ballot of its own, so household and ballot ids shift too.
+    reg = tmp_path / "other.csv"
+    reg.write_text(
+        "楼栋,单元,房号,面积\n" + "".join(f"9,1,{r}01,60.00\n" for r in range(1, 8)), "utf-8"
+    )
+    assert run("import", REALDATA_SAMPLE, "--community", "other", "--create", "别的小区") == 0
+    assert run("households", "import", reg, "--community", "other") == 0
+    assert run("ballot", "create", "--community", "other", "--title", "别的表决",
+               "--rule", "simple-majority") == 0  # fmt: skip
     monkeypatch.setenv("COCREATE_DATABASE_URL", laptop)
     before = counts(laptop, SLUG)
     assert before["votes"] >= 3 and before["vote_history"] > before["votes"] and before["marks"] > 0

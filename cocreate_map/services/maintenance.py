@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from cocreate_map.domain import audit as audit_domain
 from cocreate_map.errors import AlreadyExists, InvalidInput
 from cocreate_map.services.ballots import verify_audit
-from cocreate_map.services.households import record
+from cocreate_map.services.households import audit_entries, chain_of, record
 from cocreate_map.storage import backup as backup_store
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.transfer import copy_community
@@ -51,10 +52,18 @@ def move_community(
         raise InvalidInput(key="transfer.source_chain_broken", slug=slug)
     report = copy_community(src, dst, community.id)
     dst.flush()
-    after = verify_audit(dst, slug)[0]
-    if not after.ok or after.head != before.head or after.entries != before.entries:
-        raise InvalidInput(key="transfer.chain_mismatch", slug=slug)
     new_id = report.id_maps["communities"][community.id]
+    moved = repo.community_by_id(dst, new_id)
+    rows = audit_entries(dst, new_id)
+    head = rows[-1].hash if rows else audit_domain.GENESIS
+    # The copied chain, hash by hash, must end where the source's did. (The checks of the data
+    # against the log follow the new ids only once the entry below records them.)
+    if (
+        audit_domain.verify(chain_of(rows, moved.chain_id)) is not None
+        or head != before.head
+        or len(rows) != before.entries
+    ):
+        raise InvalidInput(key="transfer.chain_mismatch", slug=slug)
     entry = record(
         dst,
         new_id,
@@ -62,6 +71,11 @@ def move_community(
         MOVED,
         {"from": source, "head_before": before.head, "id_maps": report.id_runs()},
     )
+    after = verify_audit(dst, slug)[0]
+    if not after.ok:
+        raise InvalidInput(
+            key="transfer.check_failed", slug=slug, problem=(after.problems or ["?"])[0][:200]
+        )
     return MoveResult(slug, dict(report.rows), entry.seq, entry.hash)
 
 
