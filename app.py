@@ -9,37 +9,45 @@ from cocreate_map.ui.state import t
 
 PAGES = Path(__file__).resolve().parent / "cocreate_map" / "ui" / "pages"
 
-# (file, title key, Material icon, url path); the first page is the default.
+# (file, title key, Material icon, url path, staff only); the first page is the default.
 NAVIGATION = [
-    ("map.py", "nav.map", "map", "map"),
-    ("marks.py", "nav.marks", "add_location_alt", "marks"),
-    ("works.py", "nav.works", "construction", "works"),
-    ("funds.py", "nav.funds", "account_balance_wallet", "funds"),
-    ("options.py", "nav.options", "compare", "options"),
-    ("vote.py", "nav.vote", "how_to_vote", "vote"),
-    ("meeting.py", "nav.meeting", "slideshow", "meeting"),
-    ("results.py", "nav.results", "bar_chart", "results"),
-    ("ballots.py", "nav.ballots", "ballot", "ballots"),
-    ("marks_staff.py", "nav.marks_staff", "fact_check", "marks-admin"),
-    ("works_staff.py", "nav.works_staff", "engineering", "works-admin"),
-    ("funds_staff.py", "nav.funds_staff", "payments", "funds-admin"),
-    ("import_data.py", "nav.import", "upload_file", "import"),
-    ("communities.py", "nav.communities", "holiday_village", "communities"),
-    ("district.py", "nav.district", "location_city", "district"),
+    ("map.py", "nav.map", "map", "map", False),
+    ("marks.py", "nav.marks", "add_location_alt", "marks", False),
+    ("works.py", "nav.works", "construction", "works", False),
+    ("funds.py", "nav.funds", "account_balance_wallet", "funds", False),
+    ("options.py", "nav.options", "compare", "options", False),
+    ("vote.py", "nav.vote", "how_to_vote", "vote", False),
+    ("meeting.py", "nav.meeting", "slideshow", "meeting", False),
+    ("results.py", "nav.results", "bar_chart", "results", False),
+    ("communities.py", "nav.communities", "holiday_village", "communities", False),
+    ("district.py", "nav.district", "location_city", "district", False),
+    ("ballots.py", "nav.ballots", "ballot", "ballots", True),
+    ("marks_staff.py", "nav.marks_staff", "fact_check", "marks-admin", True),
+    ("works_staff.py", "nav.works_staff", "engineering", "works-admin", True),
+    ("funds_staff.py", "nav.funds_staff", "payments", "funds-admin", True),
+    ("import_data.py", "nav.import", "upload_file", "import", True),
+    ("staff.py", "nav.staff", "badge", "staff", False),
 ]
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
-page = st.navigation(
-    [
-        st.Page(
-            PAGES / file,
-            title=t(title),
-            icon=f":material/{icon}:",
-            url_path=path,
-            default=i == 0,
-        )
-        for i, (file, title, icon, path) in enumerate(NAVIGATION)
-    ]
-)
+# Staff pages stay reachable by their address (they show the sign-in form) but are out of the
+# navigation until a staff member signs in; then the sign-in entry gives way to them.
+signed_in = widgets.current_staff() is not None
+pages = {
+    path: st.Page(
+        PAGES / file,
+        title=t(title),
+        icon=f":material/{icon}:",
+        url_path=path,
+        default=i == 0,
+        visibility="visible" if shown else "hidden",
+    )
+    for i, (file, title, icon, path, staff_only) in enumerate(NAVIGATION)
+    for shown in [signed_in if staff_only else (path != "staff" or not signed_in)]
+}
+page = st.navigation(list(pages.values()))
+# The README's shared links are path-less: /?view=projector opens the meeting page.
+if st.query_params.get("view") == "projector" and page.url_path in ("", "map"):
+    st.switch_page(pages["meeting"], query_params=st.query_params.to_dict())
 widgets.sidebar()
 page.run()

@@ -42,6 +42,7 @@ from streamlit import config  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from cocreate_map import services  # noqa: E402
+from cocreate_map.services.access import local_admin  # noqa: E402
 from cocreate_map.storage.db import make_engine, migrate, transaction  # noqa: E402
 from cocreate_map.ui import map_files, mark_maps  # noqa: E402
 
@@ -144,7 +145,9 @@ def main() -> None:
     synthetic_geojson(source)
     t0 = time.perf_counter()
     with transaction(engine) as session:
-        services.import_file(session, source, SYNTHETIC_SLUG, create_name="合成小区")
+        services.import_file(
+            session, source, SYNTHETIC_SLUG, create_name="合成小区", who=local_admin("test")
+        )
     import_s = time.perf_counter() - t0
 
     print(f"(synthetic import of 7,000 features: {import_s:.1f} s; database {_TMP})")

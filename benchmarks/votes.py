@@ -49,6 +49,7 @@ def _setup(url: str, slug: str, households: int):  # noqa: ANN202
     from cocreate_map import services
     from cocreate_map.domain.households import RegisterRow
     from cocreate_map.services import households as H
+    from cocreate_map.services.access import local_admin
     from cocreate_map.storage import repositories as repo
     from cocreate_map.storage.db import make_engine, migrate, transaction
 
@@ -64,10 +65,12 @@ def _setup(url: str, slug: str, households: int):  # noqa: ANN202
         for i in range(households)
     ]
     with transaction(engine) as s:
-        services.create_community(s, slug, "压测小区")
-        H.add_register_rows(s, repo.community_by_slug(s, slug), rows, actor="bench")
+        services.create_community(s, slug, "压测小区", who=local_admin("bench"))
+        H.add_register_rows(s, repo.community_by_slug(s, slug), rows, who=local_admin("bench"))
     with transaction(engine) as s:
-        ballot_id = services.create_ballot(s, slug, "bench", "civil-code-ordinary").id
+        ballot_id = services.create_ballot(
+            s, slug, "bench", "civil-code-ordinary", who=local_admin("bench")
+        ).id
         ids = [h.id for h in services.list_households(s, slug)]
     return engine, ballot_id, ids
 
@@ -219,6 +222,7 @@ def bench_writes(
     from sqlalchemy import text
 
     from cocreate_map import services
+    from cocreate_map.services.access import local_admin
     from cocreate_map.storage.db import transaction
 
     engine, _, ids = _setup(url, "bench-writes", writers * per_writer)
@@ -234,7 +238,9 @@ def bench_writes(
     for r in range(rounds):
         for projected in (False, True) if r % 2 == 0 else (True, False):
             with transaction(engine) as s:
-                bid = services.create_ballot(s, "bench-writes", f"{r}", "civil-code-ordinary").id
+                bid = services.create_ballot(
+                    s, "bench-writes", f"{r}", "civil-code-ordinary", who=local_admin("bench")
+                ).id
             side = (_projector_worker, (url, bid, projector_every_s)) if projected else None
             seconds, snaps = _run(
                 _cast_worker, lambda w, b=bid: (url, b, ids[w::writers]), writers, side

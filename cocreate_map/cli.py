@@ -27,6 +27,7 @@ from cocreate_map import (
 )
 from cocreate_map.domain.elements import Kind, parse_kind
 from cocreate_map.errors import CocreateError, InvalidInput
+from cocreate_map.services.access import local_admin
 
 EXIT_BAD_INPUT = 2
 
@@ -117,7 +118,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         return cli_options.cmd_import_option(args, options)
     with transaction(_engine()) as session:
         summary = services.import_file(
-            session, path, args.community, create_name=args.create, options=options
+            session,
+            path,
+            args.community,
+            create_name=args.create,
+            options=options,
+            who=local_admin(),
         )
     verb = "created community" if summary.created else "imported into"
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.counts.items()))

@@ -14,6 +14,7 @@ from typing import Any
 
 from cocreate_map import config
 from cocreate_map.errors import InvalidInput
+from cocreate_map.services.access import local_admin
 
 CHINA = timedelta(hours=8)
 
@@ -56,7 +57,7 @@ def cmd_households_import(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        res = import_households(session, Path(args.path), args.community)
+        res = import_households(session, Path(args.path), args.community, who=local_admin())
     print(f"register of {args.community}: {res.created} households added, {res.updated} updated")
     if res.created:
         print(
@@ -74,7 +75,7 @@ def cmd_codes(args: argparse.Namespace) -> int:
 
     with transaction(_engine()) as session:
         community = repo.community_by_slug(session, args.community)
-        pairs = regenerate_codes(session, args.community, actor="cli")
+        pairs = regenerate_codes(session, args.community, who=local_admin())
         slips = [Slip(h.building, h.unit, h.room, code) for h, code in pairs]
         pages = household_slips(
             slips, community.name, community.slug, config.get("public_url"), Path(args.out)
@@ -132,7 +133,7 @@ def cmd_ballot_create(args: argparse.Namespace) -> int:
             closes_at=_china_time(args.closes),
             show_running=not args.hide_running,
             e_voting_recognised=args.e_voting_recognised,
-            actor="cli",
+            who=local_admin(),
             tie_break=args.tie_break,
         )
         ballot_id = ballot.id
@@ -159,7 +160,7 @@ def cmd_ballot_close(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        res = close_ballot(session, args.id, actor="cli")
+        res = close_ballot(session, args.id, who=local_admin())
     d = res.decision
     print(f"ballot {args.id} closed: {d.outcome}" + (f" — {d.winner}" if d.winner else ""))
     _print_decision(res)
@@ -233,7 +234,7 @@ def cmd_ballot_import_votes(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        res = import_paper_votes(session, args.id, Path(args.path), actor="cli")
+        res = import_paper_votes(session, args.id, Path(args.path), who=local_admin())
     print(
         f"paper votes for ballot {args.id}: {res.recorded} recorded, {res.changed} changed, "
         f"{res.conflicts} conflict(s) with online votes for staff to settle"

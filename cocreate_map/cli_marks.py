@@ -17,6 +17,7 @@ from typing import Any
 
 from cocreate_map.domain.annotations import CATEGORY_CLASS, Category, RenovationClass, Role
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
+from cocreate_map.services.access import local_admin
 
 CLASS_WORDS = {
     RenovationClass.BASIC.value: "基础类",
@@ -29,12 +30,6 @@ def _engine() -> Any:
     from cocreate_map.storage.db import migrated_engine
 
     return migrated_engine()
-
-
-def _cli_staff() -> Any:
-    from cocreate_map.services.staff import StaffIdentity
-
-    return StaffIdentity("cli", Role.ADMIN)
 
 
 def _csv(text: str | None) -> list[str]:
@@ -200,7 +195,7 @@ def cmd_marks_import(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        res = import_paper_marks(session, Path(args.path), args.community, _cli_staff())
+        res = import_paper_marks(session, Path(args.path), args.community, local_admin())
     print(
         f"imported {res.created} paper opinion(s) into {args.community}, published at once "
         f"(marks {res.mark_ids[0]}–{res.mark_ids[-1]})"
@@ -217,7 +212,7 @@ def cmd_marks_export(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise InvalidInput(f"the folder {out.parent} does not exist; create it or pick another")
     with transaction(_engine()) as session:
-        n = len(list_marks(session, args.community, staff=_cli_staff()))
+        n = len(list_marks(session, args.community, staff=local_admin()))
         data = export_marks(session, args.community, args.format)
     out.write_bytes(data)
     print(f"wrote {n} marks to {out}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cocreate_map import config
+from cocreate_map.services.access import local_admin
 
 
 def cmd_meeting_pack(args: argparse.Namespace) -> int:
@@ -27,7 +28,7 @@ def cmd_meeting_pack(args: argparse.Namespace) -> int:
             config.get("public_url"),
             option_names=args.option or None,
             lang=args.lang,
-            actor="cli",
+            who=local_admin(),
         )
     reused = pack.paper_ballots - pack.newly_issued
     print(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cocreate_map import services
 from cocreate_map.errors import InvalidInput
+from cocreate_map.services.access import local_admin
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -122,7 +123,7 @@ def cmd_import_option(args: argparse.Namespace, options: object) -> int:
     assert isinstance(options, ReadOptions)
     with transaction(_engine()) as session:
         summary = services.import_option(
-            session, Path(args.path), args.community, args.option, options
+            session, Path(args.path), args.community, args.option, options, who=local_admin()
         )
     verb = "created option" if summary.created else "added to option"
     print(

@@ -8,6 +8,7 @@ import subprocess
 
 from cocreate_map import cli_meeting, services
 from cocreate_map.errors import NotFound
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, migrate, transaction
 
 
@@ -23,7 +24,12 @@ def test_meeting_pack_writes_pdf_with_cjk_font(sqlite_url, tmp_path, capsys):
     with transaction(engine) as s:
         services.load_demo(s)
         bid = services.create_ballot(
-            s, services.DEMO_SLUG, "是否采纳方案B？", "co-creation-two-thirds", buildings=["1"]
+            s,
+            services.DEMO_SLUG,
+            "是否采纳方案B？",
+            "co-creation-two-thirds",
+            buildings=["1"],
+            who=local_admin("test"),
         ).id
     out = tmp_path / "pack.pdf"
     args = parse("meeting-pack", str(bid), "--out", str(out))

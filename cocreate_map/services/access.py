@@ -41,3 +41,20 @@ def require_staff(
     if who.role is Role.BUILDING_CHIEF and building is not None and building not in who.buildings:
         raise PermissionDenied(key="access.building", user=who.username, building=building)
     return who
+
+
+def require_creator(who: StaffIdentity | None, *, action: str = "") -> StaffIdentity:
+    """``who`` if it may create a new community: an admin or planner of every community."""
+    if who is None:
+        raise PermissionDenied(key="access.sign_in", action=action)
+    if who.role not in EDITORS:
+        raise PermissionDenied(key="access.role", user=who.username, role=who.role.value)
+    if who.community_id is not None:
+        raise PermissionDenied(key="access.new_community", user=who.username)
+    return who
+
+
+def local_admin(name: str = "cli") -> StaffIdentity:
+    """The person at this machine's terminal (the CLI) or the demo loader: an admin of every
+    community. Whoever can run commands here can already open the database file."""
+    return StaffIdentity(name, Role.ADMIN)

@@ -57,6 +57,7 @@ from cocreate_map.errors import (
     at_line,
     first_errors,
 )
+from cocreate_map.services.access import EVERY_STAFF, require_staff
 from cocreate_map.services.households import (
     _chain_id,
     audit_entries,
@@ -67,6 +68,7 @@ from cocreate_map.services.households import (
     read_table,
     record,
 )
+from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage import tally_repo
 from cocreate_map.storage.ballot_tables import (
@@ -299,7 +301,8 @@ def create_ballot(
     closes_at: datetime | None = None,
     show_running: bool = True,
     e_voting_recognised: bool = False,
-    actor: str = "staff",
+    *,
+    who: StaffIdentity | None,
     now: datetime | None = None,
     tie_break: str = DEFAULT_TIE_BREAK,
 ) -> BallotRow:
@@ -315,6 +318,7 @@ def create_ballot(
     shown whatever the rule. ``advice`` passes a ``rule_for_options`` computed already."""
     now = now or utcnow()
     community = repo.community_by_slug(session, slug)
+    actor = require_staff(who, community.id, action="ballot.create").actor
     if not title.strip():
         raise InvalidInput(key="ballots.ballot_needs_question_e")
     linked: list[str] = []
@@ -412,11 +416,12 @@ def create_ballot(
 
 
 def close_ballot(
-    session: Session, ballot_id: int, actor: str = "staff", now: datetime | None = None
+    session: Session, ballot_id: int, *, who: StaffIdentity | None, now: datetime | None = None
 ) -> BallotResult:
     """Close now: later votes are refused; the result at closing goes into the audit log."""
     now = now or utcnow()
     ballot = get_ballot(session, ballot_id)
+    actor = require_staff(who, ballot.community_id, action="ballot.close").actor
     lock_chain(session, ballot.community_id)
     session.refresh(ballot)
     if ballot.closed_at is not None:
@@ -566,10 +571,13 @@ def cast_vote(
     channel: str = "online",
     ballot_no: str | None = None,
     now: datetime | None = None,
-    actor: str | None = None,
+    who: StaffIdentity | None = None,
 ) -> CastResult:
     """Record one household's vote; the last one counts, every one is kept in the history.
-    A ``ballot_no`` must have been issued to this household by the meeting pack."""
+    A ``ballot_no`` must have been issued to this household by the meeting pack.
+
+    Online votes are the signed-in household's own (``who`` None); paper and assisted votes are
+    entered by staff (``who``; a building chief for the households of their buildings)."""
     now = now or utcnow()
     if channel not in CHANNELS:
         raise InvalidInput(
@@ -598,7 +606,12 @@ def cast_vote(
         problem = _ballot_no_error(session, ballot, household, ballot_no, owner)
         if problem is not None:
             raise problem
-    actor = actor or (f"household:{household_id}" if channel == "online" else "staff")
+    if channel == "online" and who is None:
+        actor = f"household:{household_id}"
+    else:
+        actor = require_staff(
+            who, ballot.community_id, EVERY_STAFF, building=household.building, action="vote.paper"
+        ).actor
     # The vote row first, the chain lock last (in ``record``): concurrent voters of a community
     # wait for each other only for the chain append and the commit (issue 16.4). Every writer
     # that touches vote rows takes them before the chain lock, so the order is one: no deadlock.
@@ -732,7 +745,8 @@ def resolve_conflict(
     session: Session,
     conflict_id: int,
     take_this: bool,
-    actor: str = "staff",
+    *,
+    who: StaffIdentity | None,
     now: datetime | None = None,
 ) -> None:
     """Staff settle a conflict: keep the counted vote, or count this (paper) one instead."""
@@ -741,6 +755,7 @@ def resolve_conflict(
     if c is None or c.resolved_at is not None:
         raise InvalidTransition(key="ballots.conflict_does_exist_settled", conflict_id=conflict_id)
     ballot = get_ballot(session, c.ballot_id)
+    actor = require_staff(who, ballot.community_id, action="vote.conflict").actor
     _open_or_raise(ballot, now)
     if take_this:  # the vote row before the chain lock (taken by ``record``), as cast_vote does
         session.execute(
@@ -799,12 +814,18 @@ class PaperImport:
 
 
 def import_paper_votes(
-    session: Session, ballot_id: int, path: Path, actor: str = "staff", now: datetime | None = None
+    session: Session,
+    ballot_id: int,
+    path: Path,
+    *,
+    who: StaffIdentity | None,
+    now: datetime | None = None,
 ) -> PaperImport:
     """Paper ballots from CSV/XLSX (building, unit, room, choice[, ballot_no]); all or nothing.
     A ballot number, when given, must be the one the meeting pack issued to that household."""
     now = now or utcnow()
     ballot = get_ballot(session, ballot_id)
+    require_staff(who, ballot.community_id, action="vote.import")
     _open_or_raise(ballot, now)
     rows = read_table(path)
     aliases = {
@@ -876,7 +897,7 @@ def import_paper_votes(
         )
     out = PaperImport(0, 0, 0)
     for h, choice, no in planned:
-        res = cast_vote(session, ballot_id, h.id, choice, "paper", no, now, actor)
+        res = cast_vote(session, ballot_id, h.id, choice, "paper", no, now, who=who)
         if res.status == "recorded":
             out.recorded += 1
         elif res.status == "changed":

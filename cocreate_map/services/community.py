@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from cocreate_map import config
+from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.community import CommunityInfo, check_slug, utm_epsg
 from cocreate_map.domain.elements import Kind, PlanElement
 from cocreate_map.errors import AlreadyExists, CrsError, InvalidInput
@@ -27,6 +28,8 @@ from cocreate_map.io.geo_files import (
     read_geo_file,
     write_export,
 )
+from cocreate_map.services.access import local_admin, require_creator, require_staff
+from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow
@@ -54,8 +57,14 @@ def list_communities(session: Session) -> list[CommunityInfo]:
 
 
 def create_community(
-    session: Session, slug: str, name: str, boundary: BaseGeometry | None = None
+    session: Session,
+    slug: str,
+    name: str,
+    boundary: BaseGeometry | None = None,
+    *,
+    who: StaffIdentity | None,
 ) -> CommunityRow:
+    require_creator(who, action="community.create")
     check_slug(slug)
     if not name.strip():
         raise InvalidInput(key="community.community_needs_name_e")
@@ -168,21 +177,24 @@ def import_file(
     create_name: str | None = None,
     options: ReadOptions | None = None,
     display_name: str | None = None,
+    who: StaffIdentity | None,
 ) -> ImportSummary:
     """Import every feature of a file into a community, all or nothing."""
     options = options or ReadOptions()
     label = display_name or path.name
     created = False
     if create_name is not None:
+        require_creator(who, action="import")
         check_slug(slug)
         if repo.find_community(session, slug) is not None:
             raise AlreadyExists(key="community.community_exists_already_drop", slug=slug)
     else:
         community = repo.community_by_slug(session, slug)
+        require_staff(who, community.id, action="import")
     result = preview_import(path, options, display_name=label)
     geoms = [f.geometry for f in result.features]
     if create_name is not None:
-        community = create_community(session, slug, create_name)
+        community = create_community(session, slug, create_name, who=who)
         created = True
     else:
         _check_near(community, geoms, label)
@@ -274,11 +286,16 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     if repo.find_community(session, slug) is not None:
         raise AlreadyExists(key="community.demo_community_loaded_already", slug=slug)
     summary = import_file(
-        session, DEMO_FILE, slug, create_name=DEMO_NAME, display_name=DEMO_FILE.name
+        session,
+        DEMO_FILE,
+        slug,
+        create_name=DEMO_NAME,
+        display_name=DEMO_FILE.name,
+        who=local_admin("demo"),
     )
     from cocreate_map.services.options import load_demo_options  # the three demo options
 
-    load_demo_options(session, slug)
+    load_demo_options(session, slug, who=local_admin("demo"))
     from cocreate_map.services.households import add_demo_households  # the household register
 
     add_demo_households(session, slug)
@@ -308,8 +325,9 @@ def ensure_demo(engine: Engine) -> bool:
         return True
 
 
-def delete_community(session: Session, slug: str) -> None:
+def delete_community(session: Session, slug: str, *, who: StaffIdentity | None) -> None:
     community = repo.community_by_slug(session, slug)
+    require_staff(who, community.id, (Role.ADMIN,), action="community.delete")
     session.execute(delete(ElementRow).where(ElementRow.community_id == community.id))
     session.execute(delete(ImportRow).where(ImportRow.community_id == community.id))
     session.delete(community)

@@ -35,6 +35,8 @@ from cocreate_map.domain.households import (
     validate_rows,
 )
 from cocreate_map.errors import ImportFormatError, InvalidInput, NotFound, PermissionDenied
+from cocreate_map.services.access import local_admin, require_staff
+from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
@@ -293,11 +295,13 @@ def add_register_rows(
     session: Session,
     community: CommunityRow,
     rows: Sequence[RegisterRow],
-    actor: str = "cli",
+    *,
+    who: StaffIdentity | None,
     rng: random.Random | None = None,
     seeded: int = 0,
     now: datetime | None = None,
 ) -> RegisterImport:
+    actor = require_staff(who, community.id, action="register.import").actor
     now = now or utcnow()
     existing = {
         (h.building, h.unit, h.room): h
@@ -358,15 +362,21 @@ def add_register_rows(
 
 
 def import_households(
-    session: Session, path: Path, slug: str, actor: str = "cli", now: datetime | None = None
+    session: Session,
+    path: Path,
+    slug: str,
+    *,
+    who: StaffIdentity | None,
+    now: datetime | None = None,
 ) -> RegisterImport:
     """Import a register (CSV/XLSX); all rows or none. New households get codes (returned once);
     existing ones (same building, unit, room) are updated, and the change is logged."""
     community = repo.community_by_slug(session, slug)
+    require_staff(who, community.id, action="register.import")
     rows = read_table(path)
     _check_columns(rows, REQUIRED, path.name)
     valid = validate_rows(rows)
-    return add_register_rows(session, community, valid, actor, now=now)
+    return add_register_rows(session, community, valid, who=who, now=now)
 
 
 def households_of(session: Session, community_id: int) -> list[HouseholdRow]:
@@ -396,6 +406,53 @@ def household_by_room(
     )
 
 
+def _register_diff(
+    row: HouseholdRow, area_m2: str | None, owner_id: str | None, residents: int | None
+) -> dict[str, list[Any]]:
+    """{field: [before, after]} of the values that would change (checked, nothing written)."""
+    from cocreate_map.domain.households import parse_area
+
+    diff: dict[str, list[Any]] = {}
+    if area_m2 is not None:
+        new_area = area_text(parse_area(area_m2))
+        if new_area != row.area_m2:
+            diff["area_m2"] = [row.area_m2, new_area]
+    if owner_id is not None:
+        new_owner = owner_id.strip() or None
+        if new_owner != row.owner_id:
+            diff["owner_id"] = [row.owner_id, new_owner]
+    if residents is not None and residents != row.residents:
+        if not 0 <= residents <= 50:
+            raise InvalidInput(key="households.residents_must", residents=residents)
+        diff["residents"] = [row.residents, residents]
+    return diff
+
+
+@dataclass(frozen=True)
+class RegisterChange:
+    """What a register edit will change, shown to staff before they confirm it."""
+
+    household_id: int
+    label: str
+    changes: tuple[tuple[str, object, object], ...]  # (field, before, after)
+
+
+def preview_household_change(
+    session: Session,
+    household_id: int,
+    *,
+    area_m2: str | None = None,
+    owner_id: str | None = None,
+    residents: int | None = None,
+) -> RegisterChange:
+    """The before → after of :func:`update_household` with these values; writes nothing."""
+    row = session.get(HouseholdRow, household_id)
+    if row is None:
+        raise NotFound(key="households.household_look_up_register", household_id=household_id)
+    diff = _register_diff(row, area_m2, owner_id, residents)
+    return RegisterChange(row.id, row.label, tuple((k, a, b) for k, (a, b) in diff.items()))
+
+
 def update_household(
     session: Session,
     household_id: int,
@@ -403,32 +460,18 @@ def update_household(
     area_m2: str | None = None,
     owner_id: str | None = None,
     residents: int | None = None,
-    actor: str = "staff",
+    who: StaffIdentity | None,
     now: datetime | None = None,
 ) -> HouseholdRow:
     """Change area, owner or residents; logged (and shown on the result of an open ballot)."""
-    from cocreate_map.domain.households import parse_area
-
     now = now or utcnow()
     row = session.get(HouseholdRow, household_id)
     if row is None:
         raise NotFound(key="households.household_look_up_register", household_id=household_id)
-    diff: dict[str, list[Any]] = {}
-    if area_m2 is not None:
-        new_area = area_text(parse_area(area_m2))
-        if new_area != row.area_m2:
-            diff["area_m2"] = [row.area_m2, new_area]
-            row.area_m2 = new_area
-    if owner_id is not None:
-        new_owner = owner_id.strip() or None
-        if new_owner != row.owner_id:
-            diff["owner_id"] = [row.owner_id, new_owner]
-            row.owner_id = new_owner
-    if residents is not None and residents != row.residents:
-        if not 0 <= residents <= 50:
-            raise InvalidInput(key="households.residents_must", residents=residents)
-        diff["residents"] = [row.residents, residents]
-        row.residents = residents
+    actor = require_staff(who, row.community_id, action="register.edit").actor
+    diff = _register_diff(row, area_m2, owner_id, residents)
+    for key, (_, after) in diff.items():
+        setattr(row, key, after)
     if diff:
         session.flush()
         _log_register_change(
@@ -445,11 +488,13 @@ def regenerate_codes(
     session: Session,
     slug: str,
     household_ids: Sequence[int] | None = None,
-    actor: str = "cli",
+    *,
+    who: StaffIdentity | None,
     now: datetime | None = None,
 ) -> list[tuple[HouseholdRow, str]]:
     """New codes for the households (default: all); old codes stop working. Plain codes once."""
     community = repo.community_by_slug(session, slug)
+    actor = require_staff(who, community.id, action="codes").actor
     rows = households_of(session, community.id)
     if household_ids is not None:
         wanted = set(household_ids)
@@ -614,7 +659,7 @@ def add_demo_households(session: Session, slug: str) -> RegisterImport:
         session,
         community,
         rows,
-        actor="demo",
+        who=local_admin("demo"),
         rng=random.Random(DEMO_CODE_SEED),
         seeded=DEMO_SEEDED_CODES,
     )

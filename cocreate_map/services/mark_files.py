@@ -33,6 +33,7 @@ from cocreate_map.errors import (
 )
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.spreadsheet import safe_cell
+from cocreate_map.services.access import EVERY_STAFF, local_admin, require_staff
 from cocreate_map.services.households import household_by_room, read_table
 from cocreate_map.services.marks import (
     MarkInfo,
@@ -169,7 +170,11 @@ def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], Any]]:
 
 
 def import_paper_marks(
-    session: Session, path: Path, slug: str, staff: StaffIdentity, now: datetime | None = None
+    session: Session,
+    path: Path,
+    slug: str,
+    staff: StaffIdentity | None,
+    now: datetime | None = None,
 ) -> PaperImport:
     """Opinions from paper questionnaires or evening talks; all rows or none.
 
@@ -179,6 +184,7 @@ def import_paper_marks(
     """
     now = now or utcnow()
     community = repo.community_by_slug(session, slug)
+    require_staff(staff, community.id, EVERY_STAFF, action="mark.paper")
     if not path.exists():
         raise InvalidInput(key="mark_files.does_exist_give_path", path=path)
     rows = _paper_rows(path)
@@ -286,7 +292,7 @@ def load_demo_marks(session: Session, slug: str, path: Path = DEMO_MARKS_FILE) -
     register = households_of(session, community.id)
     by_label = {f"{h.building}-{h.unit}-{h.room}": h.id for h in register}
     crowd = [h.id for h in register[DEMO_SEEDED_CODES:]]  # the public demo codes stay free
-    staff = StaffIdentity("demo", dom.Role.ADMIN)
+    staff = local_admin("demo")
     t0 = utcnow() - timedelta(days=40)
     for i, m in enumerate(spec["marks"]):
         anchor = anchors.get(m["near"])

@@ -36,6 +36,7 @@ from cocreate_map.errors import (
 )
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.photos import clean_photo
+from cocreate_map.services.access import EVERY_STAFF, require_staff
 from cocreate_map.services.audit_checks import text_digest
 from cocreate_map.services.households import record
 from cocreate_map.services.staff import StaffIdentity
@@ -556,6 +557,8 @@ def submit_mark(
         raise InvalidInput(key="marks.source_must_online_paper", source=source)
     if household_id is None and staff is None:
         raise PermissionDenied(key="marks.join_your_household_code")
+    if staff is not None:  # paper opinions entered by staff of this community
+        require_staff(staff, community.id, EVERY_STAFF, action="mark.paper")
     household = _household(session, household_id, community.id) if household_id else None
     cleaned = clean_photo(photo_bytes) if photo_bytes else None
     if check_similar:
@@ -573,6 +576,8 @@ def submit_mark(
     if where is not None and len(where) > BUILDING_MAX_CHARS:
         where = None  # a long element name is no building label (marks.building holds 32)
     where = where or (household.building if household is not None else None) or given
+    if staff is not None:  # a building chief enters the opinions of their own buildings
+        require_staff(staff, community.id, EVERY_STAFF, building=where, action="mark.paper")
     row = MarkRow(
         community_id=community.id,
         category=cat.value,
@@ -792,10 +797,10 @@ def rate_mark(
 # ---------------------------------------------------------------- staff actions
 
 
-def _require_staff(staff: StaffIdentity, row: MarkRow) -> None:
-    if not staff.may_work_in(row.community_id):
-        raise PermissionDenied(key="marks.account_works_another_community", username=staff.username)
-    dom.require_act(staff.role, staff.buildings, row.building)
+def _require_staff(staff: StaffIdentity | None, row: MarkRow) -> StaffIdentity:
+    who = require_staff(staff, row.community_id, EVERY_STAFF, action="mark.staff")
+    dom.require_act(who.role, who.buildings, row.building)
+    return who
 
 
 def _apply(
@@ -830,7 +835,7 @@ def apply_action(
     session: Session,
     mark_id: int,
     action: str,
-    staff: StaffIdentity,
+    staff: StaffIdentity | None,
     *,
     reason: str | None = None,
     reply: str | None = None,
@@ -850,8 +855,8 @@ def apply_action(
     if act is Action.WITHDRAW:
         raise PermissionDenied(key="marks.only_household_made_mark")
     row = _get(session, mark_id)
-    _require_staff(staff, row)
-    _apply(session, row, act, staff.actor, reason, now)
+    who = _require_staff(staff, row)
+    _apply(session, row, act, who.actor, reason, now)
     if reply and reply.strip():
         add_comment(session, mark_id, reply, staff=staff, now=now)
     return get_mark(session, mark_id)
@@ -861,7 +866,7 @@ def bulk_action(
     session: Session,
     mark_ids: Sequence[int],
     action: str,
-    staff: StaffIdentity,
+    staff: StaffIdentity | None,
     *,
     reason: str | None = None,
     reply: str | None = None,
@@ -914,8 +919,16 @@ def reply_templates(session: Session, slug: str, lang: str = "zh") -> list[str]:
     return list(DEFAULT_TEMPLATES.get(lang, DEFAULT_TEMPLATES["zh"]))
 
 
-def set_reply_templates(session: Session, slug: str, lang: str, templates: Sequence[str]) -> None:
+def set_reply_templates(
+    session: Session,
+    slug: str,
+    lang: str,
+    templates: Sequence[str],
+    *,
+    staff: StaffIdentity | None,
+) -> None:
     community = repo.community_by_slug(session, slug)
+    require_staff(staff, community.id, action="mark.templates")
     cleaned = [dom.clean_text(t, dom.COMMENT_MAX_CHARS, what="template") for t in templates if t]
     row = session.scalar(
         select(CommunitySettingRow).where(

@@ -37,7 +37,9 @@ from cocreate_map.domain.voting import (
 from cocreate_map.errors import InvalidInput
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import options as option_service
+from cocreate_map.services.access import require_staff
 from cocreate_map.services.households import lock_chain, record
+from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow, VoteRow
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
@@ -281,13 +283,14 @@ def _number_of(no: str, prefix: str) -> int:
 
 
 def paper_households(
-    session: Session, ballot: BallotRow, actor: str = "staff", now: datetime | None = None
+    session: Session, ballot: BallotRow, *, who: StaffIdentity | None, now: datetime | None = None
 ) -> list[PaperHousehold]:
     """Every eligible household in building/unit/room order with its paper ballot number, stored
     in ``paper_ballot_numbers`` so the paper vote import can check it. The first print numbers
     them ``B{ballot}-{n:04d}`` in that order; a reprint reuses each household's number, and a
     household added to the register since gets the next unused one. Newly issued numbers go to
     the audit log."""
+    actor = require_staff(who, ballot.community_id, action="ballot.paper_numbers").actor
     now = now or utcnow()
     voters = sorted(
         ballot_service.electorate_rows(session, ballot),
@@ -342,7 +345,8 @@ def meeting_pack(
     public_url: str,
     option_names: Sequence[str] | None = None,
     lang: str = "zh",
-    actor: str = "staff",
+    *,
+    who: StaffIdentity | None,
     now: datetime | None = None,
 ) -> MeetingPack:
     """Write the printed meeting pack of a ballot and record its paper ballot numbers (in the
@@ -350,6 +354,7 @@ def meeting_pack(
     from cocreate_map.io.reports_meeting import PackBallot, write_meeting_pack
 
     ballot = ballot_service.get_ballot(session, ballot_id)
+    require_staff(who, ballot.community_id, action="ballot.paper_numbers")
     community = session.get(CommunityRow, ballot.community_id)
     assert community is not None
     boundary, base, panels = option_panels(session, community.slug, option_names)
@@ -365,7 +370,7 @@ def meeting_pack(
         community_name=community.name,
         join_link=join_link(public_url, community.slug),
     )
-    households = paper_households(session, ballot, actor, now)
+    households = paper_households(session, ballot, who=who, now=now)
     pages = write_meeting_pack(
         Path(out),
         ballot=pack,

@@ -40,7 +40,9 @@ from cocreate_map.domain.options import ACTIONS, Change, LayoutOption, apply
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.geo_files import ReadOptions, read_geo_file
+from cocreate_map.services.access import require_staff
 from cocreate_map.services.community import DEMO_SLUG, MapData, _map_data
+from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
 from cocreate_map.storage.tables import CommunityRow, CommunitySettingRow, ElementRow, utcnow
@@ -243,6 +245,13 @@ def _round_lonlat(geom: BaseGeometry) -> list[float]:
 # ---------------------------------------------------------------- options CRUD
 
 
+def _writable(session: Session, slug: str, who: StaffIdentity | None, action: str) -> CommunityRow:
+    """The community, once ``who`` may change its options (admins and planners)."""
+    community = _community(session, slug)
+    require_staff(who, community.id, action=action)
+    return community
+
+
 def list_options(session: Session, slug: str) -> list[OptionInfo]:
     community = _community(session, slug)
     return [_info(r) for r in _option_rows(session, community)]
@@ -255,9 +264,10 @@ def create_option(
     description: str = "",
     *,
     duplicate_of: str | None = None,
+    who: StaffIdentity | None,
 ) -> OptionInfo:
     """A new option: empty, or a copy of ``duplicate_of``'s changes (to edit further)."""
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.create")
     name = _check_name(name)
     if _find_option(session, community, name) is not None:
         raise AlreadyExists(key="options.community_option_already_pick", slug=slug, name=name)
@@ -281,8 +291,8 @@ def create_option(
     return _info(row)
 
 
-def delete_option(session: Session, slug: str, name: str) -> None:
-    community = _community(session, slug)
+def delete_option(session: Session, slug: str, name: str, *, who: StaffIdentity | None) -> None:
+    community = _writable(session, slug, who, "option.delete")
     session.delete(_option(session, community, name))
     session.flush()
 
@@ -296,9 +306,16 @@ def _base_row(session: Session, community: CommunityRow, element_id: int) -> Ele
     return row
 
 
-def remove_element(session: Session, slug: str, option_name: str, element_id: int) -> None:
+def remove_element(
+    session: Session,
+    slug: str,
+    option_name: str,
+    element_id: int,
+    *,
+    who: StaffIdentity | None,
+) -> None:
     """Mark a base element as removed (demolished, given up) in an option."""
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.edit")
     row = _option(session, community, option_name)
     base = _base_row(session, community, element_id)
     if any(c.ref_element_id == element_id for c in row.changes):
@@ -313,9 +330,11 @@ def remove_element(session: Session, slug: str, option_name: str, element_id: in
     session.flush()
 
 
-def undo_last_change(session: Session, slug: str, option_name: str) -> bool:
+def undo_last_change(
+    session: Session, slug: str, option_name: str, *, who: StaffIdentity | None
+) -> bool:
     """Drop the option's most recent change; False if it had none."""
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.edit")
     row = _option(session, community, option_name)
     if not row.changes:
         return False
@@ -334,9 +353,11 @@ def add_element(
     geometry_wgs84: BaseGeometry,
     name: str | None = None,
     attrs: Mapping[str, Any] | None = None,
+    *,
+    who: StaffIdentity | None,
 ) -> None:
     """Add a new element (checked in the metric CRS like an import) to an option."""
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.edit")
     row = _option(session, community, option_name)
     k = parse_kind(kind)
     element = PlanElement(
@@ -357,13 +378,14 @@ def add_stall_row(
     side: Side = "left",
     name: str | None = None,
     settings: MetricSettings | None = None,
+    who: StaffIdentity | None,
 ) -> int:
     """Place a row of perpendicular stalls (2.5 × 5.3 m by default) along a drawn line, on its
     left or right; ``count`` None fills the line. Returns the number of stalls added."""
     s = settings or MetricSettings()
     if line_wgs84.geom_type != "LineString":
         raise InvalidInput(key="options.stall_row_drawn_line", geom_type=line_wgs84.geom_type)
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.edit")
     row = _option(session, community, option_name)
     epsg = _epsg(community)
     stalls = stall_row(
@@ -464,6 +486,7 @@ def import_option(
     *,
     display_name: str | None = None,
     description: str = "",
+    who: StaffIdentity | None,
 ) -> OptionImportSummary:
     """Import an option file (GeoJSON or any format ``read_geo_file`` reads): each feature has
     ``kind``, ``action`` (add | remove | modify) and, for remove/modify, ``ref`` = the base
@@ -471,7 +494,7 @@ def import_option(
     the option is created (or its changes appended when it exists) only if every feature is valid.
     """
     label = display_name or path.name
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.import")
     option_name = _check_name(option_name)
     epsg = _epsg(community)
     bases = repo.elements_of(session, community.id)
@@ -635,8 +658,10 @@ def get_unit_costs(session: Session, slug: str) -> dict[str, float]:
     return values
 
 
-def set_unit_costs(session: Session, slug: str, values: Mapping[str, Any]) -> dict[str, float]:
-    community = _community(session, slug)
+def set_unit_costs(
+    session: Session, slug: str, values: Mapping[str, Any], *, who: StaffIdentity | None
+) -> dict[str, float]:
+    community = _writable(session, slug, who, "option.costs")
     known = {f.name for f in fields(UnitCosts)}
     clean: dict[str, float] = {}
     for key, value in values.items():
@@ -913,11 +938,13 @@ DEMO_OPTIONS = (
 )
 
 
-def load_demo_options(session: Session, slug: str = DEMO_SLUG) -> list[str]:
+def load_demo_options(
+    session: Session, slug: str = DEMO_SLUG, *, who: StaffIdentity | None
+) -> list[str]:
     """Create the three demo options A/B/C on the demo community 棉花小区 (idempotent: options
     that exist are kept). Drawn in the demo's local frame (metres from the south-west corner of
     the wall, see data/README.md) and placed relative to base elements found by source id."""
-    community = _community(session, slug)
+    community = _writable(session, slug, who, "option.demo")
     epsg = _epsg(community)
     rows = repo.elements_of(session, community.id)
     by_source = {r.source_id: r for r in rows if r.source_id}

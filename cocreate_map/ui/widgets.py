@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from cocreate_map import config, services
 from cocreate_map.domain.community import CommunityInfo
 from cocreate_map.services import households as household_service
 from cocreate_map.services import staff as staff_service
+from cocreate_map.services.access import EDITORS
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import state
@@ -191,6 +193,36 @@ def household_label(me: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- staff: sign in
+
+
+def current_staff() -> StaffIdentity | None:
+    """The staff member signed in in this session, else None (no form; pages pass it down to
+    the use cases, which refuse None)."""
+    who = st.session_state.get(state.STAFF)
+    return who if isinstance(who, StaffIdentity) else None
+
+
+def may_edit(community_id: int) -> bool:
+    """A signed-in admin or planner of this community (to show editing sections; the use cases
+    check again)."""
+    who = current_staff()
+    return who is not None and who.role in EDITORS and who.may_work_in(community_id)
+
+
+STAFF_PAGE = "cocreate_map/ui/pages/staff.py"
+
+
+def staff_entry() -> None:
+    """The small "staff sign-in" link shown where a staff section is left out."""
+    try:
+        st.page_link(
+            STAFF_PAGE,
+            label=t("staff.entry"),
+            icon=":material/badge:",
+            query_params={"lang": state.lang()},
+        )
+    except StreamlitAPIException:  # the page runs alone (no navigation): a plain link
+        st.markdown(f"[{t('staff.entry')}](/staff?lang={state.lang()})")
 
 
 def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:

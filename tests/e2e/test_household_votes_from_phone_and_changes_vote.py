@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, transaction
 from tests.e2e.conftest import Server, app_server
 
@@ -27,7 +28,11 @@ def test_household_votes_from_phone_and_changes_vote(ballot_server, chromium, ar
         page.get_by_text("住户码").first.wait_for(timeout=60_000)
         with transaction(make_engine(ballot_server.database_url)) as s:
             ballot_id = services.create_ballot(
-                s, services.DEMO_SLUG, "是否采纳方案B（增加停车位）？", "co-creation-two-thirds"
+                s,
+                services.DEMO_SLUG,
+                "是否采纳方案B（增加停车位）？",
+                "co-creation-two-thirds",
+                who=local_admin("test"),
             ).id
         label, code = services.demo_codes()[0]
         page.goto(f"{base}/vote?community={services.DEMO_SLUG}&lang=zh")
@@ -61,7 +66,7 @@ def test_household_votes_from_phone_and_changes_vote(ballot_server, chromium, ar
         with transaction(make_engine(ballot_server.database_url)) as s:
             services.create_ballot(
                 s, services.DEMO_SLUG, "采用哪个方案？", None,
-                options=["方案A：草坪改车位", "方案B：保留绿地"],
+                options=["方案A：草坪改车位", "方案B：保留绿地"], who=local_admin("test"),
             )  # fmt: skip
         page.goto(f"{base}/vote?community={services.DEMO_SLUG}&lang=zh&code={code}")
         page.get_by_text("看方案：方案A：草坪改车位").click()

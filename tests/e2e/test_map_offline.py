@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, migrate, transaction
 from cocreate_map.ui.maps import STYLES
 
@@ -171,7 +172,9 @@ def test_hostile_names_do_not_run_in_the_map(
     try:
         migrate(engine)
         with transaction(engine) as session:
-            services.import_file(session, path, "hostile", create_name="<b>x</b>${alert(1)}")
+            services.import_file(
+                session, path, "hostile", create_name="<b>x</b>${alert(1)}", who=local_admin("test")
+            )
     finally:
         engine.dispose()
     context, page, recorder = _open_map(

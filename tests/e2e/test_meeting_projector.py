@@ -15,6 +15,7 @@ import segno
 from cocreate_map import services
 from cocreate_map.domain.households import RegisterRow
 from cocreate_map.services import households as H
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.meeting import join_link
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import make_engine, transaction
@@ -53,9 +54,14 @@ def test_host_projects_ballot_and_watches_participation_rise(meeting_server, chr
             RegisterRow("20", "1", f"{k + 1:02d}01", Fraction("80.5"), None, 2) for k in range(24)
         ]
         with transaction(engine) as s:
-            H.add_register_rows(s, repo.community_by_slug(s, slug), rows, actor="test")
+            H.add_register_rows(s, repo.community_by_slug(s, slug), rows, who=local_admin("test"))
             bid = services.create_ballot(
-                s, slug, "是否采纳方案C：平衡？", "co-creation-two-thirds", buildings=["20"]
+                s,
+                slug,
+                "是否采纳方案C：平衡？",
+                "co-creation-two-thirds",
+                buildings=["20"],
+                who=local_admin("test"),
             ).id
         with transaction(engine) as s:
             voters = [h for h in H.list_households(s, slug) if h.building == "20"]
@@ -151,7 +157,9 @@ def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, art
         # an open ballot, so the live tally refreshes every 2 s while the host steps
         engine = make_engine(meeting_server.database_url)
         with transaction(engine) as s:
-            bid = services.create_ballot(s, slug, "晾衣架选址？", "simple-majority").id
+            bid = services.create_ballot(
+                s, slug, "晾衣架选址？", "simple-majority", who=local_admin("test")
+            ).id
         engine.dispose()
         page.goto(
             f"{base}/meeting?community={slug}&view=projector&panel=ballot&ballot={bid}&lang=zh"

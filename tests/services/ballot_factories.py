@@ -7,6 +7,7 @@ from fractions import Fraction
 from cocreate_map import services
 from cocreate_map.domain.households import RegisterRow
 from cocreate_map.services import households as H
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
 
@@ -19,8 +20,8 @@ def make_register(engine, slug="test-estate", buildings=(("1", 6), ("2", 4)), ar
         for k in range(n)
     ]
     with transaction(engine) as s:
-        services.create_community(s, slug, "测试小区")
-        res = H.add_register_rows(s, repo.community_by_slug(s, slug), rows, actor="test")
+        services.create_community(s, slug, "测试小区", who=local_admin("test"))
+        res = H.add_register_rows(s, repo.community_by_slug(s, slug), rows, who=local_admin("test"))
     with transaction(engine) as s:
         ids = {h.label: h.id for h in H.list_households(s, slug)}
     return {label: (ids[label], code) for label, code in res.codes}

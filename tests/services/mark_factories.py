@@ -12,6 +12,7 @@ from cocreate_map import services
 from cocreate_map.domain.annotations import Role
 from cocreate_map.services import households as H
 from cocreate_map.services import marks as M
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditRow
@@ -44,7 +45,9 @@ class Demo:
 def load_demo(engine) -> Demo:  # noqa: ANN001
     """The demo community (map + 300 households) without its demo marks: tests start empty."""
     with transaction(engine) as s:
-        services.import_file(s, services.DEMO_FILE, SLUG, create_name=services.DEMO_NAME)
+        services.import_file(
+            s, services.DEMO_FILE, SLUG, create_name=services.DEMO_NAME, who=local_admin("test")
+        )
         H.add_demo_households(s, SLUG)
     with transaction(engine) as s:
         cid = repo.community_by_slug(s, SLUG).id

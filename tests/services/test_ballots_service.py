@@ -11,6 +11,7 @@ from cocreate_map import services
 from cocreate_map.domain.voting import Electorate, Household, Vote, make_rule, tally
 from cocreate_map.errors import BallotClosed, InvalidInput, NotEligible
 from cocreate_map.services import ballots as B
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
     HouseholdRow,
@@ -25,6 +26,8 @@ from tests.services.ballot_factories import make_register
 
 SLUG = "test-estate"
 
+ADMIN = local_admin("test")
+
 
 @pytest.fixture
 def reg(engine):
@@ -34,12 +37,15 @@ def reg(engine):
 def new_ballot(engine, **kw):
     kw.setdefault("rule", "co-creation-two-thirds")
     with transaction(engine) as s:
-        return services.create_ballot(s, SLUG, kw.pop("title", "采纳方案B？"), **kw).id
+        return services.create_ballot(
+            s, SLUG, kw.pop("title", "采纳方案B？"), **kw, who=local_admin("test")
+        ).id
 
 
 def vote(engine, ballot_id, hid, choice, channel="online", now=None):
     with transaction(engine) as s:
-        return services.cast_vote(s, ballot_id, hid, choice, channel, now=now)
+        who = None if channel == "online" else local_admin("test")
+        return services.cast_vote(s, ballot_id, hid, choice, channel, now=now, who=who)
 
 
 def rows(engine, model, **where):
@@ -68,7 +74,7 @@ def test_one_vote_per_household_revote_replaces_history_kept(engine, reg):
 def test_closed_ballot_refuses_with_a_clear_message(engine, reg):
     bid = new_ballot(engine)
     with transaction(engine) as s:
-        services.close_ballot(s, bid)
+        services.close_ballot(s, bid, who=local_admin("test"))
     with pytest.raises(BallotClosed, match="closed at .* no longer accepted"):
         vote(engine, bid, reg["1-1-101"][0], "yes")
     assert rows(engine, VoteRow, ballot_id=bid) == []
@@ -90,7 +96,7 @@ def test_paper_vote_after_online_is_a_conflict_not_a_merge(engine, reg):
     assert (c.choice, c.channel, c.resolved_at) == ("no", "paper", None)
     with transaction(engine) as s:
         assert services.tally_ballot(s, bid).open_conflicts == 1
-        services.resolve_conflict(s, c.id, take_this=True)
+        services.resolve_conflict(s, c.id, take_this=True, who=local_admin("test"))
     [v] = rows(engine, VoteRow, ballot_id=bid)
     assert (v.choice, v.channel) == ("no", "paper")
     with transaction(engine) as s:
@@ -107,14 +113,14 @@ def test_import_paper_votes_line_errors_write_nothing(engine, reg, tmp_path):
     )
     with pytest.raises(InvalidInput) as exc:
         with transaction(engine) as s:
-            services.import_paper_votes(s, bid, f)
+            services.import_paper_votes(s, bid, f, who=local_admin("test"))
     msg = exc.value.message
     assert "line 3" in msg and "line 4" in msg and "line 5" in msg and "no vote recorded" in msg
     assert rows(engine, VoteRow, ballot_id=bid) == []
     assert rows(engine, AuditRow, action="vote.cast") == []
     f.write_text("building,unit,room,choice\n1,1,101,同意\n1,1,201,反对\n2,1,101,弃权\n", "utf-8")
     with transaction(engine) as s:
-        res = services.import_paper_votes(s, bid, f)
+        res = services.import_paper_votes(s, bid, f, who=local_admin("test"))
     assert (res.recorded, res.conflicts) == (3, 0)
     got = {v.household_id: v.choice for v in rows(engine, VoteRow, ballot_id=bid)}
     assert sorted(got.values()) == ["abstain", "no", "yes"]
@@ -126,7 +132,7 @@ def issue_numbers(engine, bid):
     from cocreate_map.services.meeting import paper_households
 
     with transaction(engine) as s:
-        papers = paper_households(s, B.get_ballot(s, bid))
+        papers = paper_households(s, B.get_ballot(s, bid), who=local_admin("test"))
     return {f"{p.building}-{p.unit}-{p.room}": p.ballot_no for p in papers}
 
 
@@ -146,7 +152,7 @@ def test_import_accepts_only_numbers_issued_to_that_household(engine, reg, tmp_p
     )
     with pytest.raises(InvalidInput) as exc:
         with transaction(engine) as s:
-            services.import_paper_votes(s, bid, f)
+            services.import_paper_votes(s, bid, f, who=local_admin("test"))
     msg = exc.value.message
     assert msg.startswith("3 bad line(s) in p.csv, no vote recorded")
     assert f"line 3: ballot number B{bid}-0099 was not issued for ballot {bid}" in msg
@@ -166,7 +172,7 @@ def test_import_accepts_only_numbers_issued_to_that_household(engine, reg, tmp_p
         "utf-8",
     )
     with transaction(engine) as s:
-        assert services.import_paper_votes(s, bid, f).recorded == 3
+        assert services.import_paper_votes(s, bid, f, who=local_admin("test")).recorded == 3
     got = {v.household_id: v.ballot_no for v in rows(engine, VoteRow, ballot_id=bid)}
     assert got == {
         reg["1-1-101"][0]: no["1-1-101"],
@@ -180,14 +186,16 @@ def test_single_paper_vote_checks_its_number_too(engine, reg):
     hid = reg["1-1-101"][0]
     with pytest.raises(InvalidInput, match=rf"never issued.*cocreate meeting-pack {bid}"):
         with transaction(engine) as s:
-            services.cast_vote(s, bid, hid, "yes", "paper", f"B{bid}-0001")
+            services.cast_vote(s, bid, hid, "yes", "paper", f"B{bid}-0001", who=ADMIN)
     assert vote(engine, bid, hid, "yes", "assisted").status == "recorded"  # no number: allowed
     no = issue_numbers(engine, bid)
     with pytest.raises(InvalidInput, match="issued to household 1-1-201, not 1-1-101"):
         with transaction(engine) as s:
-            services.cast_vote(s, bid, hid, "no", "paper", no["1-1-201"])
+            services.cast_vote(s, bid, hid, "no", "paper", no["1-1-201"], who=ADMIN)
     with transaction(engine) as s:
-        res = services.cast_vote(s, bid, reg["1-1-201"][0], "no", "paper", f" {no['1-1-201']} ")
+        res = services.cast_vote(
+            s, bid, reg["1-1-201"][0], "no", "paper", f" {no['1-1-201']} ", who=ADMIN
+        )
     assert res.status == "recorded"
     assert [v.ballot_no for v in rows(engine, VoteRow, household_id=reg["1-1-201"][0])] == [
         no["1-1-201"]
@@ -228,7 +236,7 @@ def test_register_change_under_open_ballot_is_logged_and_shown(engine, reg):
     bid = new_ballot(engine, rule="civil-code-ordinary")
     hid = reg["1-1-101"][0]
     with transaction(engine) as s:
-        services.update_household(s, hid, area_m2="99.99", actor="staff:王")
+        services.update_household(s, hid, area_m2="99.99", who=local_admin("王"))
     with transaction(engine) as s:
         res = services.tally_ballot(s, bid)
     [change] = res.register_changes
@@ -307,7 +315,7 @@ def test_close_records_the_result(engine, reg):
     bid = new_ballot(engine, rule="simple-majority")
     vote(engine, bid, reg["1-1-101"][0], "yes")
     with transaction(engine) as s:
-        res = services.close_ballot(s, bid)
+        res = services.close_ballot(s, bid, who=local_admin("test"))
     assert res.status == "closed" and res.result.passed
     [entry] = rows(engine, AuditRow, action="ballot.close")
     assert entry.payload["passed"] is True
@@ -330,7 +338,9 @@ def demo(engine):
 
 def test_ballot_on_options_links_them_and_defaults_to_the_special_rule(engine, demo):
     with transaction(engine) as s:
-        b = services.create_ballot(s, demo, "采用哪个方案？", None, options=[OPT_A, OPT_B])
+        b = services.create_ballot(
+            s, demo, "采用哪个方案？", None, options=[OPT_A, OPT_B], who=local_admin("test")
+        )
         bid = b.id
         assert (b.kind, b.choices, b.options) == ("choose-one", [OPT_A, OPT_B], [OPT_A, OPT_B])
         # A loses green: a change of use of common parts (art. 278) → the 3/4 rule
@@ -339,7 +349,13 @@ def test_ballot_on_options_links_them_and_defaults_to_the_special_rule(engine, d
         assert advice.change_of_use == (OPT_A,) and (OPT_A, "green_loss") in advice.reasons
         # an explicit rule wins, the statutory check stays (matter class special)
         c = services.create_ballot(
-            s, demo, "A?", "co-creation-two-thirds", options=[OPT_A], advice=advice
+            s,
+            demo,
+            "A?",
+            "co-creation-two-thirds",
+            options=[OPT_A],
+            advice=advice,
+            who=local_admin("test"),
         )
         assert (c.kind, c.options, c.rule) == ("yes-no", [OPT_A], "co-creation-two-thirds")
         assert services.tally_ballot(s, c.id).statutory is not None
@@ -354,18 +370,24 @@ def test_ballot_on_options_links_them_and_defaults_to_the_special_rule(engine, d
 
 def test_unknown_option_is_one_clear_error_listing_the_known_ones(engine, demo):
     with transaction(engine) as s, pytest.raises(InvalidInput) as err:
-        services.create_ballot(s, demo, "?", None, options=[OPT_A, "方案Z"])
+        services.create_ballot(
+            s, demo, "?", None, options=[OPT_A, "方案Z"], who=local_admin("test")
+        )
     msg = err.value.message
     assert "'方案Z'" in msg and OPT_A in msg and "方案C：平衡" in msg and "\n" not in msg
     with transaction(engine) as s, pytest.raises(InvalidInput, match="either choices or options"):
-        services.create_ballot(s, demo, "?", None, choices=["x", "y"], options=[OPT_A])
+        services.create_ballot(
+            s, demo, "?", None, choices=["x", "y"], options=[OPT_A], who=local_admin("test")
+        )
     with transaction(engine) as s, pytest.raises(InvalidInput, match="choose a rule"):
-        services.create_ballot(s, demo, "?", None, choices=["x", "y"])
+        services.create_ballot(s, demo, "?", None, choices=["x", "y"], who=local_admin("test"))
 
 
 def test_option_preview_has_the_map_and_key_metrics_against_today(engine, demo):
     with transaction(engine) as s:
-        bid = services.create_ballot(s, demo, "?", None, options=[OPT_A, OPT_B]).id
+        bid = services.create_ballot(
+            s, demo, "?", None, options=[OPT_A, OPT_B], who=local_admin("test")
+        ).id
         p = B.option_preview(s, bid, OPT_A)
         with pytest.raises(InvalidInput, match="does not link"):
             B.option_preview(s, bid, "方案C：平衡")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from cocreate_map import services
 from cocreate_map.errors import InvalidInput, PermissionDenied
 from cocreate_map.services import households as H
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.ballot_tables import AuditRow, HouseholdRow
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
@@ -22,7 +23,7 @@ def n_households(engine):
 @pytest.fixture
 def community(engine):
     with transaction(engine) as s:
-        services.create_community(s, "estate", "测试小区")
+        services.create_community(s, "estate", "测试小区", who=local_admin("test"))
     return "estate"
 
 
@@ -32,11 +33,11 @@ def test_import_csv_with_chinese_headers_then_update(engine, community, tmp_path
         "楼栋,单元,房号,面积,业主,人数\n1栋,1,101,65.37,张三,3\n1,1,102,70.10,张三,\n", "utf-8"
     )
     with transaction(engine) as s:
-        res = services.import_households(s, f, community)
+        res = services.import_households(s, f, community, who=local_admin("test"))
     assert (res.created, res.updated, len(res.codes)) == (2, 0, 2)
     f.write_text("building,unit,room,area_m2\n1,1,101,65.40\n", "utf-8")
     with transaction(engine) as s:
-        res = services.import_households(s, f, community)
+        res = services.import_households(s, f, community, who=local_admin("test"))
         rows = {h.label: h for h in services.list_households(s, community)}
     assert (res.created, res.updated) == (0, 1)
     assert rows["1-1-101"].area_m2 == "65.40" and rows["1-1-102"].owner_id == "张三"
@@ -51,7 +52,7 @@ def test_import_xlsx(engine, community, tmp_path):
     f = tmp_path / "r.xlsx"
     wb.save(f)
     with transaction(engine) as s:
-        res = services.import_households(s, f, community)
+        res = services.import_households(s, f, community, who=local_admin("test"))
     assert res.created == 2
     with transaction(engine) as s:
         assert {h.area_m2 for h in services.list_households(s, community)} == {"88.50", "90.00"}
@@ -62,24 +63,24 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(engine, community
     f.write_text("楼栋,单元,房号,面积\n1,1,101,60\n1,1,102,六十\n1,1,101,61\n", "utf-8")
     with pytest.raises(InvalidInput, match=r"line 3.*line 4"):
         with transaction(engine) as s:
-            services.import_households(s, f, community)
+            services.import_households(s, f, community, who=local_admin("test"))
     assert n_households(engine) == 0
     f.write_text("building,room\n1,101\n", "utf-8")
     with pytest.raises(InvalidInput, match="lacks the column"):
         with transaction(engine) as s:
-            services.import_households(s, f, community)
+            services.import_households(s, f, community, who=local_admin("test"))
 
 
 def test_join_with_code_regenerate_and_rate_limit(engine, community, tmp_path):
     f = tmp_path / "r.csv"
     f.write_text("building,unit,room,area_m2\n1,1,101,60\n", "utf-8")
     with transaction(engine) as s:
-        [(label, code)] = services.import_households(s, f, community).codes
+        [(label, code)] = services.import_households(s, f, community, who=local_admin("test")).codes
     with transaction(engine) as s:
         joined = services.join_with_code(s, community, code.lower().replace("-", " "))
     assert joined.household is not None and joined.household.label == label
     with transaction(engine) as s:
-        [(_, new_code)] = services.regenerate_codes(s, community)
+        [(_, new_code)] = services.regenerate_codes(s, community, who=local_admin("test"))
     with transaction(engine) as s:
         assert services.join_with_code(s, community, code).household is None  # old code dead
         assert services.join_with_code(s, community, new_code).household is not None

@@ -10,6 +10,7 @@ from cocreate_map import services
 from cocreate_map.errors import AlreadyExists, CrsError, InvalidGeometry, InvalidInput, NotFound
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.geo_files import ReadOptions, read_geo_file
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow
 
@@ -83,7 +84,7 @@ def test_import_is_all_or_nothing(engine, tmp_path):
         ],
     )
     with pytest.raises(InvalidGeometry), transaction(engine) as s:
-        services.import_file(s, bad, "cotton-compound")
+        services.import_file(s, bad, "cotton-compound", who=local_admin("test"))
     assert counts(engine) == before
 
 
@@ -99,7 +100,7 @@ def test_import_with_an_attribute_error_names_the_feature_and_changes_nothing(en
         pytest.raises(InvalidInput, match="floors must be a whole number"),
         transaction(engine) as s,
     ):
-        services.import_file(s, bad, "cotton-compound")
+        services.import_file(s, bad, "cotton-compound", who=local_admin("test"))
     assert counts(engine) == before
 
 
@@ -112,7 +113,7 @@ def test_data_kilometres_away_is_refused(engine, tmp_path):
         pytest.raises(CrsError, match=r"km from 棉花小区.*--coords gcj02"),
         transaction(engine) as s,
     ):
-        services.import_file(s, far, "cotton-compound")
+        services.import_file(s, far, "cotton-compound", who=local_admin("test"))
     assert counts(engine) == before
 
 
@@ -122,20 +123,20 @@ def test_a_whole_district_is_not_a_community(engine, tmp_path):
         [square(114.0, 30.0, kind="green_belt"), square(114.5, 30.5, kind="green_belt")],
     )
     with pytest.raises(InvalidInput, match="more than a community"), transaction(engine) as s:
-        services.import_file(s, big, "district", create_name="区")
+        services.import_file(s, big, "district", create_name="区", who=local_admin("test"))
     assert counts(engine) == (0, 0, 0)
 
 
 def test_unknown_community_and_taken_slug(engine, tmp_path):
     f = feature_collection(tmp_path / "a.geojson", [square(114.3362, 30.5322, kind="building")])
     with pytest.raises(NotFound, match="no community 'nope'"), transaction(engine) as s:
-        services.import_file(s, f, "nope")
+        services.import_file(s, f, "nope", who=local_admin("test"))
     with transaction(engine) as s:
-        services.import_file(s, f, "a", create_name="甲")
+        services.import_file(s, f, "a", create_name="甲", who=local_admin("test"))
     with pytest.raises(AlreadyExists, match="drop --create"), transaction(engine) as s:
-        services.import_file(s, f, "a", create_name="甲")
+        services.import_file(s, f, "a", create_name="甲", who=local_admin("test"))
     with pytest.raises(InvalidInput, match="lower-case letters"), transaction(engine) as s:
-        services.import_file(s, f, "Bad Slug", create_name="乙")
+        services.import_file(s, f, "Bad Slug", create_name="乙", who=local_admin("test"))
 
 
 def test_new_community_without_boundary_gets_a_hull_and_utm(engine, tmp_path):
@@ -144,7 +145,7 @@ def test_new_community_without_boundary_gets_a_hull_and_utm(engine, tmp_path):
         [square(121.50, 31.23, kind="building"), square(121.502, 31.231, kind="building")],
     )
     with transaction(engine) as s:
-        summary = services.import_file(s, f, "pudong", create_name="浦东")
+        summary = services.import_file(s, f, "pudong", create_name="浦东", who=local_admin("test"))
         data = services.map_data(s, "pudong")
     assert summary.metric_epsg == 32651
     assert data.boundary is not None
@@ -175,8 +176,12 @@ def test_export_round_trips_ids_kinds_and_geometry(engine, tmp_path, fmt):
 def test_shanghai_osm_becomes_a_community_measured_in_utm(engine, realdata):
     sh = realdata / "shanghai_osm"
     with transaction(engine) as s:
-        first = services.import_file(s, sh / "landuse.geojson", "lujiazui", create_name="陆家嘴")
-        second = services.import_file(s, sh / "buildings.geojson", "lujiazui")
+        first = services.import_file(
+            s, sh / "landuse.geojson", "lujiazui", create_name="陆家嘴", who=local_admin("test")
+        )
+        second = services.import_file(
+            s, sh / "buildings.geojson", "lujiazui", who=local_admin("test")
+        )
         data = services.map_data(s, "lujiazui")
         rows = s.scalars(select(ElementRow).where(ElementRow.kind == "building")).all()
     assert first.created and not second.created

@@ -36,6 +36,7 @@ from cocreate_map.services import households as H
 from cocreate_map.services import mark_files as MF
 from cocreate_map.services import marks as M
 from cocreate_map.services import staff as ST
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
@@ -163,12 +164,12 @@ def test_who_may_submit(engine, demo):
     with pytest.raises(PermissionDenied, match="join with your household code"):
         submit(engine, None)
     with transaction(engine) as s:
-        services.create_community(s, "other", "别的小区")
+        services.create_community(s, "other", "别的小区", who=local_admin("test"))
         H.add_register_rows(
             s,
             repo.community_by_slug(s, "other"),
             [RegisterRow("9", "1", "101", Fraction(60), None, 1)],
-            actor="test",
+            who=local_admin("test"),
         )
         stranger = H.list_households(s, "other")[0].id
     with pytest.raises(PermissionDenied, match="not on the register of this community"):
@@ -471,10 +472,10 @@ def test_a_building_chief_acts_only_in_their_buildings(engine, demo):
 
 def test_staff_of_another_community_cannot_act(engine, demo):
     with transaction(engine) as s:
-        other_id = services.create_community(s, "other", "别的小区").id
+        other_id = services.create_community(s, "other", "别的小区", who=local_admin("test")).id
     outsider = StaffIdentity("li", Role.PLANNER, other_id)
     mark_id = submit(engine, demo.hh("1-1-101"))
-    with pytest.raises(PermissionDenied, match="works for another community"):
+    with pytest.raises(PermissionDenied, match="does not belong to this community"):
         act(engine, mark_id, "publish", staff=outsider)
     assert listed(engine, staff=outsider) == []  # sees only what residents see
     with pytest.raises(NotFound), transaction(engine) as s:

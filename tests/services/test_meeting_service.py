@@ -12,6 +12,7 @@ from cocreate_map import services
 from cocreate_map.domain.households import RegisterRow
 from cocreate_map.services import households as H
 from cocreate_map.services import meeting as M
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditRow, PaperBallotNumberRow
 from cocreate_map.storage.db import transaction
@@ -21,7 +22,9 @@ from tests.services.ballot_factories import make_register
 def test_snapshot_counts_both_measures_exactly_and_writes_nothing(engine):
     reg = make_register(engine)
     with transaction(engine) as s:
-        bid = services.create_ballot(s, "test-estate", "Q?", "co-creation-two-thirds").id
+        bid = services.create_ballot(
+            s, "test-estate", "Q?", "co-creation-two-thirds", who=local_admin("test")
+        ).id
     ids = [hid for hid, _ in reg.values()]
     with transaction(engine) as s:
         for hid in ids[:3]:
@@ -44,11 +47,16 @@ def test_hidden_running_results_and_reveal_at_close(engine):
     make_register(engine)
     with transaction(engine) as s:
         bid = services.create_ballot(
-            s, "test-estate", "Q?", "co-creation-two-thirds", show_running=False
+            s,
+            "test-estate",
+            "Q?",
+            "co-creation-two-thirds",
+            show_running=False,
+            who=local_admin("test"),
         ).id
     with transaction(engine) as s:
         assert M.projector_snapshot(s, bid).choices is None
-        services.close_ballot(s, bid)
+        services.close_ballot(s, bid, who=local_admin("test"))
     with transaction(engine) as s:
         snap = M.projector_snapshot(s, bid)
     assert snap.revealed and snap.outcome == "invalid" and snap.checks and snap.reasons
@@ -58,9 +66,11 @@ def test_join_link_and_paper_numbers(engine):
     make_register(engine)
     assert M.join_link("http://x.cn/", "a b") == "http://x.cn/vote?community=a+b"
     with transaction(engine) as s:
-        bid = services.create_ballot(s, "test-estate", "Q?", "simple-majority").id
+        bid = services.create_ballot(
+            s, "test-estate", "Q?", "simple-majority", who=local_admin("test")
+        ).id
         ballot = services.ballots.get_ballot(s, bid)
-        papers = M.paper_households(s, ballot)
+        papers = M.paper_households(s, ballot, who=local_admin("test"))
         listed = M.meeting_ballots(s, "test-estate")
     assert len(papers) == 10 and papers[0].ballot_no == f"B{bid}-0001"
     assert [(p.building, p.room) for p in papers[:2]] == [("1", "101"), ("1", "201")]
@@ -79,13 +89,15 @@ def _numbers(engine, bid):
 
 def _print(engine, bid):
     with transaction(engine) as s:
-        return M.paper_households(s, services.ballots.get_ballot(s, bid))
+        return M.paper_households(s, services.ballots.get_ballot(s, bid), who=local_admin("test"))
 
 
 def test_pack_numbers_are_recorded_and_a_reprint_reuses_them(engine):
     reg = make_register(engine)
     with transaction(engine) as s:
-        bid = services.create_ballot(s, "test-estate", "Q?", "simple-majority").id
+        bid = services.create_ballot(
+            s, "test-estate", "Q?", "simple-majority", who=local_admin("test")
+        ).id
     first = _print(engine, bid)
     stored = _numbers(engine, bid)
     assert [p.ballot_no for p in first] == [f"B{bid}-{i:04d}" for i in range(1, 11)]
@@ -102,7 +114,7 @@ def test_pack_numbers_are_recorded_and_a_reprint_reuses_them(engine):
             s,
             repo.community_by_slug(s, "test-estate"),
             [RegisterRow("1", "1", "001", Fraction("50"), None, 1)],
-            actor="test",
+            who=local_admin("test"),
         )
     third = _print(engine, bid)
     assert (third[0].room, third[0].ballot_no, third[0].issued_now) == ("001", f"B{bid}-0011", True)
@@ -120,10 +132,10 @@ def test_numbers_are_per_ballot_and_only_for_its_electorate(engine):
     reg = make_register(engine)
     with transaction(engine) as s:
         one = services.create_ballot(
-            s, "test-estate", "1栋?", "simple-majority", buildings=["1"]
+            s, "test-estate", "1栋?", "simple-majority", buildings=["1"], who=local_admin("test")
         ).id
         two = services.create_ballot(
-            s, "test-estate", "2栋?", "simple-majority", buildings=["2"]
+            s, "test-estate", "2栋?", "simple-majority", buildings=["2"], who=local_admin("test")
         ).id
     assert [p.ballot_no for p in _print(engine, two)][:1] == [f"B{two}-0001"]
     assert len(_print(engine, one)) == 6

@@ -14,6 +14,7 @@ from cocreate_map import services
 from cocreate_map.domain.layout import snap_line_ends
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
 from cocreate_map.io import crs as crs_io
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.options import snap_row_line
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
@@ -66,7 +67,13 @@ def site(engine, tmp_path):
         feature(shapely.Point(50, 30), kind="facility", id="waste", facility_type="waste_point"),
     ]
     with transaction(engine) as s:
-        services.import_file(s, write(tmp_path / "site.geojson", feats), "site", create_name="方形")
+        services.import_file(
+            s,
+            write(tmp_path / "site.geojson", feats),
+            "site",
+            create_name="方形",
+            who=local_admin("test"),
+        )
     return engine
 
 
@@ -76,23 +83,23 @@ def site(engine, tmp_path):
 def test_demo_loads_three_options_and_load_is_idempotent(demo):
     with transaction(demo) as s:
         assert [o.name for o in services.list_options(s, DEMO)] == [A, B, C]
-        assert services.load_demo_options(s, DEMO) == []
+        assert services.load_demo_options(s, DEMO, who=local_admin("test")) == []
 
 
 def test_create_duplicate_delete_and_errors(demo):
     with transaction(demo) as s:
-        empty = services.create_option(s, DEMO, "  方案D  ", "空白")
+        empty = services.create_option(s, DEMO, "  方案D  ", "空白", who=local_admin("test"))
         assert (empty.name, empty.changes) == ("方案D", 0)
-        copy = services.create_option(s, DEMO, "方案A2", duplicate_of=A)
+        copy = services.create_option(s, DEMO, "方案A2", duplicate_of=A, who=local_admin("test"))
         assert copy.adds == 48 and copy.description
     with pytest.raises(AlreadyExists), transaction(demo) as s:
-        services.create_option(s, DEMO, A)
+        services.create_option(s, DEMO, A, who=local_admin("test"))
     with pytest.raises(NotFound), transaction(demo) as s:
-        services.create_option(s, DEMO, "X", duplicate_of="没有这个方案")
+        services.create_option(s, DEMO, "X", duplicate_of="没有这个方案", who=local_admin("test"))
     with pytest.raises(InvalidInput), transaction(demo) as s:
-        services.create_option(s, DEMO, "   ")
+        services.create_option(s, DEMO, "   ", who=local_admin("test"))
     with transaction(demo) as s:
-        services.delete_option(s, DEMO, "方案A2")
+        services.delete_option(s, DEMO, "方案A2", who=local_admin("test"))
         assert "方案A2" not in [o.name for o in services.list_options(s, DEMO)]
         # the original keeps its changes
         assert next(o for o in services.list_options(s, DEMO) if o.name == A).adds == 48
@@ -100,7 +107,7 @@ def test_create_duplicate_delete_and_errors(demo):
 
 def test_deleting_the_community_deletes_its_options(demo):
     with transaction(demo) as s:
-        services.delete_community(s, DEMO)
+        services.delete_community(s, DEMO, who=local_admin("test"))
     assert option_rows(demo) == (0, 0)
 
 
@@ -115,7 +122,9 @@ def test_import_option_file_with_add_remove_modify(site, tmp_path):
         feature(box(0, 0, 100, 8), kind="green_belt", action="modify", ref="lawn"),
     ]  # fmt: skip
     with transaction(site) as s:
-        summary = services.import_option(s, write(tmp_path / "o.geojson", feats), "site", "方案X")
+        summary = services.import_option(
+            s, write(tmp_path / "o.geojson", feats), "site", "方案X", who=local_admin("test")
+        )
         assert (summary.created, summary.adds, summary.removes, summary.modifies) == (
             True,
             1,
@@ -138,7 +147,9 @@ def test_import_with_a_bad_ref_writes_nothing(site, tmp_path):
     ]  # fmt: skip
     with pytest.raises(InvalidInput, match="ref '999999' is not an element"):
         with transaction(site) as s:
-            services.import_option(s, write(tmp_path / "bad.geojson", feats), "site", "坏方案")
+            services.import_option(
+                s, write(tmp_path / "bad.geojson", feats), "site", "坏方案", who=local_admin("test")
+            )
     assert option_rows(site) == before
 
 
@@ -148,14 +159,18 @@ def test_import_a_second_removal_of_the_same_element_is_refused(site, tmp_path):
                                             "ref": "shed"}, "geometry": None},
     ] * 2  # fmt: skip
     with pytest.raises(InvalidInput, match="already removed"), transaction(site) as s:
-        services.import_option(s, write(tmp_path / "twice.geojson", feats), "site", "两次")
+        services.import_option(
+            s, write(tmp_path / "twice.geojson", feats), "site", "两次", who=local_admin("test")
+        )
     assert option_rows(site) == (0, 0)
 
 
 def test_import_a_wrong_geometry_for_the_kind_is_refused(site, tmp_path):
     feats = [feature(LineString([(0, 0), (5, 5)]), kind="building", action="add")]
     with pytest.raises(InvalidInput), transaction(site) as s:
-        services.import_option(s, write(tmp_path / "line.geojson", feats), "site", "线")
+        services.import_option(
+            s, write(tmp_path / "line.geojson", feats), "site", "线", who=local_admin("test")
+        )
     assert option_rows(site) == (0, 0)
 
 
@@ -163,7 +178,7 @@ def test_export_and_reimport_round_trip(demo, tmp_path):
     out = tmp_path / "b.geojson"
     with transaction(demo) as s:
         assert services.export_option_geojson(s, DEMO, B, out) == 16
-        services.import_option(s, out, DEMO, "B 副本")
+        services.import_option(s, out, DEMO, "B 副本", who=local_admin("test"))
         again = services.option_metrics(s, DEMO, "B 副本")
         original = services.option_metrics(s, DEMO, B)
     for key in ("parking_stalls", "green_area_m2", "demolished_area_m2", "ebike_places"):
@@ -176,16 +191,18 @@ def test_export_and_reimport_round_trip(demo, tmp_path):
 def test_a_drawn_line_becomes_a_row_of_stalls_and_can_be_undone(site):
     line = wgs(LineString([(10, 20), (35, 20)]))  # 25 m → 10 stalls of 2.5 m
     with transaction(site) as s:
-        services.create_option(s, "site", "画")
-        assert services.add_stall_row(s, "site", "画", line) == 10
+        services.create_option(s, "site", "画", who=local_admin("test"))
+        assert services.add_stall_row(s, "site", "画", line, who=local_admin("test")) == 10
         assert services.add_stall_row(s, "site", "画", wgs(LineString([(10, 80), (20, 80)])), 3,
-                                      side="right") == 3  # fmt: skip
+                                      side="right", who=local_admin("test")) == 3  # fmt: skip
         m = services.option_metrics(s, "site", "画")
         assert m["parking_stalls"] == 13
-        assert services.undo_last_change(s, "site", "画")
+        assert services.undo_last_change(s, "site", "画", who=local_admin("test"))
         assert services.option_metrics(s, "site", "画")["parking_stalls"] == 12
     with pytest.raises(InvalidInput, match="room for 2 stalls"), transaction(site) as s:
-        services.add_stall_row(s, "site", "画", wgs(LineString([(10, 20), (16, 20)])), 3)
+        services.add_stall_row(
+            s, "site", "画", wgs(LineString([(10, 20), (16, 20)])), 3, who=local_admin("test")
+        )
 
 
 def test_snap_line_ends_edge_corner_tolerance_and_collapse():
@@ -211,28 +228,33 @@ def test_snap_line_ends_edge_corner_tolerance_and_collapse():
 
 def test_a_drawn_row_snaps_to_the_stalls_already_in_the_option(site):
     with transaction(site) as s:
-        services.create_option(s, "site", "吸附")
+        services.create_option(s, "site", "吸附", who=local_admin("test"))
         assert (
-            services.add_stall_row(s, "site", "吸附", wgs(LineString([(10, 20), (35, 20)]))) == 10
+            services.add_stall_row(
+                s, "site", "吸附", wgs(LineString([(10, 20), (35, 20)])), who=local_admin("test")
+            )
+            == 10
         )
         drawn = wgs(LineString([(36.2, 20.5), (50, 20.5)]))  # 1.3 m from the row's corner
         line, moved = snap_row_line(s, "site", "吸附", drawn)
         assert moved == 1
         start = crs_io.to_metric(line, EPSG).coords[0]
         assert start == pytest.approx((X0 + 35, Y0 + 20), abs=1e-3)
-        assert services.add_stall_row(s, "site", "吸附", line) == 6  # 15 m → 6 stalls, no gap
+        assert (
+            services.add_stall_row(s, "site", "吸附", line, who=local_admin("test")) == 6
+        )  # 15 m → 6 stalls, no gap
         assert snap_row_line(s, "site", "吸附", wgs(LineString([(60, 40), (70, 40)])))[1] == 0
 
 
 def test_click_picks_the_element_and_removing_it_counts_as_demolition(site):
     shed_centre = crs_io.to_wgs84(shapely.Point(X0 + 11.5, Y0 + 62.5), EPSG)
     with transaction(site) as s:
-        services.create_option(s, "site", "拆")
+        services.create_option(s, "site", "拆", who=local_admin("test"))
         eid, kind, _ = services.element_at(s, "site", shed_centre.x, shed_centre.y)
         assert kind == "illegal_structure"
-        services.remove_element(s, "site", "拆", eid)
+        services.remove_element(s, "site", "拆", eid, who=local_admin("test"))
         with pytest.raises(InvalidInput, match="already"):
-            services.remove_element(s, "site", "拆", eid)
+            services.remove_element(s, "site", "拆", eid, who=local_admin("test"))
         m = services.option_metrics(s, "site", "拆")
     assert (m["demolished_count"], m["change_of_use"]) == (1, False)
     assert m["ballot_rule_default"] == "civil-code-ordinary"
@@ -246,9 +268,18 @@ def test_hand_computed_site_through_the_service(site):
     a stall parked 2.5 m deep into the 4 m fire lane leaves 1.5 m clear."""
     with transaction(site) as s:
         today = services.option_metrics(s, "site")
-        services.create_option(s, "site", "车位")
-        services.add_stall_row(s, "site", "车位", wgs(LineString([(0, 0), (10, 0)])))
-        services.add_element(s, "site", "车位", "parking_stall", wgs(box(50, 90, 55.3, 92.5)))
+        services.create_option(s, "site", "车位", who=local_admin("test"))
+        services.add_stall_row(
+            s, "site", "车位", wgs(LineString([(0, 0), (10, 0)])), who=local_admin("test")
+        )
+        services.add_element(
+            s,
+            "site",
+            "车位",
+            "parking_stall",
+            wgs(box(50, 90, 55.3, 92.5)),
+            who=local_admin("test"),
+        )
         m = services.option_metrics(s, "site", "车位")
     assert today["green_area_m2"] == 1000 and today["green_ratio"] == pytest.approx(0.1)
     assert today["fire_lane_min_clear_width_m"] == 4.0
@@ -293,14 +324,14 @@ def test_demo_options_differ_as_designed(demo):
 def test_unit_costs_are_editable_per_community(demo):
     with transaction(demo) as s:
         before = services.option_metrics(s, DEMO, A)["cost_total"]
-        costs = services.set_unit_costs(s, DEMO, {"per_stall": 6000})
+        costs = services.set_unit_costs(s, DEMO, {"per_stall": 6000}, who=local_admin("test"))
         assert costs["per_stall"] == 6000
         after = services.option_metrics(s, DEMO, A)["cost_total"]
     assert after > before
     with pytest.raises(InvalidInput), transaction(demo) as s:
-        services.set_unit_costs(s, DEMO, {"per_stall": -1})
+        services.set_unit_costs(s, DEMO, {"per_stall": -1}, who=local_admin("test"))
     with pytest.raises(InvalidInput), transaction(demo) as s:
-        services.set_unit_costs(s, DEMO, {"per_unicorn": 1})
+        services.set_unit_costs(s, DEMO, {"per_unicorn": 1}, who=local_admin("test"))
 
 
 def test_comparison_sheet_pdf_embeds_the_cjk_font(demo, tmp_path):
@@ -319,8 +350,14 @@ def test_an_old_shanghai_estate_with_an_option(engine, realdata, tmp_path):
     row along a road edge, remove a building), metrics are sane."""
     src = realdata / "shanghai_osm"
     with transaction(engine) as s:
-        services.import_file(s, src / "landuse.geojson", "lujiazui", create_name="陆家嘴老小区")
-        services.import_file(s, src / "buildings.geojson", "lujiazui")
+        services.import_file(
+            s,
+            src / "landuse.geojson",
+            "lujiazui",
+            create_name="陆家嘴老小区",
+            who=local_admin("test"),
+        )
+        services.import_file(s, src / "buildings.geojson", "lujiazui", who=local_admin("test"))
         rows = s.scalars(
             select(ElementRow).where(ElementRow.kind == "building").order_by(ElementRow.id)
         ).all()
@@ -331,9 +368,9 @@ def test_an_old_shanghai_estate_with_an_option(engine, realdata, tmp_path):
         assert epsg == 32651
         c = crs_io.to_metric(building.geometry, epsg).centroid
         line = crs_io.to_wgs84(LineString([(c.x - 60, c.y - 40), (c.x + 60, c.y - 40)]), epsg)
-        services.create_option(s, "lujiazui", "试验方案")
-        n = services.add_stall_row(s, "lujiazui", "试验方案", line, 20)
-        services.remove_element(s, "lujiazui", "试验方案", building.id)
+        services.create_option(s, "lujiazui", "试验方案", who=local_admin("test"))
+        n = services.add_stall_row(s, "lujiazui", "试验方案", line, 20, who=local_admin("test"))
+        services.remove_element(s, "lujiazui", "试验方案", building.id, who=local_admin("test"))
         today = services.option_metrics(s, "lujiazui")
         m = services.option_metrics(s, "lujiazui", "试验方案")
     assert n == 20

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.ballot_tables import VoteHistoryRow, VoteRow
 from cocreate_map.storage.db import make_engine, migrate, transaction
 from tests.services.ballot_factories import make_register
@@ -52,7 +53,9 @@ def run(url: str) -> None:
     reg = make_register(engine, slug="crowd", buildings=[(str(b), 100) for b in range(1, 21)])
     assert len(reg) == HOUSEHOLDS
     with transaction(engine) as s:
-        ballot_id = services.create_ballot(s, "crowd", "Adopt B?", "simple-majority").id
+        ballot_id = services.create_ballot(
+            s, "crowd", "Adopt B?", "simple-majority", who=local_admin("test")
+        ).id
     ids = sorted(hid for hid, _ in reg.values())
     ctx = mp.get_context("spawn")
     barrier = ctx.Manager().Barrier(PROCESSES)

@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
 from tests.ui.pages import ROOT, open_page, press
 
@@ -29,7 +30,12 @@ def entry(sqlite_url, monkeypatch):
 def demo_ballot(url, **kw):
     with transaction(make_engine(url)) as s:
         return services.create_ballot(
-            s, services.DEMO_SLUG, "是否采纳方案B？", kw.pop("rule", "co-creation-two-thirds"), **kw
+            s,
+            services.DEMO_SLUG,
+            "是否采纳方案B？",
+            kw.pop("rule", "co-creation-two-thirds"),
+            **kw,
+            who=local_admin("test"),
         ).id
 
 
@@ -181,7 +187,7 @@ def test_vote_page_shows_each_option_one_tap_away(entry, sqlite_url):
     with transaction(make_engine(sqlite_url)) as s:
         bid = services.create_ballot(
             s, services.DEMO_SLUG, "采用哪个方案？", None,
-            options=["方案A：草坪改车位", "方案B：保留绿地"],
+            options=["方案A：草坪改车位", "方案B：保留绿地"], who=local_admin("test"),
         ).id  # fmt: skip
     _, code = services.demo_codes()[2]
     at.text_input[0].set_value(code)
@@ -205,18 +211,18 @@ def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
     with transaction(make_engine(sqlite_url)) as s:
         bid = services.create_ballot(
             s, services.DEMO_SLUG, "晾衣架颜色", "simple-majority", kind="ranked",
-            choices=["蓝", "绿", "灰"],
+            choices=["蓝", "绿", "灰"], who=local_admin("test"),
         ).id  # fmt: skip
         tied = services.create_ballot(
             s, services.DEMO_SLUG, "晾衣架颜色（平票）", "simple-majority", kind="ranked",
-            choices=["蓝", "绿", "灰"],
+            choices=["蓝", "绿", "灰"], who=local_admin("test"),
         ).id  # fmt: skip
         hids = [h.id for h in services.list_households(s, services.DEMO_SLUG)[:5]]
         rankings = [["蓝", "绿"], ["绿"], ["灰", "绿"], ["绿"], ["蓝"]]
         for hid, ranking in zip(hids, rankings, strict=True):
-            services.cast_vote(s, bid, hid, ranking, "paper")
+            services.cast_vote(s, bid, hid, ranking, "paper", who=local_admin("test"))
         for hid, ranking in zip(hids, rankings[:3], strict=False):
-            services.cast_vote(s, tied, hid, ranking, "paper")
+            services.cast_vote(s, tied, hid, ranking, "paper", who=local_admin("test"))
     at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid))
     assert any("第 1 轮" in m.value for m in at.markdown)
     first = at.table[0].value

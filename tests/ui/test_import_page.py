@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,7 @@ def app(sqlite_url, monkeypatch):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
+    at.session_state["staff_identity"] = local_admin("test")  # 导入数据 is a staff page
     at.switch_page(PAGE)
     at.run()
     yield at

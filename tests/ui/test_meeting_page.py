@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,11 @@ def html_text(at) -> str:
 def make_ballot(url: str) -> int:
     with transaction(make_engine(url)) as s:
         return services.create_ballot(
-            s, services.DEMO_SLUG, "是否采纳方案B？", "co-creation-two-thirds"
+            s,
+            services.DEMO_SLUG,
+            "是否采纳方案B？",
+            "co-creation-two-thirds",
+            who=local_admin("test"),
         ).id
 
 
@@ -67,7 +72,7 @@ def test_panels_switch_with_buttons_and_links(app):
     assert at.query_params["panel"] == "result"
     assert "表决尚未结束" in html_text(at)
     with transaction(make_engine(app)) as s:
-        services.close_ballot(s, bid)
+        services.close_ballot(s, bid, who=local_admin("test"))
     at = run(community=services.DEMO_SLUG, view="projector", panel="result", ballot=str(bid))
     assert 'data-outcome="invalid"' in html_text(at)
     assert "通过与否的理由" in html_text(at)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
 from cocreate_map.io import crs as crs_io
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,14 @@ def app(sqlite_url, monkeypatch):
     yield at
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture
+def planner_app(app):
+    """The page with a planner signed in (the option editor is a staff section)."""
+    app.session_state["staff_identity"] = local_admin("test")
+    app.run()
+    return app
 
 
 def table(at):
@@ -64,13 +73,16 @@ def test_english(app):
 
 def test_a_hostile_option_name_is_escaped(app, sqlite_url):
     with transaction(make_engine(sqlite_url)) as s:
-        services.create_option(s, services.DEMO_SLUG, "<img src=x onerror=alert(1)>${1}")
+        services.create_option(
+            s, services.DEMO_SLUG, "<img src=x onerror=alert(1)>${1}", who=local_admin("test")
+        )
     app.multiselect[0].set_value([A, "<img src=x onerror=alert(1)>${1}"]).run()
     html = table(app)
     assert "<img" not in html and "&lt;img" in html and "${" not in html
 
 
-def test_planner_creates_an_option_and_draws_a_stall_row(app, sqlite_url):
+def test_planner_creates_an_option_and_draws_a_stall_row(planner_app, sqlite_url):
+    app = planner_app
     app.text_input(key="options_new_name").set_value("方案D")
     next(b for b in app.button if b.label == "新建方案").click().run()
     assert not app.exception
@@ -99,7 +111,8 @@ def test_planner_creates_an_option_and_draws_a_stall_row(app, sqlite_url):
     assert m["parking_stalls"] == 88 + 10
 
 
-def test_planner_removes_a_clicked_shed(app, sqlite_url):
+def test_planner_removes_a_clicked_shed(planner_app, sqlite_url):
+    app = planner_app
     app.selectbox(key="options_edit").set_value(C).run()
     app.radio(key="options_tool").set_value("remove").run()
     with transaction(make_engine(sqlite_url)) as s:
@@ -113,7 +126,8 @@ def test_planner_removes_a_clicked_shed(app, sqlite_url):
     assert any("already" in e.value for e in app.error)  # C demolishes it already
 
 
-def test_unit_costs_edit_changes_the_cost_row(app):
+def test_unit_costs_edit_changes_the_cost_row(planner_app):
+    app = planner_app
     stall = next(n for n in app.number_input if n.label.startswith("每个车位"))
     stall.set_value(6000.0)
     press(app, "保存单价")
@@ -137,3 +151,10 @@ def test_table_has_walking_coverage_and_cost_by_category(app, lang, rows):
     html = table(app)
     assert all(r in html for r in rows), html
     assert "100.0%" in html  # today's waste point reaches every household within 300 m
+
+
+def test_visitors_see_no_option_editor_but_a_staff_sign_in_entry(app):
+    assert not app.exception, app.exception
+    assert "options_new_name" not in [w.key for w in app.text_input]
+    assert not any(b.label == "新建方案" for b in app.button)
+    assert any("工作人员登录" in m.value for m in app.markdown)

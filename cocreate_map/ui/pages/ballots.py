@@ -23,6 +23,7 @@ from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import widgets
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
+from cocreate_map.ui.register_edit import register_editor
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
@@ -116,7 +117,7 @@ with tab_list:
                 t("ballots.close"), key=f"close_{b.id}", type="primary"
             ):
                 with shown_errors(), transaction(engine()) as session:
-                    res = ballot_service.close_ballot(session, b.id, actor=who.actor)
+                    res = ballot_service.close_ballot(session, b.id, who=who)
                     st.success(
                         t(
                             "ballots.closed_ok",
@@ -192,7 +193,7 @@ with tab_new, st.form("new_ballot"):
                 closes_at=closes,
                 show_running=show_running,
                 e_voting_recognised=e_voting,
-                actor=who.actor,
+                who=who,
                 tie_break=tie_break,
             )
             st.success(t("ballots.created", id=created.id))
@@ -252,7 +253,7 @@ with tab_paper:
                         choice,
                         channel,
                         ballot_no.strip() or None,
-                        actor=who.actor,
+                        who=who,
                     )
                     if cast.status == "conflict":
                         st.warning(t("ballots.conflict_recorded", label=labels[hid]))
@@ -270,9 +271,7 @@ with tab_paper:
                 path = Path(tmp) / Path(upload.name).name
                 path.write_bytes(upload.getvalue())
                 with shown_errors(), transaction(engine()) as session:
-                    imported = ballot_service.import_paper_votes(
-                        session, bid, path, actor=who.actor
-                    )
+                    imported = ballot_service.import_paper_votes(session, bid, path, who=who)
                     st.success(t("ballots.imported", **vars(imported)))
 
 with tab_conflicts:
@@ -308,7 +307,7 @@ with tab_conflicts:
                 ):
                     if col.button(t(text_key), key=f"conflict_{c.id}_{take}"):
                         with shown_errors(), transaction(engine()) as session:
-                            ballot_service.resolve_conflict(session, c.id, take, actor=who.actor)
+                            ballot_service.resolve_conflict(session, c.id, take, who=who)
                             st.success(t("ballots.settled"))
 
 with tab_register:
@@ -331,38 +330,14 @@ with tab_register:
         height=260,
     )
     if register:
-        with st.form("edit_household"):
-            st.markdown(t("ballots.edit_household"))
-            hid = st.selectbox(
-                t("ballots.household"),
-                [h.id for h in register],
-                format_func=lambda i: labels[i],
-                key="edit_household_id",
-            )
-            row = next(h for h in register if h.id == hid)
-            area = st.text_input(t("ballots.area"), value=row.area_m2, key="edit_area")
-            owner = st.text_input(t("ballots.owner"), value=row.owner_id or "", key="edit_owner")
-            residents = st.number_input(
-                t("ballots.residents"), 0, 50, value=row.residents or 0, key="edit_residents"
-            )
-            if st.form_submit_button(t("ballots.save")):
-                with shown_errors(), transaction(engine()) as session:
-                    household_service.update_household(
-                        session,
-                        hid,
-                        area_m2=area,
-                        owner_id=owner,
-                        residents=int(residents),
-                        actor=who.actor,
-                    )
-                    st.success(t("ballots.saved"))
+        register_editor(register, who)
     upload = st.file_uploader(t("ballots.register_file"), type=["csv", "xlsx"], key="register_file")
     if upload is not None and st.button(t("ballots.import"), key="register_import"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             with shown_errors(), transaction(engine()) as session:
-                imported = household_service.import_households(session, path, slug, actor=who.actor)
+                imported = household_service.import_households(session, path, slug, who=who)
                 st.success(
                     t(
                         "ballots.register_imported",

@@ -13,6 +13,7 @@ from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
 st.title(t("import.title"))
+who = widgets.staff_gate("import_sign_in")
 st.caption(t("import.help"))
 
 files = st.file_uploader(
@@ -96,6 +97,7 @@ if commit_clicked and files:
                 create_name=create_name if target == "new" else None,
                 options=options,
                 display_name=name,
+                who=who,
             )
         st.session_state.pop(state.IMPORT_PREVIEW, None)
         st.session_state[state.COMMUNITY] = summary.slug

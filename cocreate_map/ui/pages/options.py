@@ -356,13 +356,14 @@ def unit_costs() -> None:
             if st.form_submit_button(t("options.unit_costs.save"), icon=":material/save:"):
                 message = None
                 with shown_errors(), transaction(engine()) as session:
-                    services.set_unit_costs(session, slug, values)
+                    services.set_unit_costs(session, slug, values, who=widgets.current_staff())
                     message = t("options.unit_costs.saved")
                 _done(message)
 
 
 @st.fragment
 def planner(names_all: list[str]) -> None:
+    who = widgets.current_staff()
     st.subheader(t("options.planner"))
     with st.form("options_new", border=True):
         c1, c2 = st.columns(2)
@@ -376,7 +377,7 @@ def planner(names_all: list[str]) -> None:
         if st.form_submit_button(t("options.create"), icon=":material/add:"):
             message = None
             with shown_errors(), transaction(engine()) as session:
-                info = services.create_option(session, slug, new_name, duplicate_of=source)
+                info = services.create_option(session, slug, new_name, duplicate_of=source, who=who)
                 picked = [n for n in st.session_state.get(PICK, []) if n in names_all][:2]
                 st.session_state[PENDING] = {PICK: [*picked, info.name], EDIT: info.name}
                 message = t("options.created", name=info.name)
@@ -421,7 +422,9 @@ def planner(names_all: list[str]) -> None:
         ):
             with shown_errors(), transaction(engine()) as session:
                 line, snapped = snap_row_line(session, slug, name, shape(geometry))
-                n = services.add_stall_row(session, slug, name, line, int(count) or None, side=side)
+                n = services.add_stall_row(
+                    session, slug, name, line, int(count) or None, side=side, who=who
+                )
                 st.session_state[DONE_DRAWING] = json.dumps(geometry)
                 message = t("options.added_stalls", n=n, name=name)
                 if snapped:
@@ -443,13 +446,13 @@ def planner(names_all: list[str]) -> None:
                 if st.button(t("options.remove_button"), type="primary", key="options_remove"):
                     message = None
                     with shown_errors(), transaction(engine()) as session:
-                        services.remove_element(session, slug, name, eid)
+                        services.remove_element(session, slug, name, eid, who=who)
                         message = t("options.removed", label=label, name=name)
                     _done(message)
     if info.changes and st.button(t("options.undo"), icon=":material/undo:", key="options_undo"):
         message = None
         with shown_errors(), transaction(engine()) as session:
-            services.undo_last_change(session, slug, name)
+            services.undo_last_change(session, slug, name, who=who)
             message = t("options.undone", name=name)
         _done(message)
 
@@ -467,4 +470,7 @@ else:
         comparison(picked)
         before_after(picked)
         downloads(picked)
-planner(all_names)
+if widgets.may_edit(community.id):
+    planner(all_names)
+else:
+    widgets.staff_entry()
