@@ -47,6 +47,7 @@ from cocreate_map.services import ballots as B  # noqa: E402
 from cocreate_map.services import district as D  # noqa: E402
 from cocreate_map.services import households as H  # noqa: E402
 from cocreate_map.services import marks as M  # noqa: E402
+from cocreate_map.services.access import local_admin  # noqa: E402
 from cocreate_map.services.staff import StaffIdentity  # noqa: E402
 from cocreate_map.storage import repositories as repo  # noqa: E402
 from cocreate_map.storage.db import make_engine, migrate, transaction  # noqa: E402
@@ -120,17 +121,19 @@ def generate(url: str, communities: int, households: int, seed: int = 7) -> dict
             from shapely import wkt
 
             boundary = wkt.loads(_square(lon, lat, 700, 700).split(";", 1)[1])
-            services.create_community(s, slug, f"第{i + 1}社区", boundary)
+            services.create_community(s, slug, f"第{i + 1}社区", boundary, who=local_admin("test"))
             community = repo.community_by_slug(s, slug)
             D.set_district(s, slug, "银行街道", ADMIN)
-            res = H.add_register_rows(s, community, rows, actor="bench")
+            res = H.add_register_rows(s, community, rows, who=local_admin("test"))
             cid = community.id
         with transaction(engine) as s:
             ids = {h.label: h.id for h in H.list_households(s, slug)}
         codes[slug] = [(ids[label], code) for label, code in res.codes]
         _copy_elements_and_marks(engine, cid, lon, lat, buildings, rnd)
         with transaction(engine) as s:
-            ballots[slug] = B.create_ballot(s, slug, "是否同意外墙改造方案？", "simple-majority").id
+            ballots[slug] = B.create_ballot(
+                s, slug, "是否同意外墙改造方案？", "simple-majority", who=local_admin("test")
+            ).id
     elapsed = time.perf_counter() - started
     with engine.connect() as conn:
         size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()

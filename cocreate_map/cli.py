@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -156,7 +155,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if services.ensure_demo(_engine()):
         print(f"loaded the demo community {services.DEMO_NAME} ({services.DEMO_SLUG})")
     os.chdir(config.PROJECT_ROOT)
-    return subprocess.call(serve_command(args))
+    command = serve_command(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit (exec, no child): Ctrl-C and SIGTERM to this process id stop the server.
+    os.execv(command[0], command)
+    return 0  # not reached
 
 
 def serve_command(args: argparse.Namespace) -> list[str]:
@@ -178,6 +182,9 @@ def serve_command(args: argparse.Namespace) -> list[str]:
         str(config.get("max_upload_mb")),
         "--server.address",
         args.address,
+        # No usage statistics: nothing contacts a public host at start (also in config.toml).
+        "--browser.gatherUsageStats",
+        "false",
     ]
 
 

@@ -72,16 +72,13 @@ def cmd_move(args: argparse.Namespace) -> int:
 
 
 def cmd_set_district(args: argparse.Namespace) -> int:
-    from cocreate_map.domain.annotations import Role
     from cocreate_map.services import district
-    from cocreate_map.services.staff import StaffIdentity
+    from cocreate_map.services.access import local_admin
     from cocreate_map.storage.db import migrated_engine, transaction
 
     engine = migrated_engine()
     with transaction(engine) as session:
-        district.set_district(
-            session, args.slug, args.name or None, StaffIdentity("cli", Role.ADMIN)
-        )
+        district.set_district(session, args.slug, args.name or None, local_admin())
     print(f"{args.slug}: sub-district {args.name or '(none)'}")
     return 0
 

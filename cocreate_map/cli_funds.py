@@ -191,10 +191,9 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
         if args.by:
             who = F.staff_by_name(session, args.by)
         else:
-            from cocreate_map.domain.annotations import Role
-            from cocreate_map.services.staff import StaffIdentity
+            from cocreate_map.services.access import local_admin
 
-            who = StaffIdentity("cli", Role.ADMIN)
+            who = local_admin()
         stored = F.set_setting(
             session, who, args.community, args.key, args.value, ballot_id=args.ballot
         )

@@ -91,10 +91,9 @@ def cmd_create(args: argparse.Namespace) -> int:
 def _cli_admin() -> Any:
     """``works create`` without ``--by``: the administrator at the console (audited as
     staff:cli), like ``cocreate marks import``."""
-    from cocreate_map.domain.annotations import Role
-    from cocreate_map.services.staff import StaffIdentity
+    from cocreate_map.services.access import local_admin
 
-    return StaffIdentity("cli", Role.ADMIN)
+    return local_admin()
 
 
 def cmd_milestone(args: argparse.Namespace) -> int:

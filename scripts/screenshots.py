@@ -44,6 +44,8 @@ PAGES = {
     "projector-works": "/meeting?view=projector&panel=works",
     "funds": "/funds",
     "funds-admin": "/funds-admin",
+    "staff": "/staff",
+    "root-projector": "/?view=projector&panel=map",
 }
 
 

@@ -106,6 +106,7 @@ def test_usage_errors_exit_2(args, capsys):
 
 def test_serve_migrates_loads_the_demo_and_answers(sqlite_url, tmp_path):
     import os
+    import signal
     import socket
     import time
     import urllib.request
@@ -121,6 +122,7 @@ def test_serve_migrates_loads_the_demo_and_answers(sqlite_url, tmp_path):
         env=dict(os.environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: nothing survives the test
     )
     try:
         deadline = time.monotonic() + 60
@@ -137,5 +139,11 @@ def test_serve_migrates_loads_the_demo_and_answers(sqlite_url, tmp_path):
             assert [c.slug for c in services.list_communities(session)] == ["cotton-compound"]
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
-        proc.stdout.close()
+        try:
+            proc.wait(timeout=20)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.stdout.close()

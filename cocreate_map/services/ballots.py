@@ -283,6 +283,23 @@ def _parse_units(units: Sequence[str]) -> list[list[str]]:
     return out
 
 
+YES_NO_WORDS = (
+    {"同意", "赞成", "yes", "agree", "for"},
+    {"反对", "不同意", "no", "disagree", "against"},
+    {"弃权", "abstain", "abstention"},
+)
+
+
+def is_yes_no(choices: Sequence[str]) -> bool:
+    """True when the choices are yes and no (and abstain), in either language: such a ballot
+    is a yes/no/abstain ballot, whose abstentions count as the rules say."""
+    words = [unicodedata.normalize("NFKC", c).strip().lower() for c in choices if c.strip()]
+    if len(words) not in (2, 3) or len(set(words)) != len(words):
+        return False
+    found = [next((i for i, group in enumerate(YES_NO_WORDS) if w in group), None) for w in words]
+    return None not in found and sorted(found) in ([0, 1], [0, 1, 2])  # type: ignore[type-var]
+
+
 def create_ballot(
     session: Session,
     slug: str,
@@ -339,6 +356,8 @@ def create_ballot(
     rule_obj = make_rule(rule, params or {})
     if tie_break not in TIE_BREAKS:
         raise InvalidInput(key="ballot.tie_break", value=tie_break, choices=", ".join(TIE_BREAKS))
+    if kind in (None, "choose-one") and is_yes_no(choices):
+        kind, choices = "yes-no", []  # 同意/反对/弃权 typed as choices is a yes/no/abstain ballot
     kind = kind or ("choose-one" if choices else "yes-no")
     if kind not in KINDS:
         raise InvalidInput(

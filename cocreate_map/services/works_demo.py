@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain.annotations import Role
 from cocreate_map.services import ballots
 from cocreate_map.services import works as W
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
@@ -59,18 +60,19 @@ def _wall_ballot(session: Session, slug: str, t0: datetime) -> int:
     ballot = ballots.create_ballot(
         session, slug, WALL_BALLOT, "simple-majority", choices=WALL_CHOICES, kind="choose-one",
         description="居民代表会上提出三种颜色，全体住户投票决定外墙颜色（征询意见）。",
-        opens_at=opens, closes_at=closes, actor="staff:demo", now=opens,
+        opens_at=opens, closes_at=closes, who=local_admin("demo"), now=opens,
     )  # fmt: skip
     voters = households_of(session, community.id)[DEMO_SEEDED_CODES:]  # demo codes stay free
     k = 0
     for choice, n in WALL_VOTES.items():
         for _ in range(n):
+            paper = k % 3 == 0  # paper ballots are entered by staff
             ballots.cast_vote(
-                session, ballot.id, voters[k].id, choice, "paper" if k % 3 == 0 else "online",
-                now=opens + timedelta(hours=2 + k),
+                session, ballot.id, voters[k].id, choice, "paper" if paper else "online",
+                now=opens + timedelta(hours=2 + k), who=local_admin("demo") if paper else None,
             )  # fmt: skip
             k += 1
-    ballots.close_ballot(session, ballot.id, actor="staff:demo", now=closes)
+    ballots.close_ballot(session, ballot.id, who=local_admin("demo"), now=closes)
     return ballot.id
 
 

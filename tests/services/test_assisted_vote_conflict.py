@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.ballot_tables import VoteConflictRow, VoteHistoryRow, VoteRow
 from tests.services.test_ballots_service import new_ballot, reg, rows, vote  # noqa: F401
 
@@ -27,7 +28,7 @@ def test_staff_over_the_households_own_vote_is_a_conflict(engine, reg, first, se
 
     with transaction(engine) as s:
         assert services.tally_ballot(s, bid).open_conflicts == 1
-        services.resolve_conflict(s, c.id, take_this=True)
+        services.resolve_conflict(s, c.id, take_this=True, who=local_admin("test"))
     [v] = rows(engine, VoteRow, ballot_id=bid)
     assert (v.choice, v.channel) == ("no", second)
     assert [h.channel for h in rows(engine, VoteHistoryRow, ballot_id=bid)] == [first, second]

@@ -425,3 +425,22 @@ def test_ranked_rounds_and_china_times(engine, reg):
 
     assert B.china_time(datetime(2026, 11, 22, 8, 41)) == "2026-11-22 16:41"
     assert B.china_time("2026-11-22T20:00:00.000001") == "2026-11-23 04:00"
+
+
+@pytest.mark.parametrize(
+    "choices", [["同意", "反对", "弃权"], ["yes", "no", "abstain"], ["赞成", "反对"]]
+)
+def test_yes_no_abstain_typed_as_choices_makes_a_yes_no_ballot(engine, reg, choices):
+    bid = new_ballot(engine, rule="simple-majority", choices=choices)
+    with transaction(engine) as s:
+        ballot = B.get_ballot(s, bid)
+        assert (ballot.kind, list(ballot.choices)) == ("yes-no", [])
+    vote(engine, bid, reg["1-1-101"][0], "abstain")
+    with transaction(engine) as s:
+        assert B.my_vote(s, bid, reg["1-1-101"][0]).choice == "abstain"
+
+
+def test_other_choices_stay_a_choice(engine, reg):
+    bid = new_ballot(engine, rule="simple-majority", choices=["同意", "蓝色"])
+    with transaction(engine) as s:
+        assert B.get_ballot(s, bid).kind == "choose-one"

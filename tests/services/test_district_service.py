@@ -15,6 +15,7 @@ from cocreate_map.errors import InvalidInput, PermissionDenied
 from cocreate_map.services import district as D
 from cocreate_map.services import households as H
 from cocreate_map.services import marks as M
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
@@ -29,8 +30,8 @@ def _add_communities(engine, n: int, district: str = "银行街道") -> None:
             RegisterRow("1", "1", f"{k + 1}01", Fraction("60.5"), None, 2) for k in range(i + 2)
         ]
         with transaction(engine) as s:
-            services.create_community(s, slug, f"小区{i}")
-            H.add_register_rows(s, repo.community_by_slug(s, slug), rows, actor="test")
+            services.create_community(s, slug, f"小区{i}", who=local_admin("test"))
+            H.add_register_rows(s, repo.community_by_slug(s, slug), rows, who=local_admin("test"))
             D.set_district(s, slug, district, ADMIN)
 
 
@@ -80,7 +81,7 @@ def test_one_query_per_figure_whatever_the_number_of_communities(engine):
     _add_communities(engine, 0)
     with transaction(engine) as s:
         for i in range(5, 12):
-            services.create_community(s, f"more-{i}", f"更多{i}")
+            services.create_community(s, f"more-{i}", f"更多{i}", who=local_admin("test"))
     many = _statements(engine, lambda s: D.overview(s))
     assert few == many, (few, many)
 
@@ -88,7 +89,7 @@ def test_one_query_per_figure_whatever_the_number_of_communities(engine):
 def test_a_district_shows_only_its_communities(engine):
     _add_communities(engine, 2, "银行街道")
     with transaction(engine) as s:
-        services.create_community(s, "elsewhere", "别处小区")
+        services.create_community(s, "elsewhere", "别处小区", who=local_admin("test"))
         D.set_district(s, "elsewhere", "水果湖街道", ADMIN)
         assert {c.slug for c in D.overview(s, "银行街道").communities} == {"estate-0", "estate-1"}
         assert D.districts(s) == ["水果湖街道", "银行街道"]
@@ -109,7 +110,7 @@ def test_setting_a_district_needs_an_admin(engine):
 
 def test_csv_neutralises_formulas_in_names(engine):
     with transaction(engine) as s:
-        services.create_community(s, "evil", '=HYPERLINK("http://x")')
+        services.create_community(s, "evil", '=HYPERLINK("http://x")', who=local_admin("test"))
         text = D.csv_text(D.overview(s))
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
 

@@ -13,6 +13,7 @@ from cocreate_map.domain.annotations import RenovationClass
 from cocreate_map.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from cocreate_map.services import ballots as B
 from cocreate_map.services import works as W
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import transaction
 from tests.services.mark_factories import B1, B2, SLUG, act, chief, load_demo, planner, published
 from tests.services.mark_factories import status as mark_status
@@ -24,7 +25,7 @@ OPT_B = "方案B：保留绿地"
 def demo(engine):
     d = load_demo(engine)
     with transaction(engine) as s:
-        services.load_demo_options(s, SLUG)
+        services.load_demo_options(s, SLUG, who=local_admin("test"))
     return d
 
 
@@ -32,13 +33,19 @@ def _passed_ballot(engine, demo, option=OPT_B, yes=True) -> int:
     with transaction(engine) as s:
         # consultative: 3 of 300 households cannot carry an art. 278 matter, which binds (issue 17)
         bid = B.create_ballot(
-            s, SLUG, "采纳方案B？", "simple-majority", options=[option], matter_class="consultative"
+            s,
+            SLUG,
+            "采纳方案B？",
+            "simple-majority",
+            options=[option],
+            matter_class="consultative",
+            who=local_admin("test"),
         ).id
     with transaction(engine) as s:
         for label in ("1-1-101", "1-1-102", "2-1-101"):
             B.cast_vote(s, bid, demo.hh(label), "yes" if yes else "no")
     with transaction(engine) as s:
-        B.close_ballot(s, bid)
+        B.close_ballot(s, bid, who=local_admin("test"))
     return bid
 
 
@@ -69,7 +76,9 @@ def test_work_from_a_passed_ballot_takes_the_option_scope_and_category(engine, d
 
 def test_refuses_open_failed_or_wrong_option_ballots_and_writes_nothing(engine, demo):
     with transaction(engine) as s:
-        open_id = B.create_ballot(s, SLUG, "还开着", "simple-majority", options=[OPT_B]).id
+        open_id = B.create_ballot(
+            s, SLUG, "还开着", "simple-majority", options=[OPT_B], who=local_admin("test")
+        ).id
     failed = _passed_ballot(engine, demo, yes=False)
     passed = _passed_ballot(engine, demo)
     cases = [

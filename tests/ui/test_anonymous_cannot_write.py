@@ -25,13 +25,16 @@ from tests.ui.pages import ROOT
 PAGES = [
     "map.py",
     "marks.py",
+    "works.py",
     "options.py",
     "vote.py",
     "meeting.py",
     "results.py",
     "communities.py",
+    "district.py",
     "ballots.py",
     "marks_staff.py",
+    "works_staff.py",
     "import_data.py",
     "staff.py",
 ]
@@ -48,6 +51,8 @@ HOUSEHOLD_TABLES = {
     "mark_ratings",
     "mark_photos",
     "join_throttle",
+    "work_supervisors",  # a household volunteers as a works supervisor (群众监督员)
+    "labour_entries",  # and records its own volunteer hours (counted once staff verify them)
 }
 ANONYMOUS_TABLES = {"join_throttle"}
 LEAVE_EMPTY = {"import_crs", "import_encoding"}  # optional; a made-up value would fail the import

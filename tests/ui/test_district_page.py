@@ -12,6 +12,7 @@ import streamlit as st
 from cocreate_map import services
 from cocreate_map.domain.annotations import Role
 from cocreate_map.services import district as D
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import make_engine, migrate, transaction
 from tests.ui.pages import open_page
@@ -26,7 +27,7 @@ def district_db(sqlite_url: str) -> Iterator[str]:
     migrate(engine)
     with transaction(engine) as s:
         services.load_demo(s)
-        services.create_community(s, "second", "第二小区")
+        services.create_community(s, "second", "第二小区", who=local_admin("test"))
         for slug in (services.DEMO_SLUG, "second"):
             D.set_district(s, slug, "银行街道", StaffIdentity("cli", Role.ADMIN))
     engine.dispose()
@@ -56,7 +57,7 @@ def test_district_page_lists_every_community_with_denominators(district_db, lang
 def test_district_page_picks_a_district(district_db):
     engine = make_engine(district_db)
     with transaction(engine) as s:
-        services.create_community(s, "far", "远处小区")
+        services.create_community(s, "far", "远处小区", who=local_admin("test"))
         D.set_district(s, "far", "水果湖街道", StaffIdentity("cli", Role.ADMIN))
     engine.dispose()
     at = open_page(APP, "cocreate_map/ui/pages/district.py", lang="zh")

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, transaction
 from cocreate_map.storage.work_tables import WorkRow
 from cocreate_map.ui import map_files, maps, state
@@ -165,7 +166,7 @@ def test_an_import_changes_the_data_version_and_the_served_file(
     engine = make_engine(sqlite_url)
     with transaction(engine) as session:
         old = services.map_version(session, services.DEMO_SLUG)
-        services.import_file(session, path, services.DEMO_SLUG)
+        services.import_file(session, path, services.DEMO_SLUG, who=local_admin("test"))
     with transaction(engine) as session:
         new = services.map_version(session, services.DEMO_SLUG)
     engine.dispose()

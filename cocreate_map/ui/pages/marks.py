@@ -13,7 +13,13 @@ from typing import Any
 import streamlit as st
 
 from cocreate_map import services
-from cocreate_map.domain.annotations import CATEGORY_CLASS, OPEN_FOR_SUPPORT, Category, Status
+from cocreate_map.domain.annotations import (
+    CATEGORY_CLASS,
+    OPEN_FOR_SUPPORT,
+    SAFETY_BY_DEFAULT,
+    Category,
+    Status,
+)
 from cocreate_map.errors import CocreateError, InvalidGeometry
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
@@ -30,6 +36,7 @@ SHAPE = "marks_shape"
 CATEGORY = "marks_category"
 TEXT = "marks_text"
 SAFETY = "marks_safety"
+SAFETY_FOR = "marks_safety_for"  # the category the tick's default was set for
 PHOTO = "marks_photo"
 PICK_MAP = "marks_pick_map"
 SIMILAR = "marks_similar"  # ids offered as duplicates of the pending mark
@@ -389,6 +396,7 @@ def _reset_form() -> None:
     st.session_state[CATEGORY] = None
     st.session_state[TEXT] = ""
     st.session_state[SAFETY] = False
+    st.session_state.pop(SAFETY_FOR, None)
     for key in (PHOTO, PICK_MAP, SIMILAR):
         st.session_state.pop(key, None)
 
@@ -427,6 +435,10 @@ def mark_tab() -> None:
     category = st.pills(
         t("marks.category"), [c.value for c in Category], format_func=cat_label, key=CATEGORY
     )
+    if category and st.session_state.get(SAFETY_FOR) != category:
+        # a new category sets the tick to its default (排水/安全防范 ticked); the resident may clear it
+        st.session_state[SAFETY_FOR] = category
+        st.session_state[SAFETY] = Category(category) in SAFETY_BY_DEFAULT
     safety = st.checkbox(t("marks.safety"), key=SAFETY, help=t("marks.safety_help"))
     field_error("text")
     text = st.text_area(
@@ -458,7 +470,7 @@ def mark_tab() -> None:
     try:
         with transaction(engine()) as session:
             result_ = mark_service.submit_mark(
-                session, slug, my_id, category, text, json.dumps(picked), safety=safety or None,
+                session, slug, my_id, category, text, json.dumps(picked), safety=bool(safety),
                 photo_bytes=photo.getvalue() if photo is not None else None,
                 check_similar=not go_on,
             )  # fmt: skip

@@ -326,6 +326,6 @@ with tab_templates:
     )
     if st.button(t("marks_staff.save_templates"), key="marks_staff_save_templates"):
         lines = [x for x in text.splitlines() if x.strip()]
-        if act(lambda s: mark_service.set_reply_templates(s, slug, lang(), lines)):
+        if act(lambda s: mark_service.set_reply_templates(s, slug, lang(), lines, staff=who)):
             st.session_state[NOTICE] = t("marks_staff.templates_saved")
             st.rerun()
