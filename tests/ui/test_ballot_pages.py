@@ -169,12 +169,12 @@ def test_results_headline_is_the_binding_outcome(
         "99,1,202,70\n99,1,301,200\n"
     )
     with transaction(make_engine(sqlite_url)) as s:
-        services.import_households(s, reg, services.DEMO_SLUG)
+        services.import_households(s, reg, services.DEMO_SLUG, who=local_admin("test"))
     bid = demo_ballot(sqlite_url, matter_class="special", buildings=["99"])
     with transaction(make_engine(sqlite_url)) as s:
         for h in services.list_households(s, services.DEMO_SLUG):
             if h.building == "99" and h.room != "301":
-                services.cast_vote(s, bid, h.id, "yes", "paper")
+                services.cast_vote(s, bid, h.id, "yes", "paper", who=local_admin("test"))
     at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
     shown = [html.unescape(w.value) for w in at.warning]  # "<" is escaped for markdown
     assert any(headline in w for w in shown), shown
