@@ -42,6 +42,7 @@ from cocreate_map.services import community as community_service  # noqa: E402
 from cocreate_map.services import funds as F  # noqa: E402
 from cocreate_map.services import households as H  # noqa: E402
 from cocreate_map.services import works as W  # noqa: E402
+from cocreate_map.services.access import local_admin  # noqa: E402
 from cocreate_map.services.staff import StaffIdentity  # noqa: E402
 from cocreate_map.storage import repositories as repo  # noqa: E402
 from cocreate_map.storage.db import make_engine, migrate, transaction  # noqa: E402
@@ -62,9 +63,9 @@ def populate(engine, n: int) -> None:
     rows = [RegisterRow(str(b), "1", f"{r}01", Fraction("60.25") + r, None, 2)
             for b in range(1, 21) for r in range(1, 11)]  # fmt: skip
     with transaction(engine) as s:
-        community_service.create_community(s, SLUG, "基准小区")
+        community_service.create_community(s, SLUG, "基准小区", who=local_admin("test"))
         c = repo.community_by_slug(s, SLUG)
-        H.add_register_rows(s, c, rows, actor="bench")
+        H.add_register_rows(s, c, rows, who=local_admin("test"))
         who = StaffIdentity("bench", Role.ADMIN, c.id)
         works = [W.create_work(s, SLUG, f"工程{i}", who=who, budget_fen=10**9).id for i in (1, 2)]
         F.add_entry(s, who, SLUG, "donation", "1.00")  # creates the accounts (audited)
