@@ -13,6 +13,7 @@ from cocreate_map import config, services
 from cocreate_map.cli import main
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.services import audit
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.households import chain_of
 from cocreate_map.storage.ballot_tables import (
     AuditCheckpointRow,
@@ -33,14 +34,18 @@ def voted(engine):
     reg = make_register(engine)
     ids = sorted(hid for hid, _ in reg.values())
     with transaction(engine) as s:
-        bid = services.create_ballot(s, SLUG, "采纳方案B？", "simple-majority").id
+        bid = services.create_ballot(
+            s, SLUG, "采纳方案B？", "simple-majority", who=local_admin("test")
+        ).id
     for i, hid in enumerate(ids[:6]):
         with transaction(engine) as s:
             services.cast_vote(s, bid, hid, "yes" if i % 2 else "no")
     with transaction(engine) as s:
-        services.close_ballot(s, bid)
+        services.close_ballot(s, bid, who=local_admin("test"))
     with transaction(engine) as s:
-        bid2 = services.create_ballot(s, SLUG, "第二项", "simple-majority").id
+        bid2 = services.create_ballot(
+            s, SLUG, "第二项", "simple-majority", who=local_admin("test")
+        ).id
     for hid in ids[:10]:
         with transaction(engine) as s:
             services.cast_vote(s, bid2, hid, "yes")
@@ -241,7 +246,9 @@ def test_cli_verify_fails_and_names_the_entry(sqlite_url, capsys):
     engine = migrated_engine(sqlite_url)
     reg = make_register(engine)
     with transaction(engine) as s:
-        bid = services.create_ballot(s, SLUG, "采纳？", "simple-majority").id
+        bid = services.create_ballot(
+            s, SLUG, "采纳？", "simple-majority", who=local_admin("test")
+        ).id
     for hid, _ in reg.values():
         with transaction(engine) as s:
             services.cast_vote(s, bid, hid, "yes")

@@ -24,6 +24,7 @@ from cocreate_map.services import conventions as C
 from cocreate_map.services import evaluation as E
 from cocreate_map.services import households as H
 from cocreate_map.services import works as W
+from cocreate_map.services.access import local_admin
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
@@ -184,10 +185,12 @@ def test_a_household_contests_once_and_below_threshold_nothing_moves(engine):
 def test_ratings_by_how_households_voted(engine):
     hh = _estate(engine)
     with transaction(engine) as s:
-        bid = services.create_ballot(s, SLUG, "外墙刷白？", "simple-majority").id
+        bid = services.create_ballot(
+            s, SLUG, "外墙刷白？", "simple-majority", who=local_admin("test")
+        ).id
         services.cast_vote(s, bid, hh["1-1-101"], "yes")
         services.cast_vote(s, bid, hh["1-1-201"], "no")
-        services.close_ballot(s, bid)
+        services.close_ballot(s, bid, who=local_admin("test"))
     wid = _completed_work(engine)
     with transaction(engine) as s:
         s.get(
