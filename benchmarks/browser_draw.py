@@ -32,6 +32,7 @@ from map_payload import synthetic_geojson  # noqa: E402
 
 from cocreate_map import services  # noqa: E402
 from cocreate_map.io import assets  # noqa: E402
+from cocreate_map.services.access import local_admin  # noqa: E402
 from cocreate_map.storage.db import make_engine, migrate, transaction  # noqa: E402
 from cocreate_map.ui import map_files  # noqa: E402
 
@@ -72,7 +73,7 @@ def communities(db: str, tmp: Path) -> dict[str, int]:
         src = tmp / f"{slug}.geojson"
         synthetic_geojson(src, elements=polys, marks=points)
         with transaction(engine) as s:
-            services.import_file(s, src, slug, create_name=slug)
+            services.import_file(s, src, slug, create_name=slug, who=local_admin("test"))
         with transaction(engine) as s:
             data = services.map_data(s, slug)
         fc = {

@@ -15,6 +15,7 @@ from cocreate_map.domain.households import RegisterRow
 from cocreate_map.domain.voting import RULES
 from cocreate_map.services import ballots as B
 from cocreate_map.services import households as H
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import VoteRow
 from cocreate_map.storage.db import transaction
@@ -45,7 +46,7 @@ ballots = st.fixed_dictionaries(
 
 def _make(session, register, b):  # noqa: ANN001, ANN202
     slug = f"t-{uuid.uuid4().hex[:10]}"
-    services.create_community(session, slug, "随机小区")
+    services.create_community(session, slug, "随机小区", who=local_admin("test"))
     rows = [
         RegisterRow(
             building, "1", f"{i + 101}", Fraction(cents, 100),
@@ -53,11 +54,13 @@ def _make(session, register, b):  # noqa: ANN001, ANN202
         )
         for i, (building, cents, owner, _v) in enumerate(register)
     ]  # fmt: skip
-    H.add_register_rows(session, repo.community_by_slug(session, slug), rows, actor="test")
+    H.add_register_rows(
+        session, repo.community_by_slug(session, slug), rows, who=local_admin("test")
+    )
     kw = {"choices": list(CHOICES)} if b["kind"] == "choose-one" else {}
     ballot = services.create_ballot(
         session, slug, "随机表决", b["rule"], kind=b["kind"], buildings=list(b["buildings"]),
-        matter_class=b["matter_class"], **kw,
+        matter_class=b["matter_class"], **kw, who=local_admin("test"),
     )  # fmt: skip
     ids = [h.id for h in H.list_households(session, slug)]
     by_room = {h.room: h for h in H.list_households(session, slug)}
