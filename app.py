@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cocreate_map.ui import widgets
+from cocreate_map.ui import style, widgets
 from cocreate_map.ui.state import t
 
 PAGES = Path(__file__).resolve().parent / "cocreate_map" / "ui" / "pages"
@@ -50,4 +50,6 @@ page = st.navigation(list(pages.values()))
 if st.query_params.get("view") == "projector" and page.url_path in ("", "map"):
     st.switch_page(pages["meeting"], query_params=st.query_params.to_dict())
 widgets.sidebar()
+style.apply()
+style.resident_nav()
 page.run()

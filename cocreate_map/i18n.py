@@ -30,3 +30,9 @@ def translate(lang: str, key: str, **kwargs: object) -> str:
     """The text of ``key`` in ``lang`` (English, then the key itself, when missing)."""
     text = catalog(lang).get(key) or catalog("en").get(key) or key
     return text.format(**kwargs) if kwargs else text
+
+
+def rule_name(lang: str, slug: str) -> str:
+    """A voting rule by its name in ``lang`` (the slug itself when the catalog lacks it)."""
+    text = catalog(lang).get(f"rule.{slug}")
+    return text if text else slug

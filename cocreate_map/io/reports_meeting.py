@@ -19,6 +19,7 @@ from fpdf import FPDF
 
 from cocreate_map.domain.layout import COMPARISON_ROWS, metric_value
 from cocreate_map.errors import InvalidInput
+from cocreate_map.i18n import rule_name
 from cocreate_map.io.reports_options import _delta, _fmt, _t, cjk_font, static_map
 
 FONT = "NotoSansCJKsc"
@@ -90,7 +91,7 @@ def _agenda(pdf: FPDF, b: PackBallot, options: Sequence[Any]) -> None:
     pdf.multi_cell(
         0,
         6,
-        f"表决规则 Rule: {b.rule}\n表决期间 Voting (China time): {_china(b.opens_at)} — "
+        f"表决规则 Rule: {rule_name('zh', b.rule)} ({b.rule})\n表决期间 Voting (China time): {_china(b.opens_at)} — "
         f"{_china(b.closes_at)}",
         new_x="LMARGIN",
         new_y="NEXT",

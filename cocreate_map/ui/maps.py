@@ -209,6 +209,21 @@ class _MapSetup(MacroElement):
 
     _template = Template(
         """
+        {% macro header(this, kwargs) %}
+        <style>
+        .leaflet-bar a, .leaflet-touch .leaflet-bar a, .leaflet-draw-toolbar a,
+        .leaflet-touch .leaflet-draw-toolbar a {width: 44px; height: 44px; line-height: 44px;
+          font-size: 22px}
+        .leaflet-draw-toolbar a {background-position-y: 8px}
+        .leaflet-draw-actions a {height: 44px; line-height: 44px; font-size: 16px}
+        .leaflet-control-layers-toggle, .leaflet-touch .leaflet-control-layers-toggle {
+          width: 48px; height: 48px}
+        .leaflet-control-layers label {font-size: 16px; min-height: 44px; display: flex;
+          align-items: center}
+        .leaflet-control-scale-line {font-size: 14px}
+        .leaflet-tooltip {font-size: 16px}
+        </style>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
         L.Icon.Default.imagePath = {{ this.path|tojson }};
         (function () {

@@ -155,10 +155,15 @@ def create_form(
             elif basis == "marks":
                 labels = dict(marks)
                 mark_ids = st.multiselect(
-                    t("works.field_marks"), list(labels), format_func=labels.__getitem__
+                    t("works.field_marks"),
+                    list(labels),
+                    format_func=labels.__getitem__,
+                    placeholder=t("marks.choose"),
                 )
             else:
-                chosen = st.multiselect(t("works.field_buildings"), buildings)
+                chosen = st.multiselect(
+                    t("works.field_buildings"), buildings, placeholder=t("marks.choose")
+                )
             classes = {"": t("works.category_auto")} | {
                 c.value: t(f"works.category.{c.value}") for c in dom.RenovationClass
             }

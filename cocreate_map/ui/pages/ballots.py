@@ -15,6 +15,7 @@ import streamlit as st
 from cocreate_map import decision_text
 from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.voting import KINDS, RULES, TIE_BREAKS
+from cocreate_map.i18n import rule_name
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import households as household_service
 from cocreate_map.services import options as option_service
@@ -80,7 +81,7 @@ with tab_list:
                 f"**#{b.id} {escape_text(b.title)}** · {t(f'ballots.status.{states[b.id]}')} · "
                 f"{t('ballots.votes', n=counts[b.id])}"
             )
-            parts = [t(f"ballots.kind.{b.kind}"), b.rule]
+            parts = [t(f"ballots.kind.{b.kind}"), rule_name(lang(), b.rule)]
             if b.closes_at:
                 parts.append(t("vote.until", when=f"{b.closes_at + CHINA:%Y-%m-%d %H:%M}"))
             st.caption(" · ".join(parts))
@@ -131,12 +132,14 @@ with tab_new, st.form("new_ballot"):
     kind = st.selectbox(
         t("ballots.kind"), list(KINDS), format_func=lambda k: t(f"ballots.kind.{k}"), key="new_kind"
     )
-    picked_options = st.multiselect(t("ballots.options"), option_names, key="new_options")
+    picked_options = st.multiselect(
+        t("ballots.options"), option_names, key="new_options", placeholder=t("marks.choose")
+    )
     choices_text = st.text_area(t("ballots.choices"), key="new_choices", height=100)
     rule = st.selectbox(
         t("ballots.rule"),
         ["auto", *RULES],
-        format_func=lambda r: t("ballots.rule.auto") if r == "auto" else f"{r} — {RULES[r].title}",
+        format_func=lambda r: t("ballots.rule.auto") if r == "auto" else rule_name(lang(), r),
         key="new_rule",
     )
     params_text = st.text_area(t("ballots.params"), key="new_params", height=68)
@@ -147,6 +150,7 @@ with tab_new, st.form("new_ballot"):
         t("ballots.buildings"),
         sorted({h.building for h in register}, key=lambda b: (len(b), b)),
         key="new_buildings",
+        placeholder=t("marks.choose"),
     )
     c1, c2 = st.columns(2)
     today_china = (utcnow() + CHINA).date()
@@ -201,7 +205,9 @@ with tab_new, st.form("new_ballot"):
                 why = "；".join(
                     t(f"ballots.why.{code}", option=name) for name, code in advice.reasons
                 )
-                st.info(t("ballots.rule_from_options", rule=created.rule, why=why))
+                st.info(
+                    t("ballots.rule_from_options", rule=rule_name(lang(), created.rule), why=why)
+                )
 
 with tab_paper:
     if not open_ids:
@@ -226,7 +232,10 @@ with tab_paper:
             )
             if ballot.kind in ("approval", "ranked"):
                 choice: object = st.multiselect(
-                    t("results.choice"), ballot.choices, key="paper_multi"
+                    t("results.choice"),
+                    ballot.choices,
+                    key="paper_multi",
+                    placeholder=t("marks.choose"),
                 )
             else:
                 choice = st.radio(

@@ -23,7 +23,7 @@ from cocreate_map.domain.annotations import (
 from cocreate_map.errors import CocreateError, InvalidGeometry
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import mark_maps, widgets
+from cocreate_map.ui import mark_maps, style, widgets
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import act, shown_errors
 from cocreate_map.ui.resources import engine
@@ -45,15 +45,6 @@ RESET = "marks_reset"
 SHOWN = "marks_shown"
 FIELD_ERROR = "marks_field_error"  # (field, message) from the last submit, shown at that field
 TEXT_FIELD_KEYS = ("annotations.empty_say_few_words", "annotations.characters_most_fit_shorten")
-
-st.html(
-    """<style>
-    .stButton button, .stFormSubmitButton button {min-height: 3rem;}
-    .stButton button p, .stFormSubmitButton button p {font-size: 1.15rem;}
-    .stTextArea textarea {font-size: 1.15rem;}
-    [data-testid="stPills"] button {min-height: 2.6rem; font-size: 1.05rem;}
-    </style>"""
-)
 
 
 def local(dt: datetime | None) -> str:
@@ -446,6 +437,7 @@ def mark_tab() -> None:
     )
     field_error("photo")
     photo = st.file_uploader(t("marks.photo"), type=["jpg", "jpeg", "png", "webp"], key=PHOTO)
+    st.caption(t("marks.photo_limit", mb=style.upload_limit_mb("photo")))
     similar_ids = st.session_state.get(SIMILAR)
     if similar_ids:
         with transaction(engine()) as session:

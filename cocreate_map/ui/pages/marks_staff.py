@@ -190,12 +190,10 @@ with tab_all:
     c1, c2, c3 = st.columns(3)
     f_status = c1.multiselect(
         t("marks.filter_status"), [s.value for s in Status], format_func=status_label,
-        key="marks_staff_f_status",
-    )  # fmt: skip
+        key="marks_staff_f_status",placeholder=t("marks.choose"))  # fmt: skip
     f_cat = c2.multiselect(
         t("marks.filter_category"), [c.value for c in Category], format_func=cat_label,
-        key="marks_staff_f_cat",
-    )  # fmt: skip
+        key="marks_staff_f_cat",placeholder=t("marks.choose"))  # fmt: skip
     with transaction(engine()) as session:
         buildings = mark_service.buildings_of(session, slug)
     f_building = c3.selectbox(

@@ -463,7 +463,9 @@ else:
     if PICK not in st.session_state:
         st.session_state[PICK] = all_names[:3]
     st.session_state[PICK] = [n for n in st.session_state[PICK] if n in all_names]
-    picked = st.multiselect(t("options.pick"), all_names, key=PICK, max_selections=3)
+    picked = st.multiselect(
+        t("options.pick"), all_names, key=PICK, max_selections=3, placeholder=t("marks.choose")
+    )
     if len(picked) < 2:
         st.info(t("options.pick_more"))
     if picked:

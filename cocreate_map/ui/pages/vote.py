@@ -272,6 +272,7 @@ for b in ballots:
                     t("vote.pick_ranked") if b.kind == "ranked" else t("vote.pick_many"),
                     b.choices,
                     key=f"vote_{b.id}_multi",
+                    placeholder=t("marks.choose"),
                 )
                 st.button(
                     t("vote.submit"),
