@@ -67,10 +67,36 @@ html {font-size: %(root)dpx;}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {
   content: %(drop)s; font-size: max(1rem, 16px);
 }
-[data-testid="stFileUploaderDropzone"] button {font-size: 0 !important;}
+[data-testid="stFileUploaderDropzone"] button > * {display: none !important;}
 [data-testid="stFileUploaderDropzone"] button::after {
   content: %(browse)s; font-size: max(1.1rem, 17px);
 }
+[data-testid="stButtonGroup"] button {
+  min-height: %(target)dpx !important; min-width: %(target)dpx !important;
+}
+[data-testid="stButtonGroup"] button p, [data-testid="stButtonGroup"] button span,
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div, .stTable th, .stTable td,
+[data-testid="stTable"] th, [data-testid="stTable"] td, [data-testid="stTable"] span,
+[data-baseweb="tag"] span, [data-testid="stFileUploaderFileName"], .stApp table th,
+.stApp table td, .stApp table span, [data-testid="stMetricDelta"] p,
+[data-testid="stExpander"] summary p, [data-testid="stExpander"] summary span,
+[data-testid="stFileUploaderFileData"] small, [data-testid="stMarkdownContainer"] span {
+  font-size: max(1rem, 16px) !important;
+}
+[data-baseweb="select"] > div, .react-aria-ComboBox [role="group"], .stMultiSelect [role="group"],
+.stNumberInput input, .stDateInput input, .stTimeInput input {
+  min-height: %(target)dpx !important; font-size: max(1.1rem, 17px) !important;
+}
+[data-baseweb="tag"] {min-height: 44px;}
+[data-baseweb="tag"] [role="presentation"], [data-baseweb="tag"] button,
+[data-baseweb="tag"] svg {min-width: 44px; min-height: 44px;}
+.stApp :is(p, span, label, li, small):not(:is(h1, h2, h3, h4) *):not([data-testid="stIconMaterial"]) {
+  font-size: max(1rem, 16px);
+}
+[data-testid="stElementToolbar"] button, [data-testid="stElementToolbarButton"] button {
+  min-width: %(target)dpx !important; min-height: %(target)dpx !important;
+}
+[data-testid="stVegaLiteChart"] text, .vega-embed text {font-size: 16px !important;}
 .st-key-cc_nav [data-testid="stPageLink"] a {
   justify-content: center; border: 1px solid #c9ccd3; border-radius: .5rem; background: #fff;
 }

@@ -123,7 +123,7 @@ def test_planner_removes_a_clicked_shed(planner_app, sqlite_url):
     assert not app.exception
     assert any("10栋西山墙违建棚" in m.value for m in app.markdown)
     press(app, "从方案中移除")
-    assert any("already" in e.value for e in app.error)  # C demolishes it already
+    assert any("已经修改过" in e.value for e in app.error)  # C demolishes it already
 
 
 def test_unit_costs_edit_changes_the_cost_row(planner_app):
