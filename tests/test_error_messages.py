@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cocreate_map import errors as errors_module
 from cocreate_map.domain import annotations as dom
 from cocreate_map.domain.households import validate_rows
 from cocreate_map.errors import CocreateError, InvalidInput
@@ -54,7 +55,12 @@ def test_chinese_errors_are_chinese_and_use_known_parameters() -> None:
 def test_no_service_raises_plain_english() -> None:
     """A raise with a bare message string in services/, domain/ or io/ would reach a Chinese page
     in English."""
-    bare = re.compile(r"raise \w+\(\s*f?[\"']")
+    errors = "|".join(
+        name
+        for name, obj in vars(errors_module).items()
+        if isinstance(obj, type) and issubclass(obj, CocreateError)
+    )
+    bare = re.compile(rf"raise (?:{errors})\(\s*f?[\"']")
     offenders = []
     for sub in ("services", "domain", "io"):
         for path in (PACKAGE / sub).rglob("*.py"):
