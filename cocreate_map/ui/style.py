@@ -97,6 +97,11 @@ html {font-size: %(root)dpx;}
   min-width: %(target)dpx !important; min-height: %(target)dpx !important;
 }
 [data-testid="stVegaLiteChart"] text, .vega-embed text {font-size: 16px !important;}
+.stApp :is(h1, h2, h3, h4) :is(p, span, div) {font-size: inherit !important;}
+.stApp h1 {font-size: 2.1rem !important;}
+.stApp h2 {font-size: 1.7rem !important;}
+.stApp h3 {font-size: 1.4rem !important;}
+.stApp h4 {font-size: 1.2rem !important;}
 .st-key-cc_nav [data-testid="stPageLink"] a {
   justify-content: center; border: 1px solid #c9ccd3; border-radius: .5rem; background: #fff;
 }
