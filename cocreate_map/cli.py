@@ -150,6 +150,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     missing = assets.missing()
     if missing:
         assets.install()
+    from cocreate_map.services.staff import bootstrap_password
+
+    bootstrap_password()  # a too-short COCREATE_ADMIN_PASSWORD stops the start, with the reason
     # Migrate and load the demo before the server starts, so the first page view is quick and a
     # database problem is reported here, on the console, rather than in a browser.
     if services.ensure_demo(_engine()):

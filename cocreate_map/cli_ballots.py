@@ -75,7 +75,9 @@ def cmd_codes(args: argparse.Namespace) -> int:
 
     with transaction(_engine()) as session:
         community = repo.community_by_slug(session, args.community)
-        pairs = regenerate_codes(session, args.community, who=local_admin())
+        pairs = regenerate_codes(
+            session, args.community, who=local_admin(), confirm_open_ballots=args.yes
+        )
         slips = [Slip(h.building, h.unit, h.room, code) for h, code in pairs]
         pages = household_slips(
             slips, community.name, community.slug, config.get("public_url"), Path(args.out)
@@ -294,6 +296,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--community", required=True)
     p.add_argument("--out", required=True, help="PDF file, e.g. slips.pdf")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="go ahead although a ballot is open (its households need their new slip to vote)",
+    )
     p.set_defaults(func=cmd_codes)
 
     p = sub.add_parser("ballot", help="ballots: create, list, close, tally, paper votes, notice")

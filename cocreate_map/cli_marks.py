@@ -123,7 +123,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from cocreate_map.services.staff import list_users
+    from cocreate_map.services.staff import list_users, locked_accounts
     from cocreate_map.storage import repositories as repo
     from cocreate_map.storage.db import transaction
     from cocreate_map.storage.tables import utcnow
@@ -131,6 +131,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     now = utcnow()
     with transaction(_engine()) as session:
         slugs = {c.id: c.slug for c in repo.all_communities(session)}
+        locked = {name for name, _, _ in locked_accounts(session, now)}
         users = [
             {
                 "username": u.username,
@@ -140,8 +141,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
                 "buildings": list(u.buildings or []),
                 "state": "disabled"
                 if u.disabled_at is not None
-                else "locked"
-                if u.locked_until is not None and u.locked_until > now
+                else "throttled"
+                if u.username in locked
                 else "active",
             }
             for u in list_users(session)
@@ -172,7 +173,7 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
     password = _password(args, name)
     with transaction(_engine()) as session:
         set_password(session, name, password)
-    print(f"new password set for {name}; wrong-password count and lock cleared")
+    print(f"new password set for {name}; its locks are lifted and its open sessions ended")
     return 0
 
 
@@ -183,7 +184,18 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     name = args.username.strip().lower()
     with transaction(_engine()) as session:
         disable_user(session, name)
-    print(f"disabled {name}; the account can no longer sign in")
+    print(f"disabled {name}; the account can no longer sign in and its open sessions ended")
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from cocreate_map.services.staff import unlock_user
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        n = unlock_user(session, args.username, local=True)
+    name = args.username.strip().lower()
+    print(f"unlocked {name}: {n} paused sign-in(s) lifted; it can sign in again at once")
     return 0
 
 
@@ -312,13 +324,18 @@ def register(sub: Any) -> None:
     q = us.add_parser("list", help="staff accounts with role, community, buildings and state")
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(func=cmd_user_list)
-    q = us.add_parser("passwd", help="set a new password (clears the lock)")
+    q = us.add_parser("passwd", help="set a new password (lifts its locks, ends its sessions)")
     q.add_argument("username")
     _password_flag(q)
     q.set_defaults(func=cmd_user_passwd)
-    q = us.add_parser("disable", help="stop an account from signing in")
+    q = us.add_parser("disable", help="stop an account from signing in (ends its sessions)")
     q.add_argument("username")
     q.set_defaults(func=cmd_user_disable)
+    q = us.add_parser(
+        "unlock", help="lift the pauses wrong passwords put on an account (every device)"
+    )
+    q.add_argument("username")
+    q.set_defaults(func=cmd_user_unlock)
 
     p = sub.add_parser("marks", help="residents' marks: paper opinions, export, summary")
     ms = p.add_subparsers(dest="marks_command", required=True)

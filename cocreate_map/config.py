@@ -92,7 +92,24 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "admin_password",
             "",
-            "Bootstrap admin: user name admin with this password signs in to the staff pages while no staff account named admin exists (create accounts with cocreate user add). Empty: only staff accounts sign in.",
+            "Bootstrap admin: user name admin with this password (at least 12 characters) signs in "
+            "to the staff pages until a real admin account exists (create one with cocreate user "
+            "add NAME --role admin); wrong passwords are throttled like staff accounts'. "
+            "Empty: only staff accounts sign in.",
+        ),
+        Setting(
+            "secret_file",
+            "",
+            "File of the server secret that keys household-code hashes (created on first use, "
+            "owner-only 0600). Empty: var/cocreate-secret.key in the project folder. Keep it out "
+            "of database dumps and back it up: without it no household code works.",
+        ),
+        Setting(
+            "trusted_proxies",
+            "",
+            "Comma-separated addresses of reverse proxies (the district nginx) whose "
+            "X-Forwarded-For header names the visitor; sign-in throttles count per visitor address. "
+            "Empty: the address of the connection itself.",
         ),
         Setting(
             "max_photo_mb",

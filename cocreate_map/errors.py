@@ -18,7 +18,8 @@ nothing was written.
     ├── BallotClosed            a vote on a closed ballot
     ├── AlreadyVoted            a second vote where a change is not allowed
     ├── InvalidTransition       a lifecycle step that is not allowed from the current state
-    └── PermissionDenied        the actor may not do this
+    ├── PermissionDenied        the actor may not do this
+    └── NeedsConfirmation       a step with consequences to confirm first (CLI: --yes)
 """
 
 from __future__ import annotations
@@ -150,3 +151,7 @@ def first_errors(errors: list[CocreateError], limit: int = 20) -> list[CocreateE
     if len(errors) > limit:
         shown.append(InvalidInput(key="import.and_more", n=len(errors) - limit))
     return shown
+
+
+class NeedsConfirmation(CocreateError):
+    pass

@@ -117,14 +117,19 @@ def test_user_add_list_passwd_disable(demo, prompts, monkeypatch, capsys):
     }  # fmt: skip
 
 
-def test_a_locked_account_shows_as_locked(demo, monkeypatch, capsys):
+def test_a_throttled_account_shows_and_an_admin_unlocks_it(demo, monkeypatch, capsys):
     stdin(monkeypatch, PASSWORD + "\n")
     assert run("user", "add", "zhao", "--role", "admin", "--password-stdin") == 0
     for _ in range(ST.MAX_FAILURES):
         assert signs_in(demo, "zhao", "wrong") is None
     capsys.readouterr()
     assert run("user", "list") == 0
-    assert "locked" in capsys.readouterr().out
+    assert "throttled" in capsys.readouterr().out
+    assert signs_in(demo, "zhao", PASSWORD) is None  # this client waits …
+    assert run("user", "unlock", "ZHAO") == 0  # … until an admin unlocks it
+    assert "unlocked zhao: 1 paused" in capsys.readouterr().out
+    assert signs_in(demo, "zhao", PASSWORD) is not None
+    assert run("user", "unlock", "nobody") == 2
     stdin(monkeypatch, "a fresh password\n")
     assert run("user", "passwd", "zhao", "--password-stdin") == 0
     assert signs_in(demo, "zhao", "a fresh password") is not None

@@ -4,12 +4,13 @@ An access code lets one household take part online (join, vote). It is read alou
 chiefs and typed by elderly residents, so it avoids look-alike characters: no ``0``/``O``,
 ``1``/``I``/``l`` (and no ``L``). Ten characters of a 31-character alphabet carry
 10·log2(31) ≈ 49.5 bits (≥ 40 required); they are printed in groups of 3-3-4 (``K7M-9QX-4TPW``).
-Only a hash is stored; the plain code exists once, on the slip.
+Only a keyed hash is stored (:func:`keyed_code_hash`); the plain code exists once, on the slip.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import random
 import secrets
@@ -74,6 +75,17 @@ def hash_code(community_id: int, code: str) -> str:
     """The stored form of a code: sha256 over the community and the normalised code."""
     norm = normalise_code(code)
     return hashlib.sha256(f"cocreate-household:{community_id}:{norm}".encode()).hexdigest()
+
+
+def keyed_code_hash(secret: bytes, community_id: int, code: str) -> str:
+    """What is stored: an HMAC (keyed by the server secret) of :func:`hash_code`. Without the
+    secret a copy of the database cannot be used to test codes offline. Keying the old unkeyed
+    hash (instead of the code) lets a migration re-key stored hashes without the codes."""
+    return keyed_stored_hash(secret, hash_code(community_id, code))
+
+
+def keyed_stored_hash(secret: bytes, unkeyed: str) -> str:
+    return hmac.new(secret, f"code:{unkeyed}".encode(), hashlib.sha256).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,8 +8,6 @@ database write lock, so two transactions never append to the same chain head.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import random
 from collections.abc import Iterable, Sequence
@@ -22,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from cocreate_map import keys
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain.households import (
     REQUIRED,
@@ -30,27 +29,38 @@ from cocreate_map.domain.households import (
     canonical_header,
     clean_label,
     generate_code,
-    hash_code,
+    keyed_code_hash,
     normalise_code,
     validate_rows,
 )
-from cocreate_map.errors import ImportFormatError, InvalidInput, NotFound, PermissionDenied
+from cocreate_map.domain.throttle import Policy, split_client
+from cocreate_map.errors import (
+    ImportFormatError,
+    InvalidInput,
+    NeedsConfirmation,
+    NotFound,
+)
 from cocreate_map.services.access import local_admin, require_staff
 from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage import auth_repo
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
     BallotRow,
     HouseholdRow,
-    JoinThrottleRow,
     VoteRow,
 )
 from cocreate_map.storage.tables import CommunityRow, ElementRow, utcnow
 
-#: wrong codes per community within the window before joining waits
-JOIN_MAX_FAILURES = 20
-JOIN_WINDOW = timedelta(minutes=15)
-JOIN_LOCKOUT = timedelta(minutes=15)
+# Wrong household codes are throttled per client, per address and per typed code, never per
+# community: a guesser locks only themself (issue 11). Each lock doubles the one before.
+#: one browser session at one address: 10 codes per 15 min, then 5, 10, 20 … min (at most 2 h)
+JOIN_CLIENT = Policy(10, timedelta(minutes=15), timedelta(minutes=5), timedelta(hours=2))
+#: one address (a hall's Wi-Fi shares one): 40 per 15 min, then 5, 10 … min (at most 1 h)
+JOIN_ADDRESS = Policy(40, timedelta(minutes=15), timedelta(minutes=5), timedelta(hours=1))
+#: one typed code (e.g. a shared link with a wrong ?code=): 5 per 15 min
+JOIN_CODE = Policy(5, timedelta(minutes=15), timedelta(minutes=15), timedelta(hours=24))
+JOIN_MAX_FAILURES = JOIN_CLIENT.limit
 
 DEMO_CODE_SEED = "cotton-compound demo codes v1"
 DEMO_SEEDED_CODES = 6  # the first households of building 1 get public, seeded codes
@@ -70,7 +80,7 @@ def lock_chain(session: Session, community_id: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + community_id})
     else:
         # Any write takes SQLite's database lock; reads after it see the newest chain head.
-        session.execute(text("UPDATE join_throttle SET failures = failures WHERE 0 = 1"))
+        session.execute(text("UPDATE communities SET id = id WHERE 0 = 1"))
 
 
 def record(
@@ -313,7 +323,9 @@ def add_register_rows(
     codes: list[tuple[str, str]] = []
     changes: list[dict[str, Any]] = []
     new_rows: list[list[Any]] = []
-    for i, r in enumerate(rows):
+    fresh = [r for r in rows if r.key not in existing]
+    issued = iter(new_codes(session, community.id, len(fresh), rng=rng, seeded=seeded))
+    for r in rows:
         area = area_text(r.area_m2)
         old = existing.get(r.key)
         if old is not None:
@@ -325,7 +337,7 @@ def add_register_rows(
                 updated += 1
                 changes.append({"household": r.label, "changed": diff})
             continue
-        code = generate_code(rng if i < seeded else None)
+        code, stored = next(issued)
         session.add(
             HouseholdRow(
                 community_id=community.id,
@@ -335,7 +347,7 @@ def add_register_rows(
                 area_m2=area,
                 owner_id=r.owner_id,
                 residents=r.residents,
-                code_hash=hash_code(community.id, code),
+                code_hash=stored,
                 created_at=now,
             )
         )
@@ -484,6 +496,42 @@ def update_household(
     return row
 
 
+def code_hash(community_id: int, code: str) -> str:
+    """The stored (keyed) hash of a household code; InvalidInput when it is malformed."""
+    return keyed_code_hash(keys.server_secret(), community_id, code)
+
+
+def new_codes(
+    session: Session,
+    community_id: int,
+    count: int,
+    *,
+    rng: random.Random | None = None,
+    seeded: int = 0,
+) -> list[tuple[str, str]]:
+    """``count`` fresh (plain code, stored hash) pairs, none equal to a code the community has or
+    to each other: the one place codes are made (the register import, ``cocreate codes``, the
+    demo). ``rng`` with ``seeded`` > 0 only from the demo loader: its first codes are the public
+    ones in the README."""
+    taken = set(
+        session.scalars(
+            select(HouseholdRow.code_hash).where(
+                HouseholdRow.community_id == community_id, HouseholdRow.code_hash.is_not(None)
+            )
+        )
+    )
+    out: list[tuple[str, str]] = []
+    for i in range(count):
+        while True:
+            code = generate_code(rng if rng is not None and i < seeded else None)
+            stored = code_hash(community_id, code)
+            if stored not in taken:
+                break
+        taken.add(stored)
+        out.append((code, stored))
+    return out
+
+
 def regenerate_codes(
     session: Session,
     slug: str,
@@ -491,8 +539,13 @@ def regenerate_codes(
     *,
     who: StaffIdentity | None,
     now: datetime | None = None,
+    confirm_open_ballots: bool = False,
 ) -> list[tuple[HouseholdRow, str]]:
-    """New codes for the households (default: all); old codes stop working. Plain codes once."""
+    """New random codes for the households (default: all); their old codes and the phones signed
+    in with them stop working. Plain codes are returned once. Never the README's demo codes:
+    those come from the demo loader only. During an open ballot NeedsConfirmation is raised
+    unless ``confirm_open_ballots`` (households must get their new slip before they can vote)."""
+    now = now or utcnow()
     community = repo.community_by_slug(session, slug)
     actor = require_staff(who, community.id, action="codes").actor
     rows = households_of(session, community.id)
@@ -501,20 +554,28 @@ def regenerate_codes(
         rows = [r for r in rows if r.id in wanted]
     if not rows:
         raise NotFound(key="households.community_households_import_register", slug=slug)
+    running = open_ballots(session, community.id, now)
+    if running and not confirm_open_ballots:
+        raise NeedsConfirmation(
+            key="codes.open_ballot",
+            ballots="、".join(f"#{b.id} {b.title}" for b in running),
+            n=len(rows),
+        )
+    for r in rows:  # the old hashes go first, so a new code may never equal a regenerated one
+        r.code_hash = None
+    session.flush()
     out = []
-    demo_rng = random.Random(DEMO_CODE_SEED) if slug == _demo_slug() else None
-    for i, r in enumerate(rows):
-        seeded = demo_rng is not None and i < DEMO_SEEDED_CODES
-        code = generate_code(demo_rng if seeded else None)
-        r.code_hash = hash_code(community.id, code)
+    for r, (code, stored) in zip(rows, new_codes(session, community.id, len(rows)), strict=True):
+        r.code_hash = stored
         out.append((r, code))
+    auth_repo.revoke_households(session, [r.id for r in rows], now)
     session.flush()
     record(
         session,
         community.id,
         actor,
         "codes.regenerate",
-        {"households": len(out)},
+        {"households": len(out), "open_ballots": [b.id for b in running]},
         now,
     )
     return out
@@ -525,81 +586,80 @@ def regenerate_codes(
 
 @dataclass(frozen=True)
 class JoinResult:
+    """``household`` when the code is right. Else ``left`` tries remain for this client;
+    ``locked_until`` set: no more tries until then (``throttled``: this one was not checked)."""
+
     household: HouseholdInfo | None
     locked_until: datetime | None = None
-    failures_left: int = JOIN_MAX_FAILURES
+    left: int = JOIN_CLIENT.limit
+    throttled: bool = False
+
+    @property
+    def failures_left(self) -> int:
+        return self.left
 
 
 def join_with_code(
-    session: Session, slug: str, code: str, now: datetime | None = None
+    session: Session,
+    slug: str,
+    code: str,
+    now: datetime | None = None,
+    *,
+    client: str = "",
 ) -> JoinResult:
-    """The household whose code this is; wrong codes count toward a per-community lockout.
+    """The household whose code this is. Wrong codes count per client ("address|browser
+    session", ui/client.py), per address and per typed code — never per community, so nobody
+    can lock out their neighbours; at most the limit is checked per window, even when guesses
+    arrive in parallel.
 
-    Returns (does not raise) on a wrong code, so the caller commits the failure count. A code
-    that is malformed (a 0, O, 1 …) raises InvalidInput and is not counted as a guess.
+    Returns (does not raise) on a wrong code, so the caller commits the count. A code that is
+    malformed (a 0, O, 1 …) raises InvalidInput and is not counted as a guess.
     """
     now = now or utcnow()
-    community = repo.community_by_slug(session, slug)
-    throttle = session.get(JoinThrottleRow, community.id)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise PermissionDenied(key="households.too_many_wrong_codes", minutes=minutes)
     normalise_code(code)  # raises InvalidInput for a malformed code
+    community = repo.community_by_slug(session, slug)
+    stored = code_hash(community.id, code)
+    address, sess = split_client(client)
+    checks = [
+        (f"join:code:{community.id}:{stored[:32]}", JOIN_CODE),
+        (f"join:client:{address}|{sess}", JOIN_CLIENT),
+        (f"join:address:{address}", JOIN_ADDRESS),
+    ]
+    taken = []
+    for key, policy in checks:
+        attempt = auth_repo.attempt(session, key, policy, now)
+        if not attempt.verdict.allowed:
+            return JoinResult(None, attempt.verdict.locked_until, 0, throttled=True)
+        taken.append((attempt, policy))
+    left = min(a.verdict.left for a, _ in taken[1:])
     row = session.scalar(
         select(HouseholdRow).where(
-            HouseholdRow.community_id == community.id,
-            HouseholdRow.code_hash == hash_code(community.id, code),
+            HouseholdRow.community_id == community.id, HouseholdRow.code_hash == stored
         )
     )
     if row is not None:
-        return JoinResult(_info(row, slug))
-    if throttle is None:
-        throttle = JoinThrottleRow(community_id=community.id, failures=0, window_started_at=now)
-        session.add(throttle)
-    if now - throttle.window_started_at > JOIN_WINDOW:
-        throttle.failures = 0
-        throttle.window_started_at = now
-        throttle.locked_until = None
-    throttle.failures += 1
-    if throttle.failures >= JOIN_MAX_FAILURES:
-        throttle.locked_until = now + JOIN_LOCKOUT
-        throttle.failures = 0
-        throttle.window_started_at = now
+        return JoinResult(_info(row, slug), left=left)
+    locked_until = None
+    for attempt, policy in taken:
+        if attempt.verdict.left == 0:
+            until = auth_repo.lock(session, attempt, policy, now)
+            if policy is not JOIN_CODE:
+                locked_until = max(until, locked_until or until)
     session.flush()
-    return JoinResult(None, throttle.locked_until, JOIN_MAX_FAILURES - throttle.failures)
-
-
-def session_token(session: Session, household_id: int) -> str:
-    """A token that keeps a household signed in on one phone (stored in a cookie).
-
-    ``"<id>.<hmac>"`` keyed with the household's stored code hash: it reveals nothing about the
-    code, and it stops working when the household's code is regenerated.
-    """
-    row = session.get(HouseholdRow, household_id)
-    if row is None or row.code_hash is None:
-        raise NotFound(key="households.household_code_ask_new", household_id=household_id)
-    mac = hmac.new(row.code_hash.encode(), f"session:{row.id}".encode(), hashlib.sha256)
-    return f"{row.id}.{mac.hexdigest()[:32]}"
-
-
-def household_from_token(session: Session, slug: str, token: str) -> HouseholdInfo | None:
-    """The household a token from :func:`session_token` names, or None when it is stale."""
-    head, _, _ = (token or "").partition(".")
-    if not head.isdigit():
-        return None
-    row = session.get(HouseholdRow, int(head))
-    community = repo.find_community(session, slug)
-    if row is None or community is None or row.community_id != community.id:
-        return None
-    if not hmac.compare_digest(session_token(session, row.id), token):
-        return None
-    return _info(row, slug)
+    return JoinResult(None, locked_until, left)
 
 
 def household_info(session: Session, household_id: int) -> HouseholdInfo:
+    info = household_info_or_none(session, household_id)
+    if info is None:
+        raise NotFound(key="households.household_longer_exists_join", household_id=household_id)
+    return info
+
+
+def household_info_or_none(session: Session, household_id: int) -> HouseholdInfo | None:
     row = session.get(HouseholdRow, household_id)
     if row is None:
-        raise NotFound(key="households.household_longer_exists_join", household_id=household_id)
+        return None
     community = session.get(CommunityRow, row.community_id)
     assert community is not None
     return _info(row, community.slug)

@@ -20,7 +20,8 @@ class HouseholdRow(Base):
     __tablename__ = "households"
     __table_args__ = (
         UniqueConstraint("community_id", "building", "unit", "room", name="uq_households_room"),
-        Index("ix_households_code", "community_id", "code_hash"),
+        # codes are unique in a community (the keyed hash; NULL while a code is being replaced)
+        UniqueConstraint("community_id", "code_hash", name="uq_households_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,19 +152,6 @@ class AuditRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-
-
-class JoinThrottleRow(Base):
-    """Wrong access codes per community: after too many in a window, joining waits."""
-
-    __tablename__ = "join_throttle"
-
-    community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
-    )
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime]
-    locked_until: Mapped[datetime | None]
 
 
 class AuditCheckpointRow(Base):

@@ -7,6 +7,7 @@ left out of a migration check or a ``cocreate community move``. A test fails whe
 
 from __future__ import annotations
 
+import cocreate_map.storage.auth_tables  # noqa: F401
 import cocreate_map.storage.ballot_tables  # noqa: F401
 import cocreate_map.storage.evaluation_tables  # noqa: F401
 import cocreate_map.storage.funds_tables  # noqa: F401

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from cocreate_map import services
-from cocreate_map.errors import InvalidInput, PermissionDenied
+from cocreate_map.errors import InvalidInput
 from cocreate_map.services import households as H
 from cocreate_map.services.access import local_admin
 from cocreate_map.storage.ballot_tables import AuditRow, HouseholdRow
@@ -85,18 +85,28 @@ def test_join_with_code_regenerate_and_rate_limit(engine, community, tmp_path):
         assert services.join_with_code(s, community, code).household is None  # old code dead
         assert services.join_with_code(s, community, new_code).household is not None
     now = utcnow()
-    for _ in range(H.JOIN_MAX_FAILURES - 1):  # + the old code above = the limit
+    guesser = "203.0.113.9|tab-1"
+    for k in range(H.JOIN_MAX_FAILURES):
         with transaction(engine) as s:
-            assert services.join_with_code(s, community, "ABC-DEF-GHJK", now).household is None
-    with pytest.raises(PermissionDenied, match="too many wrong codes"):
-        with transaction(engine) as s:
-            services.join_with_code(s, community, new_code, now + timedelta(minutes=1))
-    with transaction(engine) as s:  # the lockout ends
-        later = now + H.JOIN_LOCKOUT + timedelta(minutes=1)
-        assert services.join_with_code(s, community, new_code, later).household is not None
+            wrong = services.join_with_code(s, community, WRONG[k], now, client=guesser)
+        assert wrong.household is None
+    assert wrong.left == 0 and wrong.locked_until is not None  # locked at the last guess
+    with transaction(engine) as s:  # the guesser is refused even with the right code …
+        refused = services.join_with_code(s, community, new_code, now, client=guesser)
+    assert refused.household is None and refused.throttled
+    with transaction(engine) as s:  # … the neighbours are not
+        other = services.join_with_code(s, community, new_code, now, client="198.51.100.4|t")
+    assert other.household is not None
+    with transaction(engine) as s:  # the lock ends
+        later = now + H.JOIN_CLIENT.base_lock + timedelta(seconds=1)
+        again = services.join_with_code(s, community, new_code, later, client=guesser)
+    assert again.household is not None
     with pytest.raises(InvalidInput, match="never contain"):
         with transaction(engine) as s:
             services.join_with_code(s, community, "OOO-OOO-OOOO", later)
+
+
+WRONG = [f"ABC-DEF-GH{a}{b}" for a in "HJKMN" for b in "PQRST"]
 
 
 def test_demo_has_a_register_and_the_published_demo_codes_work(engine):
