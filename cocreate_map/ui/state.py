@@ -17,6 +17,9 @@ HEATMAP = "map_heatmap"
 HOUSEHOLD = "household"  # {"id", "slug", "building", "unit", "room"} after joining with a code
 STAFF = "staff_identity"  # services.staff.StaffIdentity after signing in
 HOUSEHOLD_COOKIE = "cocreate_household"  # keeps a household signed in on one phone
+HOUSEHOLD_TOKEN = "household_token"  # the household's session token (services/sessions.py)
+STAFF_COOKIE = "cocreate_staff"  # keeps a staff member signed in across reloads and tabs
+STAFF_TOKEN = "staff_token"  # the staff member's session token
 
 
 def lang() -> str:

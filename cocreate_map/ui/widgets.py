@@ -10,15 +10,19 @@ from streamlit.errors import StreamlitAPIException
 from cocreate_map import config, services
 from cocreate_map.domain.community import CommunityInfo
 from cocreate_map.services import households as household_service
+from cocreate_map.services import sessions as session_service
 from cocreate_map.services import staff as staff_service
 from cocreate_map.services.access import EDITORS
+from cocreate_map.services.sessions import STAFF_LIFETIME
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import state
+from cocreate_map.storage.tables import utcnow
+from cocreate_map.ui import cookies, state
+from cocreate_map.ui.client import client_key
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.i18n import LANGS
 from cocreate_map.ui.resources import engine
-from cocreate_map.ui.state import t
+from cocreate_map.ui.state import lang, t
 
 LANG_LABELS = {"zh": "中文", "en": "English"}
 
@@ -76,17 +80,7 @@ def current_community() -> CommunityInfo | None:
 
 # ---------------------------------------------------------------- households: join with a code
 
-COOKIE_DAYS = 180
-
-
-def _set_cookie(value: str, max_age: int) -> None:
-    """Write the household cookie from the page (the value is ours: digits, a dot, hex)."""
-    assert all(ch.isalnum() or ch == "." for ch in value)
-    st.html(
-        f"<script>document.cookie = '{state.HOUSEHOLD_COOKIE}={value}; path=/; "
-        f"max-age={max_age}; SameSite=Lax';</script>",
-        unsafe_allow_javascript=True,
-    )
+COOKIE_DAYS = 180  # the cookie's life; the session itself ends sooner when unused
 
 
 def _remember(info: household_service.HouseholdInfo) -> None:
@@ -99,44 +93,58 @@ def _remember(info: household_service.HouseholdInfo) -> None:
     }
 
 
+def _household_token() -> str | None:
+    token = st.session_state.get(state.HOUSEHOLD_TOKEN)
+    if isinstance(token, str):
+        return token
+    return cookies.read(
+        state.HOUSEHOLD_COOKIE, ignore=bool(st.session_state.get("_household_left"))
+    )
+
+
 def current_household(slug: str) -> dict[str, Any] | None:
-    """The household signed in on this phone for community ``slug``: from this session, else
-    from the cookie a previous visit left (valid until the household's code is renewed)."""
-    me = st.session_state.get(state.HOUSEHOLD)
-    if me is not None and me.get("slug") == slug:
-        return dict(me)
-    token = st.context.cookies.get(state.HOUSEHOLD_COOKIE)
-    if not isinstance(token, str):  # no browser behind this session (AppTest)
-        token = None
-    left = st.session_state.get("_household_left")
-    if token and not left and st.session_state.get("_household_cookie_tried") != (slug, token):
-        st.session_state["_household_cookie_tried"] = (slug, token)
+    """The household signed in on this phone for community ``slug``, checked against its
+    session on every run: a signed-out, expired or renewed-code session is gone at once."""
+    token = _household_token()
+    info = None
+    if token:
         with transaction(engine()) as session:
-            info = household_service.household_from_token(session, slug, token)
-        if info is not None:
-            _remember(info)
-            return dict(st.session_state[state.HOUSEHOLD])
-    return None
+            info = session_service.household_of(session, slug, token)
+    if info is None:
+        me = st.session_state.get(state.HOUSEHOLD)
+        if me is not None and me.get("slug") == slug:
+            st.session_state.pop(state.HOUSEHOLD, None)
+            st.session_state.pop(state.HOUSEHOLD_TOKEN, None)
+        return None
+    st.session_state[state.HOUSEHOLD_TOKEN] = token
+    _remember(info)
+    return dict(st.session_state[state.HOUSEHOLD])
+
+
+def _join_message(result: household_service.JoinResult) -> str:
+    if result.locked_until is not None:
+        minutes = max(1, int((result.locked_until - utcnow()).total_seconds() + 59) // 60)
+        return t("auth.join_locked", minutes=minutes)
+    return t("vote.wrong_code", n=result.left)
 
 
 def join_household(slug: str, code: str) -> bool:
-    """Join with a typed or scanned code; on success remember it in this session and in a
-    cookie on this phone. Wrong codes show how many tries are left."""
+    """Join with a typed or scanned code; on success open a session for this phone (kept in a
+    cookie). Wrong codes show how many tries are left, or for how long this phone must wait."""
     result = None
+    token = None
     with shown_errors(), transaction(engine()) as session:
-        result = household_service.join_with_code(session, slug, code)
-        token = (
-            household_service.session_token(session, result.household.id)
-            if result.household is not None
-            else None
-        )
+        result = household_service.join_with_code(session, slug, code, client=client_key())
+        if result.household is not None:
+            token = session_service.open_household_session(session, result.household.id)
     if result is None:
         return False
     if result.household is None or token is None:
-        st.error(t("vote.wrong_code", n=result.failures_left), icon=":material/key_off:")
+        st.error(_join_message(result), icon=":material/key_off:")
         return False
     _remember(result.household)
-    st.session_state["_household_token"] = token
+    st.session_state[state.HOUSEHOLD_TOKEN] = token
+    st.session_state["_household_cookie_pending"] = token
     st.session_state.pop("_household_left", None)
     return True
 
@@ -150,12 +158,12 @@ def household_gate(
     ``compact`` folds the form into an expander (pages that are useful without joining).
     """
     if st.session_state.pop("_household_forget", False):
-        _set_cookie("gone", 0)
+        cookies.write(state.HOUSEHOLD_COOKIE, "", 0)
     me = current_household(slug)
-    token = st.session_state.pop("_household_token", None)
+    pending = st.session_state.pop("_household_cookie_pending", None)
     if me is not None:
-        if token:
-            _set_cookie(token, COOKIE_DAYS * 86400)
+        if pending:
+            cookies.write(state.HOUSEHOLD_COOKIE, pending, COOKIE_DAYS * 86400)
         return me
     qr_code = st.query_params.get("code")
     if qr_code and st.session_state.get("_household_qr_tried") != qr_code:
@@ -181,9 +189,14 @@ def household_gate(
 
 
 def leave_household() -> None:
-    """Sign this phone out: forget the household here and drop the cookie (on the next run;
-    call st.rerun() after this). The cookie this session started with is ignored from now on."""
+    """Sign this phone out (退出): the session ends in the database at once, and the cookie is
+    dropped on the next run (call st.rerun() after this)."""
+    token = _household_token()
+    if token:
+        with transaction(engine()) as session:
+            session_service.end_session(session, token)
     st.session_state.pop(state.HOUSEHOLD, None)
+    st.session_state.pop(state.HOUSEHOLD_TOKEN, None)
     st.session_state["_household_left"] = True
     st.session_state["_household_forget"] = True
 
@@ -195,11 +208,39 @@ def household_label(me: dict[str, Any]) -> str:
 # ---------------------------------------------------------------- staff: sign in
 
 
+def _staff_token() -> str | None:
+    token = st.session_state.get(state.STAFF_TOKEN)
+    if isinstance(token, str):
+        return token
+    return cookies.read(state.STAFF_COOKIE, ignore=bool(st.session_state.get("_staff_left")))
+
+
 def current_staff() -> StaffIdentity | None:
-    """The staff member signed in in this session, else None (no form; pages pass it down to
-    the use cases, which refuse None)."""
-    who = st.session_state.get(state.STAFF)
-    return who if isinstance(who, StaffIdentity) else None
+    """The signed-in staff member, checked against the session on every run (a disabled
+    account, a new password or a sign-out elsewhere ends it at once)."""
+    token = _staff_token()
+    who = None
+    if token:
+        with transaction(engine()) as session:
+            who = session_service.staff_of(session, token)
+    if who is None:
+        st.session_state.pop(state.STAFF, None)
+        st.session_state.pop(state.STAFF_TOKEN, None)
+        return None
+    st.session_state[state.STAFF_TOKEN] = token
+    st.session_state[state.STAFF] = who
+    return who
+
+
+def _sign_out_staff() -> None:
+    token = _staff_token()
+    if token:
+        with transaction(engine()) as session:
+            session_service.end_session(session, token)
+    st.session_state.pop(state.STAFF, None)
+    st.session_state.pop(state.STAFF_TOKEN, None)
+    st.session_state["_staff_left"] = True
+    st.session_state["_staff_forget"] = True
 
 
 def may_edit(community_id: int) -> bool:
@@ -227,10 +268,15 @@ def staff_entry() -> None:
 
 def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:
     """The signed-in staff member, or the sign-in form (the page stops below it)."""
-    who = st.session_state.get(state.STAFF)
-    if isinstance(who, StaffIdentity):
+    if st.session_state.pop("_staff_forget", False):
+        cookies.write(state.STAFF_COOKIE, "", 0)
+    who = current_staff()
+    pending = st.session_state.pop("_staff_cookie_pending", None)
+    if who is not None:
+        if pending:
+            cookies.write(state.STAFF_COOKIE, pending, int(STAFF_LIFETIME.absolute.total_seconds()))
         if st.sidebar.button(t("staff.sign_out"), key="staff_sign_out"):
-            st.session_state.pop(state.STAFF, None)
+            _sign_out_staff()
             st.rerun()
         st.sidebar.caption(t("staff.signed_in_as", name=who.username, role=t(f"role.{who.role}")))
         return who
@@ -243,10 +289,18 @@ def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:
         user = st.text_input(t("staff.username"), key=f"{form_key}_user")
         password = st.text_input(t("staff.password"), type="password", key=f"{form_key}_pw")
         if st.form_submit_button(t("staff.sign_in"), type="primary"):
-            with transaction(engine()) as session:
-                identity, _message = staff_service.sign_in(session, user, password)
-            if identity is not None:
-                st.session_state[state.STAFF] = identity
+            identity = error = token = None
+            with shown_errors(), transaction(engine()) as session:
+                identity, error = staff_service.sign_in(
+                    session, user, password, client=client_key()
+                )
+                if identity is not None:
+                    token = session_service.open_staff_session(session, identity)
+            if identity is not None and token is not None:
+                st.session_state[state.STAFF_TOKEN] = token
+                st.session_state["_staff_cookie_pending"] = token
+                st.session_state.pop("_staff_left", None)
                 st.rerun()
-            st.error(t("staff.wrong_password"), icon=":material/lock:")
+            if error is not None:
+                st.error(error.render(lang()), icon=":material/lock:")
     st.stop()

@@ -21,7 +21,7 @@ from cocreate_map.services import households as household_service
 from cocreate_map.services import options as option_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
-from cocreate_map.ui import widgets
+from cocreate_map.ui import staff_accounts, widgets
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.register_edit import register_editor
@@ -354,3 +354,5 @@ with tab_register:
                         updated=imported.updated,
                     )
                 )
+
+staff_accounts.unlock_panel(who)  # admins: accounts paused after wrong passwords
