@@ -103,7 +103,15 @@ def pg_engine(pg_database_url: str) -> Iterator[Engine]:
 
 def _clean(engine: Engine) -> None:
     with engine.begin() as conn:
-        for table in ("elements", "imports", "settings", "throttles", "staff_users", "communities"):
+        for table in (
+            "elements",
+            "imports",
+            "settings",
+            "throttles",
+            "auth_sessions",
+            "staff_users",
+            "communities",
+        ):
             conn.execute(text(f"DELETE FROM {table}"))
 
 

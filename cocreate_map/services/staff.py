@@ -370,4 +370,4 @@ def staff_identity(session: Session, username: str) -> StaffIdentity:
         raise NotFound(key="staff.unknown_user", user=name[:64])
     if row.disabled_at is not None:
         raise PermissionDenied(key="staff.disabled_user", user=name)
-    return _identity(row)
+    return identity_of(row)

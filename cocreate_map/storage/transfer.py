@@ -23,7 +23,7 @@ from cocreate_map.errors import InvalidInput
 from cocreate_map.storage.schema import metadata
 
 # Tables that hold no community data (bookkeeping of the database itself).
-_SKIP = {"alembic_version"}
+_SKIP = {"alembic_version", "auth_sessions", "throttles"}  # sign-ins stay in their database
 
 
 @dataclass

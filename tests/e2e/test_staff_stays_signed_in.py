@@ -74,3 +74,35 @@ def test_disabling_the_account_ends_an_open_session(server, chromium):
         assert page.get_by_text("已登录：qian").count() == 0
     finally:
         context.close()
+
+
+def test_a_paused_account_is_told_when_and_an_admin_sees_the_unlock_button(
+    server, chromium, artifacts
+):
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    desk = chromium.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = phone.new_page()
+        page.goto(f"{server.base_url}/ballots?lang=zh")
+        for _ in range(ST.MAX_FAILURES):
+            page.get_by_label("用户名").fill("wang.li")
+            page.get_by_label("密码").fill("typo typo typo")
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_timeout(1500)
+        page.get_by_text("已暂停登录").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(artifacts / "staff-paused-zh-phone.png"), full_page=True)
+        admin = desk.new_page()
+        with transaction(make_engine(server.database_url)) as session:
+            ST.add_user(session, "zhao", PASSWORD, "admin")
+        admin.goto(f"{server.base_url}/ballots?lang=zh")
+        admin.get_by_label("用户名").fill("zhao")
+        admin.get_by_label("密码").fill(PASSWORD)
+        admin.get_by_role("button", name="登录").click()
+        admin.get_by_role("button", name="解锁 wang.li").wait_for(timeout=60_000)
+        admin.get_by_role("button", name="解锁 wang.li").scroll_into_view_if_needed()
+        admin.screenshot(path=str(artifacts / "staff-unlock-zh-desk.png"))
+        admin.get_by_role("button", name="解锁 wang.li").click()
+        admin.get_by_text("已解锁 wang.li").first.wait_for(timeout=60_000)
+    finally:
+        phone.close()
+        desk.close()
