@@ -10,16 +10,16 @@
   per community: where two households shared one, the later household's code is cleared (it
   needs a new slip: cocreate codes) and the migration says which.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -102,5 +102,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     raise NotImplementedError(
-        "0011 re-keys household codes with the server secret; restore a backup to go back"
+        "0013 re-keys household codes with the server secret; restore a backup to go back"
     )
