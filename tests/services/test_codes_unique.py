@@ -14,6 +14,7 @@ from cocreate_map import cli, services
 from cocreate_map.domain.households import generate_code
 from cocreate_map.errors import NeedsConfirmation
 from cocreate_map.services import households as H
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditRow, HouseholdRow
 from cocreate_map.storage.db import make_engine, migrate, transaction
@@ -46,7 +47,9 @@ def test_renewing_some_demo_codes_gives_random_unique_codes(engine):
         services.load_demo(s)
         ids = {h.label: h.id for h in services.list_households(s, services.DEMO_SLUG)}
     with transaction(engine) as s:
-        [(_, new)] = services.regenerate_codes(s, services.DEMO_SLUG, [ids["3-1-102"]])
+        [(_, new)] = services.regenerate_codes(
+            s, services.DEMO_SLUG, [ids["3-1-102"]], who=local_admin("test")
+        )
     demo = dict(services.demo_codes())
     assert new not in demo.values()
     with transaction(engine) as s:
@@ -58,15 +61,17 @@ def test_renewing_some_demo_codes_gives_random_unique_codes(engine):
 
 def test_a_community_merely_named_like_the_demo_never_gets_the_readme_codes(engine, tmp_path):
     with transaction(engine) as s:
-        services.create_community(s, services.DEMO_SLUG, "棉花小区")
+        services.create_community(s, services.DEMO_SLUG, "棉花小区", who=local_admin("test"))
     f = tmp_path / "r.csv"
     f.write_text(
         "building,unit,room,area_m2\n" + "".join(f"1,1,{r},60\n" for r in (101, 102, 201)), "utf-8"
     )
     with transaction(engine) as s:
-        imported = services.import_households(s, f, services.DEMO_SLUG).codes
+        imported = services.import_households(
+            s, f, services.DEMO_SLUG, who=local_admin("test")
+        ).codes
     with transaction(engine) as s:
-        renewed = services.regenerate_codes(s, services.DEMO_SLUG)
+        renewed = services.regenerate_codes(s, services.DEMO_SLUG, who=local_admin("test"))
     published = {code for _, code in services.demo_codes()}
     assert not published & {c for _, c in imported}
     assert not published & {c for _, c in renewed}
@@ -75,13 +80,22 @@ def test_a_community_merely_named_like_the_demo_never_gets_the_readme_codes(engi
 def test_renewing_codes_during_an_open_ballot_asks_first(engine):
     make_register(engine, slug="voting", buildings=[("1", 2)])
     with transaction(engine) as s:
-        ballot = services.create_ballot(s, "voting", "加装电梯？", "simple-majority")
+        ballot = services.create_ballot(
+            s, "voting", "加装电梯？", "simple-majority", who=local_admin("test")
+        )
     with pytest.raises(NeedsConfirmation) as err, transaction(engine) as s:
-        services.regenerate_codes(s, "voting")
+        services.regenerate_codes(s, "voting", who=local_admin("test"))
     assert "--yes" in err.value.message and "加装电梯" in err.value.render("zh")
     with transaction(engine) as s:
         before = s.scalar(select(AuditRow.seq).order_by(AuditRow.seq.desc()).limit(1))
-        assert len(services.regenerate_codes(s, "voting", confirm_open_ballots=True)) == 2
+        assert (
+            len(
+                services.regenerate_codes(
+                    s, "voting", confirm_open_ballots=True, who=local_admin("test")
+                )
+            )
+            == 2
+        )
     with transaction(engine) as s:
         last = s.scalars(select(AuditRow).order_by(AuditRow.seq.desc())).first()
     assert last.seq == before + 1 and last.payload["open_ballots"] == [ballot.id]
@@ -92,7 +106,7 @@ def test_cocreate_codes_needs_yes_during_an_open_ballot(sqlite_url, tmp_path, ca
     migrate(engine)
     make_register(engine, slug="voting", buildings=[("1", 2)])
     with transaction(engine) as s:
-        services.create_ballot(s, "voting", "Lift?", "simple-majority")
+        services.create_ballot(s, "voting", "Lift?", "simple-majority", who=local_admin("test"))
     out = tmp_path / "slips.pdf"
     assert cli.main(["codes", "--community", "voting", "--out", str(out)]) == 2
     assert "--yes" in capsys.readouterr().err and not out.exists()

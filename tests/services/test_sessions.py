@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cocreate_map import services
 from cocreate_map.services import sessions as SS
 from cocreate_map.services import staff as ST
+from cocreate_map.services.access import local_admin
 from cocreate_map.storage.auth_tables import AuthSessionRow
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.mark_tables import StaffUserRow
@@ -112,6 +113,6 @@ def test_household_sessions_end_on_leaving_expiry_and_new_codes(engine, reg):
     assert household_of(engine, token) is None
     kept, renewed = household_token(engine, other), household_token(engine, hid)
     with transaction(engine) as s:
-        services.regenerate_codes(s, SLUG, [hid])
+        services.regenerate_codes(s, SLUG, [hid], who=local_admin("test"))
     assert household_of(engine, renewed) is None  # a lost slip: the phone that has it is out
     assert household_of(engine, kept).label == "1-1-201"  # the neighbours stay signed in
