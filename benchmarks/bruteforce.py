@@ -49,10 +49,9 @@ def sign_in(s, user, password, now=None, client="203.0.113.7|s1"):  # noqa: ANN0
 
 
 def evaluated(result: object) -> bool:
-    """A guess the service checked (not refused by the throttle)."""
-    return getattr(result, "household", None) is not None or not getattr(
-        result, "throttled", getattr(result, "locked_until", None) is not None
-    )
+    """A guess the service checked: not refused by the throttle (before issue 11 a refused guess
+    raised instead of returning)."""
+    return not getattr(result, "throttled", False)
 
 
 def per_client_rate(engine, slug: str) -> float:  # noqa: ANN001
@@ -62,8 +61,7 @@ def per_client_rate(engine, slug: str) -> float:  # noqa: ANN001
         try:
             with transaction(engine) as s:
                 r = join(s, slug, WRONG, start + timedelta(seconds=k))
-            if evaluated(r) or getattr(r, "failures_left", 1) == 0:
-                checked += 1
+            checked += evaluated(r)
         except Exception:  # noqa: BLE001 - the old service raises when locked
             pass
     return checked / 60
@@ -80,8 +78,7 @@ def parallel_evaluated(engine, slug: str, threads: int = 16, each: int = 8) -> i
             try:
                 with transaction(engine) as s:
                     r = join(s, slug, WRONG, now)
-                if evaluated(r) or getattr(r, "failures_left", 1) == 0:
-                    counts[i] += 1
+                counts[i] += evaluated(r)
             except Exception:  # noqa: BLE001
                 pass
 
