@@ -354,8 +354,14 @@ def mark_detail(
     mark_id: int,
     viewer_household_id: int | None = None,
     staff: StaffIdentity | None = None,
+    *,
+    community_id: int | None = None,
 ) -> MarkDetail:
+    """One mark as its page shows it. ``community_id``: the community the page is showing; a
+    mark of another community is not found there (``?community=B&mark=<A's id>``)."""
     row = _get(session, mark_id)
+    if community_id is not None and row.community_id != community_id:
+        raise NotFound(key="marks.mark_public_may_waiting", mark_id=mark_id)
     state = mark_status(row)
     is_staff = staff is not None and staff.may_work_in(row.community_id)
     if not _visible(state, row.household_id, viewer_household_id, is_staff):

@@ -80,7 +80,8 @@ html {font-size: %(root)dpx;}
 [data-baseweb="tag"] span, [data-testid="stFileUploaderFileName"], .stApp table th,
 .stApp table td, .stApp table span, [data-testid="stMetricDelta"] p,
 [data-testid="stExpander"] summary p, [data-testid="stExpander"] summary span,
-[data-testid="stFileUploaderFileData"] small, [data-testid="stMarkdownContainer"] span {
+[data-testid="stFileUploaderFileData"] small,
+[data-testid="stMarkdownContainer"] span:not([class*="cc-"]) {
   font-size: max(1rem, 16px) !important;
 }
 [data-baseweb="select"] > div, .react-aria-ComboBox [role="group"], .stMultiSelect [role="group"],
@@ -90,7 +91,7 @@ html {font-size: %(root)dpx;}
 [data-baseweb="tag"] {min-height: 44px;}
 [data-baseweb="tag"] [role="presentation"], [data-baseweb="tag"] button,
 [data-baseweb="tag"] svg {min-width: 44px; min-height: 44px;}
-.stApp :is(p, span, label, li, small):not(:is(h1, h2, h3, h4) *):not([data-testid="stIconMaterial"]) {
+.stApp :is(p, span, label, li, small):not(:is(h1, h2, h3, h4) *):not([data-testid="stIconMaterial"]):not([class*="cc-"]) {
   font-size: max(1rem, 16px);
 }
 [data-testid="stElementToolbar"] button, [data-testid="stElementToolbarButton"] button {

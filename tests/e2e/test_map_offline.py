@@ -34,10 +34,12 @@ HOSTILE = [
 ]
 
 # Count the drawn SVG paths per style signature (stroke, fill, dash) = per element kind.
+# The site layers' paths; the works layer (its own pane, ui/work_maps.PANE) is not a site layer.
 COUNT_PATHS = """
 () => {
   const out = {};
   for (const p of document.querySelectorAll("path.leaflet-interactive")) {
+    if (p.closest(".leaflet-cc_works-pane")) continue;
     const key = [p.getAttribute("stroke"), p.getAttribute("fill"),
                  p.getAttribute("stroke-dasharray") || ""].join("|");
     out[key] = (out[key] || 0) + 1;

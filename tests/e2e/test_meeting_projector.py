@@ -19,7 +19,7 @@ from cocreate_map.services.access import local_admin
 from cocreate_map.services.meeting import join_link
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import make_engine, transaction
-from tests.e2e.conftest import Server, app_server
+from tests.e2e.conftest import Server, app_server, first_page_load
 
 pytestmark = pytest.mark.e2e
 PUBLIC_URL = "http://192.168.1.20:8501"
@@ -45,7 +45,8 @@ def test_host_projects_ballot_and_watches_participation_rise(meeting_server, chr
     slug = services.DEMO_SLUG
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     try:
-        page.goto(f"{base}/meeting?lang=zh")  # first start loads the demo community
+        first_page_load(meeting_server, chromium)  # the app migrates and loads the demo
+        page.goto(f"{base}/meeting?lang=zh")
         # the main area, not the sidebar navigation, which shows the same words at once
         main = page.locator("[data-testid='stMain']")
         main.get_by_text("社区地图").first.wait_for(timeout=60_000)

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.e2e.conftest import Server, app_server
+from cocreate_map.services import staff as ST
+from cocreate_map.storage.db import make_engine, transaction
+from tests.e2e.conftest import Server, app_server, first_page_load
 
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SYNC_IFRAME = 'iframe[srcdoc*="cc-sync"]'  # the one page holding the synced option maps
@@ -19,10 +21,27 @@ CENTERS = "() => window.ccSyncedMaps.map(m => [m.getCenter().lat, m.getCenter().
 
 
 @pytest.fixture(scope="module")
-def options_server(tmp_path_factory: pytest.TempPathFactory, map_assets: None) -> Iterator[Server]:
-    """The app on its own fresh database: only the demo community and its three options."""
+def options_server(
+    tmp_path_factory: pytest.TempPathFactory, map_assets: None, chromium: Any
+) -> Iterator[Server]:
+    """The app on its own fresh database: only the demo community and its three options, and
+    a planner's account (the option editor is for staff)."""
     with app_server(tmp_path_factory.mktemp("e2e-options")) as server:
+        first_page_load(server, chromium)
+        with transaction(make_engine(server.database_url)) as session:
+            ST.add_user(session, "planner.li", PASSWORD, "planner")
         yield server
+
+
+PASSWORD = "long enough secret"
+
+
+def sign_in_as_planner(page: Any, base_url: str) -> None:
+    page.goto(f"{base_url}/ballots?lang=zh")
+    page.get_by_label("用户名").fill("planner.li")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("已登录：planner.li").first.wait_for(timeout=60_000)
 
 
 def stalls_row(page: Any) -> list[str]:
@@ -118,6 +137,7 @@ def pan_first_map_moves_the_others(page: Any) -> None:
 def test_planner_draws_parking_row_and_compares(options_server, chromium, artifacts):
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     try:
+        sign_in_as_planner(page, options_server.base_url)
         page.goto(f"{options_server.base_url}/options?lang=zh", wait_until="networkidle")
         page.get_by_text("改造方案比选").first.wait_for(timeout=60_000)
         page.locator("table.cc-opt").wait_for(timeout=60_000)

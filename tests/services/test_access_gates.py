@@ -110,7 +110,9 @@ EDITOR_WRITES: dict[str, Write] = {
     "update_household": lambda s, w, d: services.update_household(
         s, d["b1"], owner_id="换人", who=w
     ),
-    "regenerate_codes": lambda s, w, d: services.regenerate_codes(s, DEMO, [d["b1"]], who=w),
+    "regenerate_codes": lambda s, w, d: services.regenerate_codes(
+        s, DEMO, [d["b1"]], who=w, confirm_open_ballots=True
+    ),
     "create_ballot": lambda s, w, d: services.create_ballot(
         s, DEMO, "新的？", "civil-code-ordinary", who=w
     ),

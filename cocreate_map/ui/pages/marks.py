@@ -122,7 +122,7 @@ def show_detail(mark_id: int) -> None:
     st.button(t("marks.back"), icon=":material/arrow_back:", on_click=open_mark, args=(None,))
     try:
         with transaction(engine()) as session:
-            d = mark_service.mark_detail(session, mark_id, my_id)
+            d = mark_service.mark_detail(session, mark_id, my_id, community_id=community.id)
             photos = [mark_service.photo(session, pid).data for pid in d.photo_ids]
     except CocreateError as exc:
         st.warning(exc.render(lang()), icon=":material/info:")

@@ -31,7 +31,7 @@ OPTIONS_CACHE = "meeting_options"  # {slug: (boundary, base, panels, pngs)}
 
 # Static CSS only (no user text): big, high-contrast figures for the back of a hall.
 BASE_CSS = """<style>
-.cc-fig {font-size: 56px; font-weight: 800; line-height: 1.1; color: #000;}
+.cc-fig {font-size: 56px !important; font-weight: 800; line-height: 1.1; color: #000;}
 .cc-big {font-size: 40px; font-weight: 700; color: #000;}
 .cc-mid {font-size: 32px; color: #111;}
 .cc-small {font-size: 22px; color: #333;}
@@ -221,7 +221,7 @@ def map_panel() -> None:
     ranked = sorted(by_category.items(), key=lambda kv: -kv[1])
     rows = "".join(
         f'<div class="cc-metric"><span>{html.escape(t("category." + k))}</span>'
-        f'<b class="cc-fig" style="font-size:40px">{n}</b></div>'
+        f'<b class="cc-fig" style="font-size:40px !important">{n}</b></div>'
         for k, n in ranked
     )
     supports = sum(m.supports for m in marks)
