@@ -51,10 +51,14 @@ HOUSEHOLD_TABLES = {
     "mark_ratings",
     "mark_photos",
     "join_throttle",
+    "throttles",
+    "auth_sessions",
     "work_supervisors",  # a household volunteers as a works supervisor (群众监督员)
     "labour_entries",  # and records its own volunteer hours (counted once staff verify them)
 }
-ANONYMOUS_TABLES = {"join_throttle"}
+# Wrong codes and passwords are counted (throttles, issue 11.1–3): bookkeeping of sign-in
+# attempts, not community data.
+ANONYMOUS_TABLES = {"join_throttle", "throttles", "auth_sessions"}
 LEAVE_EMPTY = {"import_crs", "import_encoding"}  # optional; a made-up value would fail the import
 
 

@@ -7,7 +7,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
-from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, transaction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +19,14 @@ def app(sqlite_url, monkeypatch):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.session_state["staff_identity"] = local_admin("test")  # 导入数据 is a staff page
+    # 导入数据 is a staff page: a real account's session token, checked on every run
+    from cocreate_map.services import sessions
+    from cocreate_map.services import staff as staff_service
+    from cocreate_map.storage.db import make_engine, transaction
+
+    with transaction(make_engine(sqlite_url)) as s:
+        who = staff_service.add_user(s, "planner.li", "long enough secret", "planner")
+        at.session_state["staff_token"] = sessions.open_staff_session(s, who)
     at.switch_page(PAGE)
     at.run()
     yield at

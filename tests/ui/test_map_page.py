@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import streamlit as st
-from sqlalchemy import delete
+from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
 from cocreate_map import services
@@ -108,7 +108,8 @@ def test_site_layers_travel_as_one_static_file_equal_to_the_elements(
     assert not app.exception
     engine = make_engine(sqlite_url)
     with transaction(engine) as session:  # the works layer draws its own scopes (the demo's
-        session.execute(delete(WorkRow))  # wall work covers every building): not site data
+        # (their money rows keep the works themselves: the scopes are taken away instead)
+        session.execute(update(WorkRow).values(scope=None))
     maps._ARGS.clear()
     app.run()
     args = folium_args(app)

@@ -31,9 +31,16 @@ def app(sqlite_url, monkeypatch):
 
 
 @pytest.fixture
-def planner_app(app):
-    """The page with a planner signed in (the option editor is a staff section)."""
-    app.session_state["staff_identity"] = local_admin("test")
+def planner_app(app, sqlite_url):
+    """The page with a planner signed in (the option editor is a staff section): a real
+    account and session token, checked by the page on every run like a browser's cookie."""
+    from cocreate_map.services import sessions
+    from cocreate_map.services import staff as staff_service
+
+    with transaction(make_engine(sqlite_url)) as s:
+        who = staff_service.add_user(s, "planner.li", "long enough secret", "planner")
+        token = sessions.open_staff_session(s, who)
+    app.session_state["staff_token"] = token
     app.run()
     return app
 

@@ -147,4 +147,4 @@ def test_the_community_map_has_the_works_layer(entry):
     [args] = folium_args(at)
     assert "url(#cc-hatch)" in args["script"]
     assert WALL_WORK in args["script"] or json.dumps(WALL_WORK)[1:-1] in args["script"]
-    assert any("工程项目（2 个）" in str(p.proto.label) for p in at.get("page_link"))
+    assert any("工程项目（3 个）" in str(p.proto.label) for p in at.get("page_link"))
