@@ -15,7 +15,7 @@ import pytest
 from cocreate_map import services
 from cocreate_map.cli import main
 from cocreate_map.deploy import NGINX, District, Layout
-from tests.conftest import _unavailable
+from tests.conftest import _unavailable, scratch_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 SLUG = services.DEMO_SLUG
@@ -68,12 +68,9 @@ def district(tmp_path_factory: pytest.TempPathFactory, request) -> Iterator[tupl
 
 
 @pytest.fixture(scope="module")
-def fresh_pg_url(pg_database_url):  # module-scoped twin of the conftest fixture
-    from tests import conftest
-
-    gen = conftest.fresh_pg_url.__wrapped__(pg_database_url)
-    yield next(gen)
-    next(gen, None)
+def fresh_pg_url(pg_database_url):  # module-scoped: the district serves every test here
+    with scratch_database("cocreate_fresh") as url:
+        yield url
 
 
 def _replica_of(base: str, route: str) -> str:
