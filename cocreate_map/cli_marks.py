@@ -224,8 +224,9 @@ def cmd_marks_export(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         raise InvalidInput(f"the folder {out.parent} does not exist; create it or pick another")
     with transaction(_engine()) as session:
-        n = len(list_marks(session, args.community, staff=local_admin()))
-        data = export_marks(session, args.community, args.format)
+        who = local_admin()
+        n = len(list_marks(session, args.community, staff=who))
+        data = export_marks(session, args.community, args.format, who)
     out.write_bytes(data)
     print(f"wrote {n} marks to {out}")
     return 0

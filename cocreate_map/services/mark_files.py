@@ -32,6 +32,7 @@ from cocreate_map.errors import (
     first_errors,
 )
 from cocreate_map.io import crs as crs_io
+from cocreate_map.io import json_text
 from cocreate_map.io.spreadsheet import safe_cell
 from cocreate_map.services.access import EVERY_STAFF, local_admin, require_staff
 from cocreate_map.services.households import household_by_room, read_table
@@ -84,9 +85,15 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None) -> bytes:
-    """Every mark staff see, as GeoJSON or CSV (UTF-8 with BOM, so Excel reads Chinese)."""
-    marks = list_marks(session, slug, staff=_export_identity(), sort="newest")
+def export_marks(
+    session: Session, slug: str, fmt: str, who: StaffIdentity | None, out: Path | None = None
+) -> bytes:
+    """The marks ``who`` sees on the staff page, as GeoJSON or CSV (UTF-8 with BOM, so Excel
+    reads Chinese): the same permission filter as :func:`list_marks` (a building chief exports
+    the marks of their buildings only); anyone but the community's staff is refused."""
+    community = repo.community_by_slug(session, slug)
+    require_staff(who, community.id, EVERY_STAFF, action="mark.export")
+    marks = list_marks(session, slug, staff=who, sort="newest")
     if fmt == "geojson":
         data = json.dumps(marks_feature_collection(marks), ensure_ascii=False, indent=1).encode()
     elif fmt == "csv":
@@ -112,10 +119,6 @@ def export_marks(session: Session, slug: str, fmt: str, out: Path | None = None)
     return data
 
 
-def _export_identity() -> StaffIdentity:
-    return StaffIdentity("export", dom.Role.ADMIN)
-
-
 # ---------------------------------------------------------------- paper opinions
 
 _PAPER_HEADERS = {
@@ -139,7 +142,7 @@ def _paper_rows(path: Path) -> list[tuple[int, dict[str, Any], Any]]:
     the geometry is checked row by row in :func:`import_paper_marks`, so errors name the row."""
     if path.suffix.lower() in (".geojson", ".json"):
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = json_text.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ImportFormatError(
                 key="mark_files.geojson_text", path_name=path.name, inner=exc

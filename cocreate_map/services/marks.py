@@ -364,6 +364,8 @@ def mark_detail(
         raise NotFound(key="marks.mark_public_may_waiting", mark_id=mark_id)
     state = mark_status(row)
     is_staff = staff is not None and staff.may_work_in(row.community_id)
+    if is_staff and staff is not None and staff.role is dom.Role.BUILDING_CHIEF:
+        is_staff = row.building in staff.buildings  # the staff page's filter (list_marks)
     if not _visible(state, row.household_id, viewer_household_id, is_staff):
         raise NotFound(key="marks.mark_public_may_waiting", mark_id=mark_id)
     supports, comments_n = _counts(session, [row.id])
@@ -952,13 +954,16 @@ def set_reply_templates(
 # ---------------------------------------------------------------- summary, map, exports
 
 
-def summary(session: Session, slug: str) -> dom.Summary:
+def summary(session: Session, slug: str, staff: StaffIdentity | None = None) -> dom.Summary:
+    """Counts of the community's marks; for a building chief, of the marks of their buildings
+    (the same filter as :func:`list_marks`)."""
     community = repo.community_by_slug(session, slug)
-    rows = list(session.scalars(select(MarkRow).where(MarkRow.community_id == community.id)))
+    where = [MarkRow.community_id == community.id]
+    if staff is not None and staff.role is dom.Role.BUILDING_CHIEF:
+        where.append(MarkRow.building.in_(staff.buildings))
+    rows = list(session.scalars(select(MarkRow).where(*where)))
     stars = session.scalars(
-        select(MarkRatingRow.stars)
-        .join(MarkRow, MarkRow.id == MarkRatingRow.mark_id)
-        .where(MarkRow.community_id == community.id)
+        select(MarkRatingRow.stars).join(MarkRow, MarkRow.id == MarkRatingRow.mark_id).where(*where)
     )
     return dom.summarise(
         ((Category(r.category), r.building, mark_status(r)) for r in rows), list(stars)

@@ -754,7 +754,7 @@ def test_export_csv_has_a_bom_and_neutralises_formulas(engine, demo, tmp_path):
     [evil] = paper(engine, sheet).mark_ids
     out = tmp_path / "marks.csv"
     with transaction(engine) as s:
-        data = MF.export_marks(s, SLUG, "csv", out)
+        data = MF.export_marks(s, SLUG, "csv", planner(demo), out)
     assert data[:3] == b"\xef\xbb\xbf" and out.read_bytes() == data
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert list(rows[0]) == list(MF.EXPORT_COLUMNS)
@@ -773,7 +773,7 @@ def test_export_csv_has_a_bom_and_neutralises_formulas(engine, demo, tmp_path):
     assert by_id[hidden]["status"] == "submitted" and by_id[ids[0]]["class"] == "improvement"
     assert abs(float(by_id[ids[0]]["lon"]) - B1.x) < 1e-6
     with pytest.raises(InvalidInput, match="geojson or csv"), transaction(engine) as s:
-        MF.export_marks(s, SLUG, "xlsx")
+        MF.export_marks(s, SLUG, "xlsx", planner(demo))
 
 
 def test_export_geojson_round_trips(engine, demo, tmp_path):
@@ -782,7 +782,7 @@ def test_export_geojson_round_trips(engine, demo, tmp_path):
     b = submit(engine, None, "排水沟堵了", "drainage", line, staff=planner(demo))
     with transaction(engine) as s:
         M.support_mark(s, a, demo.hh("3-1-101"))
-        data = MF.export_marks(s, SLUG, "geojson")
+        data = MF.export_marks(s, SLUG, "geojson", planner(demo))
         originals = {m.id: m for m in M.list_marks(s, SLUG, staff=planner(demo))}
     fc = json.loads(data)
     assert fc["type"] == "FeatureCollection" and len(fc["features"]) == 2

@@ -221,7 +221,7 @@ with tab_all:
 
 with tab_summary:
     with transaction(engine()) as session:
-        s = mark_service.summary(session, slug)
+        s = mark_service.summary(session, slug, staff=who)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("marks_staff.total"), s.total)
     m2.metric(
@@ -284,8 +284,8 @@ with tab_io:
     st.markdown(f"**{t('marks_staff.export')}**")
     c1, c2 = st.columns(2)
     with transaction(engine()) as session:
-        geojson = mark_files.export_marks(session, slug, "geojson")
-        csv_bytes = mark_files.export_marks(session, slug, "csv")
+        geojson = mark_files.export_marks(session, slug, "geojson", who)
+        csv_bytes = mark_files.export_marks(session, slug, "csv", who)
     c1.download_button(
         t("marks_staff.export_geojson"), geojson, f"{slug}-marks.geojson",
         "application/geo+json", icon=":material/download:", width="stretch",
