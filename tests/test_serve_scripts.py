@@ -70,6 +70,32 @@ def test_a_second_start_calls_no_pip_whoever_installed(tmp_path, extras):
     assert "-m pip" not in calls and "apt-get" not in done.stderr, calls
 
 
+def test_a_second_test_run_calls_no_apt_get_when_everything_is_there(tmp_path):
+    """scripts/test looks for Chromium, nginx, the CJK fonts, pdffonts and PostGIS before it asks
+    apt-get (which needs the network); once they are there (this run has them) it must not ask.
+    The font check once piped into ``grep -q`` under pipefail, so it always failed."""
+    project, log = fake_project(tmp_path)
+    stamp_like_the_first_run(project)
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    for tool in ("apt-get", "sudo"):
+        (fake_bin / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\nexit 1\n')
+        (fake_bin / tool).chmod(0o755)
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PATH": f"{fake_bin}:/usr/bin:/bin"}
+    for _ in range(4):  # the SIGPIPE came with some runs only
+        done = subprocess.run(
+            ["bash", str(project / "scripts" / "test"), "--version"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        calls = log.read_text(encoding="utf-8")
+        assert done.returncode == 0, done.stderr
+        assert "apt-get" not in calls and "installing with apt-get" not in done.stderr, done.stderr
+    assert "-m pytest --version" in calls
+
+
 def test_the_install_is_one_superset_without_build_isolation():
     env_sh = (ROOT / "scripts" / "_env.sh").read_text(encoding="utf-8")
     assert "COCREATE_EXTRAS" not in env_sh.split("STAMP=")[1].split("\n")[0]

@@ -23,7 +23,6 @@ from cocreate_map.errors import InvalidInput
 from cocreate_map.io.spreadsheet import safe_cell as csv_safe
 from cocreate_map.services.access import require_staff
 from cocreate_map.services.households import record
-from cocreate_map.services.marks import mark_status
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import district_repo as repo
 from cocreate_map.storage import repositories as communities_repo
@@ -139,12 +138,13 @@ def overview(session: Session, district: str | None = None) -> DistrictOverview:
     ids = [c.id for c in rows]
     rooms = repo.household_rooms(session, ids)
     households: dict[int, int] = defaultdict(int)
-    for cid, _b, _u in rooms:
-        households[cid] += 1
+    for cid, _b, _u, n in rooms:
+        households[cid] += n
 
     mark_rows: dict[int, list[tuple[Category, str | None, marks_domain.Status]]] = defaultdict(list)
-    for m in repo.marks(session, ids):
-        mark_rows[m.community_id].append((Category(m.category), m.building, mark_status(m)))
+    for cid, category, building, *stamps in repo.marks(session, ids):
+        state = marks_domain.status(marks_domain.Lifecycle(*stamps))
+        mark_rows[cid].append((Category(category), building, state))
     stars: dict[int, list[int]] = defaultdict(list)
     for cid, s in repo.mark_stars(session, ids):
         stars[cid].append(s)
@@ -155,10 +155,10 @@ def overview(session: Session, district: str | None = None) -> DistrictOverview:
     for _cid, payload in repo.close_entries(session, ids):
         closes[int(str(payload.get("ballot_id")))] = payload
     electorate: dict[int, int] = defaultdict(int)
-    for cid, building, unit in rooms:
+    for cid, building, unit, n in rooms:
         b = ballots.get(cid)
         if b is not None and _in_electorate(b.electorate, building, unit):
-            electorate[b.id] += 1
+            electorate[b.id] += n
 
     works: dict[int, list[tuple[int, bool]]] = defaultdict(list)
     for w in repo.works(session, ids):

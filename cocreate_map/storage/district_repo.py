@@ -37,20 +37,50 @@ def districts(session: Session) -> list[str]:
     ]
 
 
-def household_rooms(session: Session, ids: Collection[int]) -> list[tuple[int, str, str]]:
-    """(community id, building, unit) of every household: counts and ballot electorates."""
+def household_rooms(session: Session, ids: Collection[int]) -> list[tuple[int, str, str, int]]:
+    """(community id, building, unit, households) per staircase: the household counts and the
+    ballot electorates (whose scopes are buildings or units) in one grouped query."""
     return [
-        (r.community_id, r.building, r.unit)
+        (r.community_id, r.building, r.unit, int(r.n))
         for r in session.execute(
-            select(HouseholdRow.community_id, HouseholdRow.building, HouseholdRow.unit).where(
-                HouseholdRow.community_id.in_(list(ids))
+            select(
+                HouseholdRow.community_id,
+                HouseholdRow.building,
+                HouseholdRow.unit,
+                func.count().label("n"),
             )
+            .where(HouseholdRow.community_id.in_(list(ids)))
+            .group_by(HouseholdRow.community_id, HouseholdRow.building, HouseholdRow.unit)
         )
     ]
 
 
-def marks(session: Session, ids: Collection[int]) -> Sequence[MarkRow]:
-    return session.scalars(select(MarkRow).where(MarkRow.community_id.in_(list(ids)))).all()
+# The columns a mark's status is computed from (domain.annotations.Lifecycle), in its order.
+LIFECYCLE_COLUMNS = (
+    MarkRow.submitted_at,
+    MarkRow.published_at,
+    MarkRow.hidden_at,
+    MarkRow.withdrawn_at,
+    MarkRow.discussion_at,
+    MarkRow.adopted_at,
+    MarkRow.declined_at,
+    MarkRow.in_progress_at,
+    MarkRow.resolved_at,
+    MarkRow.evaluated_at,
+)
+
+
+def marks(session: Session, ids: Collection[int]) -> list[tuple[Any, ...]]:
+    """(community id, category, building, *lifecycle timestamps) of every mark: only the
+    columns the summary needs (no geometry, no text)."""
+    return [
+        tuple(r)
+        for r in session.execute(
+            select(
+                MarkRow.community_id, MarkRow.category, MarkRow.building, *LIFECYCLE_COLUMNS
+            ).where(MarkRow.community_id.in_(list(ids)))
+        )
+    ]
 
 
 def mark_stars(session: Session, ids: Collection[int]) -> list[tuple[int, int]]:
