@@ -24,7 +24,7 @@ nothing was written.
 
 from __future__ import annotations
 
-from cocreate_map.i18n import translate
+from cocreate_map.i18n import has_key, translate
 
 
 class CocreateError(Exception):
@@ -48,13 +48,19 @@ class CocreateError(Exception):
         super().__init__(message)
         self.message = message
 
-    def render(self, lang: str) -> str:
+    def render(self, lang: str, *, page: bool = False) -> str:
         """The message in ``lang`` ("zh" or "en"). Parameters that are errors (a wrapped cause,
-        a list of per-line errors) or :class:`Term` render in ``lang`` too."""
+        a list of per-line errors) or :class:`Term` render in ``lang`` too.
+
+        ``page=True`` (what the UI shows): a message whose advice names a command-line flag has
+        a ``error.<key>.page`` variant naming the page's control instead; used when present."""
         if self.key is None:
             return self.message
-        params = {k: _localised(v, lang) for k, v in self.params.items()}
-        return translate(lang, f"error.{self.key}", **params)
+        params = {k: _localised(v, lang, page) for k, v in self.params.items()}
+        key = f"error.{self.key}"
+        if page and has_key(f"{key}.page"):
+            key = f"{key}.page"
+        return translate(lang, key, **params)
 
     def __str__(self) -> str:
         return self.message
@@ -78,8 +84,10 @@ class Term:
         return repr(self.en)
 
 
-def _localised(value: object, lang: str) -> object:
-    if isinstance(value, (CocreateError, Term)):
+def _localised(value: object, lang: str, page: bool = False) -> object:
+    if isinstance(value, CocreateError):
+        return value.render(lang, page=page)
+    if isinstance(value, Term):
         return value.render(lang)
     if (
         isinstance(value, (list, tuple))
@@ -87,7 +95,7 @@ def _localised(value: object, lang: str) -> object:
         and all(isinstance(v, CocreateError) for v in value)
     ):
         sep = "; " if lang == "en" else "；"
-        return sep.join(v.render(lang) for v in value)
+        return sep.join(v.render(lang, page=page) for v in value)
     return value
 
 

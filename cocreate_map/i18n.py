@@ -26,6 +26,11 @@ def catalog(lang: str) -> dict[str, str]:
     return data
 
 
+def has_key(key: str) -> bool:
+    """Whether the English catalog (the reference every language follows) holds ``key``."""
+    return key in catalog("en")
+
+
 def translate(lang: str, key: str, **kwargs: object) -> str:
     """The text of ``key`` in ``lang`` (English, then the key itself, when missing)."""
     text = catalog(lang).get(key) or catalog("en").get(key) or key

@@ -95,7 +95,15 @@ def gdal_errors(what: str, label: str) -> Iterator[list[str]]:
         for w in caught:
             if issubclass(w.category, DeprecationWarning):
                 continue
+            if isinstance(w.message, _UnclosedRings):
+                notes.append(
+                    f"{w.message.count} polygon rings were not closed; each was closed by "
+                    "repeating its first point — check those shapes in the preview"
+                )
+                continue
             text = str(w.message)
+            if "Non closed ring detected" in text:
+                continue  # counted by _UnclosedRings
             if "Several features with id" in text:
                 notes.append("the file repeats ids (label points or tile pieces; see below)")
                 continue
@@ -112,7 +120,7 @@ def _read_layer(
     path: Path, layer: str | None, **kwargs: Any
 ) -> tuple[gpd.GeoDataFrame, str | None, set[str]]:
     info = pyogrio.read_info(path, layer=layer, **kwargs)
-    frame = pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    frame = _read_frame(path, layer, **kwargs)
     ints = {
         name
         for name, ogr_type in zip(info["fields"], info.get("ogr_types", []), strict=False)
@@ -120,6 +128,32 @@ def _read_layer(
     }
     crs = frame.crs.to_wkt() if frame.crs is not None else None
     return frame, crs, ints
+
+
+def _read_frame(path: Path, layer: str | None, **kwargs: Any) -> gpd.GeoDataFrame:
+    """The layer's features. A polygon ring that is not closed (GEOS refuses it in the WKB
+    GDAL hands over) is closed by repeating its first point, counted in a note; any other
+    geometry GEOS cannot build refuses the file with a message instead of a traceback."""
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, **kwargs)
+    except shapely.errors.GEOSException as exc:
+        if "closed linestring" not in str(exc):
+            raise ImportFormatError(
+                key="formats.geometry_unreadable", what=path.name, exc=_first_line(exc)
+            ) from None
+    strict = pyogrio.read_dataframe(path, layer=layer, on_invalid="ignore", **kwargs)
+    frame = pyogrio.read_dataframe(path, layer=layer, on_invalid="fix", **kwargs)
+    unclosed = int(strict.geometry.isna().sum() - frame.geometry.isna().sum())
+    warnings.warn(_UnclosedRings(unclosed), stacklevel=2)
+    return frame
+
+
+class _UnclosedRings(UserWarning):
+    """How many features had a polygon ring that was not closed (a note, not a failure)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} polygon rings were not closed; each was closed")
+        self.count = count
 
 
 def _read_simple(label: str) -> Reader:

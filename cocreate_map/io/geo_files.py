@@ -273,6 +273,22 @@ def _closed_lines_to_polygon(geom: BaseGeometry) -> BaseGeometry | None:
     return polys[0] if len(polys) == 1 else MultiPolygon(polys)
 
 
+def _degenerate(geom: BaseGeometry | None) -> bool:
+    """Nothing to draw: missing, empty, a line of zero length or a polygon of zero area (after
+    repair) — what a CAD drawing holds by the dozen (a double click, a collapsed hatch)."""
+    if geom is None or geom.is_empty:
+        return True
+    family = geometry_family(geom)
+    if family == "line":
+        return bool(shapely.force_2d(geom).length == 0)
+    if family == "polygon":
+        flat = shapely.force_2d(geom)
+        if not flat.is_valid:
+            flat = shapely.make_valid(flat)
+        return bool(flat.area == 0)
+    return False
+
+
 def _split_collection(geom: BaseGeometry) -> list[BaseGeometry]:
     """One geometry per family out of a GeometryCollection (CAD blocks, some KML)."""
     parts = [shapely.force_2d(p) for p in shapely.get_parts(geom) if not p.is_empty]
@@ -384,6 +400,9 @@ def _read_layer(
             ctx.counts["collection"] += 1
         for piece_no, piece in enumerate(pieces):
             piece_label = label if len(pieces) == 1 else f"{label} part {piece_no + 1}"
+            if raw.dialect == "dxf" and _degenerate(piece):
+                ctx.counts["dxf_degenerate"] += 1  # a CAD slip (a zero-length line), not a plan
+                continue
             fixed, repairs = repair(piece, piece_label)
             ctx.repairs.extend(repairs)
             feature_kind = kind
@@ -510,6 +529,12 @@ def _resolve_kind(
     return Kind.OTHER, "fallback", {}
 
 
+def _median_point(geoms: np.ndarray) -> tuple[float, float]:
+    """The median of the features' centres: where the bulk of the data is (outliers aside)."""
+    centres = shapely.centroid(geoms)
+    return float(np.nanmedian(shapely.get_x(centres))), float(np.nanmedian(shapely.get_y(centres)))
+
+
 def _find_outliers(geoms: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, float]:
     """Features far from the rest: > max(5 km, 10 × the 75th-percentile distance) from the median."""
     idx = np.flatnonzero(mask)
@@ -577,7 +602,7 @@ def read_geo_file(
         what = display if len(raw.layers) == 1 else f"{display} layer {layer.name!r}"
         if override is not None:
             source = override
-            labels.add(f"{crs_mod.crs_label(source)} (given with --crs)")
+            labels.add(f"{crs_mod.crs_label(source)} (given)")
         elif layer.crs is not None:
             source = crs_mod.parse_crs(layer.crs)
             labels.add(crs_mod.crs_label(source))
@@ -587,6 +612,7 @@ def read_geo_file(
             raise crs_mod.missing_crs_error(bounds, what)
         if present.any():
             crs_mod.check_plausible(source, bounds, what)
+            crs_mod.check_area_of_use(source, _median_point(geoms[present]), what)
             source_text = source.to_wkt()
             if not source.equals("EPSG:4326", ignore_axis_order=True):
                 geoms[present] = crs_mod.transform_array(geoms[present], source_text, "EPSG:4326")
@@ -640,6 +666,11 @@ def _summarise(ctx: _Context) -> None:
         ctx.notes.append(f"{c['address']} address points skipped (addresses are not plan elements)")
     if c["dxf_text"]:
         ctx.notes.append(f"{c['dxf_text']} DXF text labels skipped")
+    if c["dxf_degenerate"]:
+        ctx.notes.append(
+            f"{c['dxf_degenerate']} degenerate CAD entities left out (empty, zero-length lines "
+            "or zero-area shapes)"
+        )
     if c["building_part"]:
         ctx.notes.append(
             f"{c['building_part']} building parts imported as other (they lie inside building outlines)"

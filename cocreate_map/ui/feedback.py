@@ -18,7 +18,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except CocreateError as exc:
-        st.error(exc.render(lang()), icon=":material/warning:")
+        st.error(exc.render(lang(), page=True), icon=":material/warning:")
 
 
 def act(work: Callable[[Session], object]) -> bool:
@@ -32,6 +32,6 @@ def act(work: Callable[[Session], object]) -> bool:
         with transaction(engine()) as session:
             work(session)
     except CocreateError as exc:
-        st.error(exc.render(lang()), icon=":material/warning:")
+        st.error(exc.render(lang(), page=True), icon=":material/warning:")
         return False
     return True

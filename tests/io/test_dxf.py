@@ -40,7 +40,7 @@ def test_survey_dxf_reads_in_korea_with_readable_layers() -> None:
     start = time.perf_counter()
     result = read_geo_file(survey(), ReadOptions(crs="EPSG:5186", drop_outliers=True))
     assert time.perf_counter() - start < 20
-    assert result.source_crs == "EPSG:5186 (given with --crs)"
+    assert result.source_crs == "EPSG:5186 (given)"
     layers = {f.layer for f in result.features}
     assert {"건물", "도로_아스콘", "가로등"} <= layers  # UTF-8, not CP949 mojibake
     counts = Counter(f.kind for f in result.features)

@@ -124,7 +124,7 @@ def test_hubei_with_gcj02_reads_names_and_converts() -> None:
     names = {f.name for f in result.features}
     assert "洪湖市" in names and "武汉市" not in {None}
     assert "encoding: UTF-8 detected (no .cpg)" in result.notes
-    assert result.source_crs == "EPSG:4326 (given with --crs)"
+    assert result.source_crs == "EPSG:4326 (given)"
     raw = pyogrio.read_dataframe(path, encoding="UTF-8")
     honghu_raw = raw[raw["name"] == "洪湖市"].geometry.iloc[0]
     honghu = next(f for f in result.features if f.name == "洪湖市")
@@ -467,7 +467,7 @@ def test_projected_coordinates_declared_as_wgs84(tmp_path: Path) -> None:
     ):
         read_geo_file(path)
     result = read_geo_file(path, ReadOptions(crs="EPSG:4547"))
-    assert result.source_crs == "EPSG:4547 (given with --crs)"
+    assert result.source_crs == "EPSG:4547 (given)"
 
 
 def test_bd09_coordinates_are_converted(tmp_path: Path) -> None:
