@@ -1,19 +1,31 @@
 """How long do all metrics of an option take? Prints a table, asserts nothing.
 
-Two cases, each in the metric CRS (no database, no reprojection):
+Cases, each in the metric CRS (no database, no reprojection):
 
 * the demo community 棉花小区 (108 elements) with demo option C "balanced" applied;
-* a synthetic community of 2,000 elements (buildings, green strips, stalls, sheds, lamps, a ring
-  fire lane, waste points) with an option that adds a stall row and demolishes sheds.
+* synthetic communities of 500 → 5,000 elements (buildings, green strips, stalls, sheds, lamps, a
+  ring fire lane, waste points) with an option that adds a stall row and demolishes sheds.
 
-Beside each: the floor — a bare shapely area sum over the same elements — and the ratio.
+Two figures per case (issue 16.2):
 
-    /tmp/venv/bin/python benchmarks/metrics.py [--repeat 3]
+* **cold** — ``compute_metrics`` of the option with nothing cached (the first option shown after
+  an import: the walking graph, every lane and the green are computed);
+* **drag** — the option again from the base plan's ``MetricsCache`` (what the services do for
+  every option of a data version), with a fresh copy of the option's new elements each run, as
+  when the planner drags a row and the option is read again.
+
+Beside each, the floor — a bare shapely area sum over the same elements, timed alternately with
+the project (A B, B A, …) — and the ratio of medians; minima too, and the load average before
+each row (2 shared cores: the ratios are the point). Then the growth from the smallest to the
+largest synthetic case against the growth of the element count (linear = the same factor).
+
+    nice .venv/bin/python benchmarks/metrics.py [--repeat 5] [--sizes 500,1000,2000,5000]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -24,26 +36,18 @@ from pathlib import Path
 
 import shapely
 from shapely.geometry import LineString, Point, Polygon, box, shape
+from shapely.geometry.base import BaseGeometry
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cocreate_map.domain.elements import Kind, PlanElement, parse_kind  # noqa: E402
 from cocreate_map.domain.layout import stall_row  # noqa: E402
-from cocreate_map.domain.metrics import compute_metrics  # noqa: E402
+from cocreate_map.domain.metrics import MetricsCache, compute_metrics  # noqa: E402
 from cocreate_map.domain.options import Change, LayoutOption, apply  # noqa: E402
 from cocreate_map.io.crs import to_metric  # noqa: E402
 
 DEMO = ROOT / "data" / "demo" / "cotton_compound.geojson"
-
-
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def demo_case() -> tuple[list[PlanElement], LayoutOption]:
@@ -126,34 +130,68 @@ def alternating(
     return p, f
 
 
+def fresh(option: LayoutOption) -> LayoutOption:
+    """The option with new objects for its new elements (as read again from the database)."""
+    changes = [
+        Change(c.action, dataclasses.replace(c.element) if c.element else None, c.ref)
+        for c in option.changes
+    ]
+    return LayoutOption(option.name, changes)
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--scaling", action="store_true", help="add rows for 500 → 5,000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", default="500,1000,2000,5000", help="synthetic element counts")
     args = parser.parse_args()
-    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(
-        f"{'case':<28} {'elements':>8} {'median s':>9} {'min s':>7} {'area-sum ms':>12} "
-        f"{'ratio':>9}"
+    sizes = [int(n) for n in args.sizes.split(",")]
+    print(f"load average {load()}; {args.repeat} alternating runs each; times in ms")
+    head = (
+        f"{'case':<26} {'elements':>8} {'cold med':>9} {'cold min':>9} {'drag med':>9} "
+        f"{'drag min':>9} {'floor med':>9} {'cold ×':>8} {'drag ×':>8}  load"
     )
-    cases = [
-        ("demo 棉花小区 + option C", demo_case()),
-        ("synthetic 2,000 elements", synthetic_case()),
-    ]
-    if args.scaling:
-        cases += [(f"synthetic {n:,}", synthetic_case(n)) for n in (500, 5000)]
+    print(head)
+    cases = [("demo + option C", demo_case())]
+    cases += [(f"synthetic {n:,}", synthetic_case(n)) for n in sizes]
+    rows: dict[int, tuple[float, float]] = {}
     for label, (base, option) in cases:
         plan = apply(base, option)
         geoms = [e.geometry for e in plan]
-        runs, floors = alternating(
-            lambda p=plan, b=base: compute_metrics(p, base=b),
-            lambda g=geoms: sum(shapely.area(g)),
+        before = load()
+
+        def area_sum(g: list[BaseGeometry] = geoms) -> float:
+            return float(sum(shapely.area(g)))
+
+        cold, cold_floor = alternating(
+            lambda p=plan, b=base: compute_metrics(p, base=b), area_sum, args.repeat
+        )
+        cache = MetricsCache()
+        compute_metrics(base, base=base, cache=cache)  # the services keep this per data version
+        drag, drag_floor = alternating(
+            lambda b=base, o=option, c=cache: compute_metrics(apply(b, fresh(o)), base=b, cache=c),
+            area_sum,
             args.repeat,
         )
-        med, fl = statistics.median(runs), statistics.median(floors)
+        floor = statistics.median(cold_floor + drag_floor)
+        c_med, d_med = statistics.median(cold), statistics.median(drag)
         print(
-            f"{label:<28} {len(plan):>8} {med:>9.3f} {min(runs):>7.3f} {fl * 1000:>12.3f} "
-            f"{med / fl:>9.0f}×"
+            f"{label:<26} {len(plan):>8} {c_med * 1e3:>9.1f} {min(cold) * 1e3:>9.1f} "
+            f"{d_med * 1e3:>9.1f} {min(drag) * 1e3:>9.1f} {floor * 1e3:>9.3f} "
+            f"{c_med / floor:>7.0f}× {d_med / floor:>7.0f}×  {before}"
+        )
+        if label.startswith("synthetic"):
+            rows[len(plan)] = (c_med, d_med)
+    if len(rows) >= 2:
+        small, large = min(rows), max(rows)
+        grow = large / small
+        print(
+            f"growth {small:,} → {large:,} elements ({grow:.1f}×): cold "
+            f"{rows[large][0] / rows[small][0]:.1f}×, drag {rows[large][1] / rows[small][1]:.1f}× "
+            f"(linear = {grow:.1f}×); load average {load()}"
         )
 
 

@@ -12,10 +12,12 @@ a base, demolition counts illegal structures whose status is ``demolished`` and 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import shapely
@@ -24,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from cocreate_map.domain.elements import FacilityType, IllegalStatus, Kind, PlanElement
 from cocreate_map.domain.elements import geometry_family as _family
-from cocreate_map.domain.network import build_walk_graph, walk_distances
+from cocreate_map.domain.network import WALKABLE_KINDS, build_walk_graph, walk_distances
 from cocreate_map.errors import InvalidInput
 
 BASIC, IMPROVEMENT, UPGRADE = "基础类", "完善类", "提升类"  # 国办发〔2020〕23号, DOMAIN §2.8
@@ -321,21 +323,48 @@ def count_stalls(elements: Iterable[PlanElement], settings: MetricSettings | Non
     return total
 
 
-def _hard_cover(elements: Iterable[PlanElement]) -> BaseGeometry:
-    hard = (Kind.BUILDING, Kind.PARKING_STALL, Kind.PARKING_LOT, Kind.BIKE_PARKING)
-    paved = (Kind.ROAD, Kind.FOOTPATH, Kind.FIRE_LANE, Kind.ILLEGAL_STRUCTURE)
-    geoms = [
-        e.geometry
+_HARD_KINDS = (Kind.BUILDING, Kind.PARKING_STALL, Kind.PARKING_LOT, Kind.BIKE_PARKING)
+_PAVED_KINDS = (Kind.ROAD, Kind.FOOTPATH, Kind.FIRE_LANE, Kind.ILLEGAL_STRUCTURE)
+
+
+def _cover_elements(elements: Iterable[PlanElement]) -> list[PlanElement]:
+    """Standing polygons that are not green: buildings, stalls, lots, sheds, roads, built
+    facilities (§2.2)."""
+    return [
+        e
         for e in elements
         if _family(e.geometry) == "polygon"
         and _standing(e)
         and (
-            e.kind in hard
-            or e.kind in paved
+            e.kind in _HARD_KINDS
+            or e.kind in _PAVED_KINDS
             or (e.kind is Kind.FACILITY and _ftype(e) in BUILT_FACILITIES)
         )
     ]
-    return _union(geoms)
+
+
+def _touching(area: BaseGeometry, elements: Sequence[PlanElement]) -> list[PlanElement]:
+    """The elements whose geometry intersects ``area``, in their order (STRtree candidates, then
+    the exact predicate): what lies elsewhere cannot change a difference with ``area``."""
+    if area.is_empty or not elements:
+        return []
+    tree = shapely.STRtree(shapely.get_parts(area))
+    hit = tree.query([e.geometry for e in elements], predicate="intersects")[0]
+    return [elements[i] for i in np.unique(hit)]
+
+
+def _gross_green(elements: Iterable[PlanElement], boundary: BaseGeometry) -> BaseGeometry:
+    """Green belts unioned and cut to the boundary (before hard cover is taken away)."""
+    greens = _polygons(e for e in elements if e.kind is Kind.GREEN_BELT)
+    if not greens:
+        return shapely.Polygon()
+    return shapely.intersection(boundary, _union(greens))
+
+
+def _minus_cover(green: BaseGeometry, covers: Sequence[PlanElement]) -> BaseGeometry:
+    """``green`` minus the union of the covers that touch it."""
+    cover = _union([e.geometry for e in covers])
+    return green if cover.is_empty else shapely.difference(green, cover)
 
 
 def net_green(elements: Sequence[PlanElement], boundary: BaseGeometry) -> BaseGeometry:
@@ -347,12 +376,10 @@ def net_green(elements: Sequence[PlanElement], boundary: BaseGeometry) -> BaseGe
     >>> net_green([lawn, car], box(0, 0, 100, 100)).area   # 200 - 13.25
     186.75
     """
-    greens = _polygons(e for e in elements if e.kind is Kind.GREEN_BELT)
-    if not greens:
-        return shapely.Polygon()
-    green = shapely.intersection(boundary, _union(greens))
-    cover = _hard_cover(elements)
-    return green if cover.is_empty else shapely.difference(green, cover)
+    green = _gross_green(elements, boundary)
+    if green.is_empty:
+        return green
+    return _minus_cover(green, _touching(green, _cover_elements(elements)))
 
 
 # ------------------------------------------------------------------------ fire-lane clear width
@@ -451,13 +478,18 @@ def fire_lane_clear_width(
         sections, regular = sections[across], regular[across]
     if sections.size == 0:
         return None
-    if obstacles.is_empty:
-        widths = shapely.length(sections)
-    else:
-        shapely.prepare(obstacles)
-        free, fidx = shapely.get_parts(shapely.difference(sections, obstacles), return_index=True)
-        widths = np.zeros(sections.size)
-        np.maximum.at(widths, fidx, shapely.length(free))
+    widths = shapely.length(sections)
+    if not obstacles.is_empty:
+        # only the sections an obstacle touches lose length (STRtree candidates, exact predicate)
+        tree = shapely.STRtree(shapely.get_parts(obstacles))
+        hit = np.unique(tree.query(sections, predicate="intersects")[0])
+        if hit.size:
+            free, fidx = shapely.get_parts(
+                shapely.difference(sections[hit], obstacles), return_index=True
+            )
+            cut = np.zeros(hit.size)
+            np.maximum.at(cut, fidx, shapely.length(free))
+            widths[hit] = cut
     k = int(np.argmin(widths))
     location = shapely.line_interpolate_point(sections[k], 0.5, normalized=True)
     narrow = np.nonzero(widths < required_m - tolerance_m)[0]
@@ -502,22 +534,69 @@ def _lane_polygon(e: PlanElement, settings: MetricSettings) -> tuple[BaseGeometr
     return e.geometry, float(width) if width else None
 
 
-def _obstacles(elements: Iterable[PlanElement]) -> BaseGeometry:
-    kinds = (
-        Kind.BUILDING,
-        Kind.PARKING_STALL,
-        Kind.PARKING_LOT,
-        Kind.BIKE_PARKING,
-        Kind.ILLEGAL_STRUCTURE,
-        Kind.FACILITY,
-    )
-    return _union(
-        [
-            e.geometry
-            for e in elements
-            if e.kind in kinds and _standing(e) and _family(e.geometry) == "polygon"
-        ]
-    )
+_OBSTACLE_KINDS = (
+    Kind.BUILDING,
+    Kind.PARKING_STALL,
+    Kind.PARKING_LOT,
+    Kind.BIKE_PARKING,
+    Kind.ILLEGAL_STRUCTURE,
+    Kind.FACILITY,
+)
+
+
+def _obstacle_elements(elements: Iterable[PlanElement]) -> list[PlanElement]:
+    """Standing polygons that narrow a fire lane (R11)."""
+    return [
+        e
+        for e in elements
+        if e.kind in _OBSTACLE_KINDS and _standing(e) and _family(e.geometry) == "polygon"
+    ]
+
+
+# ------------------------------------------------------------------------------ memo of parts
+
+T = TypeVar("T")
+
+
+class MetricsCache:
+    """Parts of the metrics kept between calls, keyed by the *identity* of the elements they were
+    computed from (plus the settings that shaped them).
+
+    Give one cache to the base plan's ``compute_metrics`` and to every option's: an option keeps
+    the base's unchanged ``PlanElement`` objects (``options.apply``), so whatever its change-set
+    does not touch — the walking graph, each type's walking distances, each fire lane's clear
+    width, the green after hard cover, the paved area — is found here instead of computed again.
+    Elements must not be mutated while a cache holds them (the services build fresh ones per data
+    version). An entry keeps its elements alive, so an ``id()`` in a key cannot be reused while
+    the entry exists. Thread-safe; the oldest entries go beyond ``max_entries``.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._entries: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], object]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.hits = 0
+        self.computed: Counter[str] = Counter()  # part -> times computed (cache misses)
+
+    def get(
+        self, part: str, objects: Sequence[object], extra: Hashable, compute: Callable[[], T]
+    ) -> T:
+        key = (part, extra, tuple(map(id, objects)))
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and all(a is b for a, b in zip(found[0], objects, strict=True)):
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return found[1]  # type: ignore[return-value]
+            self.computed[part] += 1
+        value = compute()
+        with self._lock:
+            self._entries[key] = (tuple(objects), value)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return value
 
 
 # --------------------------------------------------------------------------------- main entry
@@ -532,16 +611,15 @@ def _diff(
     base_by_id = {b.id: b for b in base if b.id is not None}
     ids = {e.id for e in elements if e.id is not None}
     new = [e for e in elements if e.id is None or e.id not in base_by_id]
-    modified = [
-        e
-        for e in elements
-        if e.id in base_by_id
-        and (
-            e.kind is not base_by_id[e.id].kind
-            or e.attrs != base_by_id[e.id].attrs
-            or not shapely.equals_exact(e.geometry, base_by_id[e.id].geometry)
+
+    def changed(e: PlanElement, before: PlanElement) -> bool:
+        return e is not before and (
+            e.kind is not before.kind
+            or e.attrs != before.attrs
+            or not shapely.equals_exact(e.geometry, before.geometry)
         )
-    ]
+
+    modified = [e for e in elements if e.id in base_by_id and changed(e, base_by_id[e.id])]
     removed = [b for i, b in base_by_id.items() if i not in ids]
     return new, modified, removed
 
@@ -558,8 +636,16 @@ def _households(
     return out
 
 
+def _candidates(geom: BaseGeometry, tree: shapely.STRtree) -> list[int]:
+    """Indices (ascending: the list's order) whose bounding boxes meet ``geom``'s."""
+    return sorted(int(i) for i in tree.query(geom))
+
+
 def _conflicts(
-    changed: Sequence[PlanElement], elements: Sequence[PlanElement], boundary: BaseGeometry
+    changed: Sequence[PlanElement],
+    elements: Sequence[PlanElement],
+    boundary: BaseGeometry,
+    cache: MetricsCache,
 ) -> list[Conflict]:
     out: list[Conflict] = []
     hard_kinds = (
@@ -571,9 +657,11 @@ def _conflicts(
         Kind.FACILITY,
         Kind.GREEN_BELT,
     )
+    if not changed:
+        return out
     buildings = [e for e in elements if e.kind is Kind.BUILDING]
     lanes = [e for e in elements if e.kind is Kind.FIRE_LANE]
-    outside_tol = boundary.buffer(0.01)
+    outside_tol = cache.get("boundary+1cm", (boundary,), None, lambda: boundary.buffer(0.01))
     hard_new = [e for e in changed if e.kind in hard_kinds and _standing(e)]
     for e in changed:
         if e.kind is Kind.BOUNDARY:
@@ -581,14 +669,19 @@ def _conflicts(
         if not outside_tol.covers(e.geometry):
             spot = e.geometry.difference(boundary).representative_point()
             out.append(Conflict("outside_boundary", _label(e), None, spot))
+    # a pair whose bounding boxes do not meet has an empty intersection: the trees only skip those
+    building_tree = shapely.STRtree([b.geometry for b in buildings])
+    lane_tree = shapely.STRtree([lane.geometry for lane in lanes])
     for e in hard_new:
         g = e.geometry
-        for b in buildings:
+        for k in _candidates(g, building_tree):
+            b = buildings[k]
             if b is not e and g.intersection(b.geometry).area > _AREA_TOL:
                 spot = g.intersection(b.geometry).representative_point()
                 out.append(Conflict("building", _label(e), _label(b), spot))
         if e.kind is not Kind.GREEN_BELT:
-            for lane in lanes:
+            for k in _candidates(g, lane_tree):
+                lane = lanes[k]
                 cut = g.intersection(lane.geometry)
                 if cut.area > _AREA_TOL or (_family(g) == "point" and not cut.is_empty):
                     if _family(g) == "point" and _ftype(e) in (
@@ -609,91 +702,60 @@ def _conflicts(
     return out
 
 
-def _cost(
-    new: Sequence[PlanElement],
-    modified: Sequence[PlanElement],
-    base: Sequence[PlanElement] | None,
+@dataclass(frozen=True)
+class _Green:
+    """Green figures of one plan (§2.2)."""
+
+    gross: BaseGeometry  # green belts unioned, cut to the boundary
+    net: BaseGeometry  # minus hard cover
+    central_m2: float  # parts ≥ central_green_min_width_m wide
+
+
+def _central_green_m2(green: BaseGeometry, settings: MetricSettings) -> float:
+    """Area of the parts of ``green`` at least ``central_green_min_width_m`` wide (an opening by
+    half that width, mitred, cut back to the green; GB 50180 4.0.7)."""
+    if green.is_empty or not green.area:
+        return 0.0
+    half = settings.central_green_min_width_m / 2
+    core = green.buffer(-half, join_style="mitre")
+    if core.is_empty:
+        return 0.0
+    return float(shapely.intersection(core.buffer(half, join_style="mitre"), green).area)
+
+
+def _green(
     elements: Sequence[PlanElement],
     boundary: BaseGeometry,
-    demolished_area: float,
     settings: MetricSettings,
-) -> Cost:
-    if base is None:
-        return Cost()
-    c = settings.costs
-    lines: list[CostLine] = []
-    base_by_id = {b.id: b for b in base if b.id is not None}
-    stall_delta = count_stalls(
-        [e for e in new if e.kind in (Kind.PARKING_STALL, Kind.PARKING_LOT)], settings
+    cache: MetricsCache,
+) -> _Green:
+    greens = [e for e in elements if e.kind is Kind.GREEN_BELT]
+    gross = cache.get(
+        "gross_green", (boundary, *greens), None, lambda: _gross_green(greens, boundary)
     )
-    for e in modified:
-        if e.id is not None and e.kind in (Kind.PARKING_STALL, Kind.PARKING_LOT):
-            before = base_by_id[e.id]
-            stall_delta += max(0, count_stalls([e], settings) - count_stalls([before], settings))
-    if stall_delta:
-        lines.append(CostLine("parking stalls", IMPROVEMENT, stall_delta, c.per_stall))
-    new_green = net_green(elements, boundary).difference(net_green(base, boundary)).area
-    if new_green > _AREA_TOL:
-        lines.append(CostLine("greening m²", IMPROVEMENT, round(new_green, 2), c.per_m2_green))
-    if demolished_area > 0:
-        lines.append(
-            CostLine("demolition m²", IMPROVEMENT, round(demolished_area, 2), c.per_m2_demolished)
-        )
-    paved_kinds = (Kind.ROAD, Kind.FOOTPATH, Kind.FIRE_LANE)
-    paved_new = _union(_polygons(e for e in elements if e.kind in paved_kinds)).difference(
-        _union(_polygons(e for e in base if e.kind in paved_kinds))
-    )
-    if paved_new.area > _AREA_TOL:
-        lines.append(CostLine("paving m²", BASIC, round(paved_new.area, 2), c.per_m2_paving))
-    bikes = sum(int(e.attrs.get("stall_count", 0)) for e in new if e.kind is Kind.BIKE_PARKING)
-    if bikes:
-        lines.append(CostLine("bike places", IMPROVEMENT, bikes, c.per_bike_place))
-    per_type = {
-        FacilityType.EBIKE_SHED: c.per_ebike_shed,
-        FacilityType.LIGHTING: c.per_light,
-        FacilityType.WASTE_POINT: c.per_waste_point,
-    }
-    counts: dict[str, int] = {}
-    for e in new:
-        if e.kind is Kind.FACILITY:
-            counts[_ftype(e)] = counts.get(_ftype(e), 0) + 1
-    for ftype, n in sorted(counts.items()):
-        unit = per_type.get(FacilityType(ftype), c.per_other_facility)
-        lines.append(CostLine(f"facility: {ftype}", FACILITY_CATEGORY[ftype], n, unit))
-    return Cost(tuple(lines))
+    if gross.is_empty:
+        return _Green(gross, gross, 0.0)
+    covers = _touching(gross, _cover_elements(elements))
+
+    def net() -> _Green:
+        green = _minus_cover(gross, covers)
+        return _Green(gross, green, _central_green_m2(green, settings))
+
+    extra = settings.central_green_min_width_m
+    return cache.get("net_green", (gross, *covers), extra, net)
 
 
-def compute_metrics(
-    elements: Sequence[PlanElement],
-    boundary: BaseGeometry | None = None,
-    *,
-    settings: MetricSettings | None = None,
-    households_by_building: Mapping[int, int] | None = None,
-    base: Sequence[PlanElement] | None = None,
-) -> Metrics:
-    """All metrics of one layout (metric CRS). ``boundary`` defaults to the boundary elements;
-    ``households_by_building`` (building id → households) overrides the buildings' attribute;
-    ``base`` (the unchanged plan) enables demolition, conflicts and cost.
+def _boundary_of(elements: Sequence[PlanElement], cache: MetricsCache) -> BaseGeometry:
+    bounds = [e for e in elements if e.kind is Kind.BOUNDARY and _family(e.geometry) == "polygon"]
+    if not bounds:
+        raise InvalidInput(key="metrics.community_boundary_draw_import")
+    return cache.get("boundary", bounds, None, lambda: _union([e.geometry for e in bounds]))
 
-    >>> from shapely import box
-    >>> els = [PlanElement(Kind.GREEN_BELT, box(0, 0, 100, 10)),
-    ...        PlanElement(Kind.PARKING_STALL, box(0, 20, 2.5, 25.3))]
-    >>> m = compute_metrics(els, box(0, 0, 100, 100))
-    >>> m.parking_stalls, m.green_area_m2, m.green_ratio, m.demolished_count
-    (1, 1000.0, 0.1, 0)
-    """
-    s = settings or MetricSettings()
-    if boundary is None:
-        bounds = _polygons(e for e in elements if e.kind is Kind.BOUNDARY)
-        if not bounds:
-            raise InvalidInput(key="metrics.community_boundary_draw_import")
-        boundary = _union(bounds)
-    area = float(boundary.area)
-    if area <= 0:
-        raise InvalidInput(key="metrics.community_boundary_area_check")
-    violations: list[Violation] = []
 
-    # parking (§2.4, §2.5, R13)
+def _parking(
+    elements: Sequence[PlanElement], s: MetricSettings, violations: list[Violation]
+) -> tuple[int, int, int, int, int]:
+    """(stalls, estimated, accessible required, accessible, bike places) — §2.4, §2.5, R13."""
     stalls = count_stalls(elements, s)
     estimated = sum(
         lot_capacity(e.geometry.area, s)
@@ -715,28 +777,39 @@ def compute_metrics(
                 severity="warning",
             )
         )
-    for e in elements:
-        if e.kind is Kind.PARKING_STALL and _family(e.geometry) == "polygon":
-            if int(e.attrs.get("stall_count", 1)) == 1:
-                rect = e.geometry.minimum_rotated_rectangle
-                xy = shapely.get_coordinates(rect)
-                sides = np.hypot(*np.diff(xy[:3], axis=0).T)
-                if float(sides.min()) < s.min_stall_width_m - 1e-6:
-                    violations.append(
-                        Violation(
-                            "R13",
-                            f"{_label(e)} is {sides.min():.2f} m wide, below "
-                            f"{s.min_stall_width_m} m",
-                            e.geometry.centroid,
-                        )
+    singles = [
+        e
+        for e in elements
+        if e.kind is Kind.PARKING_STALL
+        and _family(e.geometry) == "polygon"
+        and int(e.attrs.get("stall_count", 1)) == 1
+    ]
+    if singles:
+        rects = shapely.minimum_rotated_rectangle([e.geometry for e in singles])
+        for e, rect in zip(singles, rects, strict=True):
+            xy = shapely.get_coordinates(rect)
+            sides = np.hypot(*np.diff(xy[:3], axis=0).T)
+            if float(sides.min()) < s.min_stall_width_m - 1e-6:
+                violations.append(
+                    Violation(
+                        "R13",
+                        f"{_label(e)} is {sides.min():.2f} m wide, below {s.min_stall_width_m} m",
+                        e.geometry.centroid,
                     )
+                )
     bikes = sum(int(e.attrs.get("stall_count", 0)) for e in elements if e.kind is Kind.BIKE_PARKING)
+    return stalls, estimated, required, accessible, bikes
 
-    # e-bike sheds (§2.4, R15)
+
+def _ebike_sheds(
+    elements: Sequence[PlanElement],
+    lanes: Sequence[tuple[PlanElement, BaseGeometry, float | None]],
+    buildings: Sequence[PlanElement],
+    s: MetricSettings,
+    violations: list[Violation],
+) -> int:
+    """E-bike places, and the sheds' size, fire-lane and distance checks (§2.4, R15)."""
     ebike = 0
-    lanes = [e for e in elements if e.kind is Kind.FIRE_LANE]
-    lane_polys = [_lane_polygon(e, s) for e in lanes]
-    buildings = [e for e in elements if e.kind is Kind.BUILDING]
     for e in elements:
         if e.kind is not Kind.FACILITY or _ftype(e) != FacilityType.EBIKE_SHED:
             continue
@@ -759,7 +832,7 @@ def compute_metrics(
                         where,
                     )
                 )
-        for (poly, _w), lane in zip(lane_polys, lanes, strict=True):
+        for lane, poly, _w in lanes:
             if e.geometry.intersects(poly) and (
                 _family(e.geometry) != "polygon" or e.geometry.intersection(poly).area > 0
             ):
@@ -779,14 +852,22 @@ def compute_metrics(
                         "error" if high else "warning",
                     )
                 )
+    return ebike
 
-    # green (§2.2, R14)
-    green = net_green(elements, boundary)
-    gross = _union(_polygons(e for e in elements if e.kind is Kind.GREEN_BELT))
-    green_area = float(green.area)
-    occupied = float(shapely.intersection(gross, boundary).area) - green_area if green_area else 0.0
-    if not green_area and not gross.is_empty:
-        occupied = float(shapely.intersection(gross, boundary).area)
+
+def _green_checks(
+    green: _Green,
+    area: float,
+    persons: float,
+    s: MetricSettings,
+    violations: list[Violation],
+) -> tuple[float, float, float | None]:
+    """(green ratio, occupied m², centralised m² per person) and the R14 checks."""
+    green_area = float(green.net.area)
+    gross_area = float(green.gross.area)
+    occupied = gross_area - green_area if green_area else 0.0
+    if not green_area and not green.gross.is_empty:
+        occupied = gross_area
     ratio = green_area / area
     if ratio < s.green_ratio_min:
         violations.append(
@@ -797,30 +878,25 @@ def compute_metrics(
                 severity="warning",
             )
         )
-    half = s.central_green_min_width_m / 2
-    core = green.buffer(-half, join_style="mitre") if green_area else shapely.Polygon()
-    central = (
-        shapely.intersection(core.buffer(half, join_style="mitre"), green)
-        if not core.is_empty
-        else shapely.Polygon()
-    )
-    central_area = float(central.area)
-    households_list = _households(buildings, households_by_building)
-    households = sum(households_list)
-    persons = households * s.persons_per_household
-    per_person = central_area / persons if persons > 0 else None
+    per_person = green.central_m2 / persons if persons > 0 else None
     if per_person is not None and per_person < s.central_green_m2_per_person - 1e-9:
         violations.append(
             Violation(
                 "R14",
                 f"centralised green (parts ≥ {s.central_green_min_width_m:g} m wide) "
-                f"{central_area:.0f} m² = {per_person:.2f} m²/person, needs ≥ "
+                f"{green.central_m2:.0f} m² = {per_person:.2f} m²/person, needs ≥ "
                 f"{s.central_green_m2_per_person} m²/person ({persons:.0f} persons)",
             )
         )
+    return ratio, occupied, per_person
 
-    # demolition (§2.8)
-    new, modified, removed = _diff(elements, base)
+
+def _demolished(
+    elements: Sequence[PlanElement],
+    base: Sequence[PlanElement] | None,
+    removed: Sequence[PlanElement],
+) -> list[PlanElement]:
+    """Base buildings and illegal structures removed, or set to demolished (§2.8)."""
     base_by_id = {b.id: b for b in base or () if b.id is not None}
     demolished = [e for e in removed if e.kind in (Kind.BUILDING, Kind.ILLEGAL_STRUCTURE)]
     for e in elements:
@@ -828,23 +904,55 @@ def compute_metrics(
             before = base_by_id.get(e.id) if e.id is not None else None
             if before is None or _standing(before):
                 demolished.append(e)
-    demolished_area = float(sum(e.geometry.area for e in demolished))
+    return demolished
 
-    # fire lanes (§2.3, R11)
-    obstacles = _obstacles(elements)
-    min_w: float | None = None
-    min_loc: Point | None = None
-    min_section: BaseGeometry | None = None
-    narrowings: list[Narrowing] = []
-    for (poly, width), lane in zip(lane_polys, lanes, strict=True):
-        cw = fire_lane_clear_width(
+
+def _lane_clear_width(
+    lane: PlanElement,
+    poly: BaseGeometry,
+    width: float | None,
+    obstacles: Sequence[PlanElement],
+    s: MetricSettings,
+    cache: MetricsCache,
+) -> ClearWidth | None:
+    """One lane's clear width against the obstacles that touch it (nothing else can narrow it)."""
+    near = _touching(poly, obstacles)
+
+    def compute() -> ClearWidth | None:
+        return fire_lane_clear_width(
             poly,
-            obstacles,
+            _union([e.geometry for e in near]),
             width_m=width,
             step_m=s.cross_section_step_m,
             required_m=s.fire_lane_min_width_m,
             tolerance_m=s.width_tolerance_m,
         )
+
+    extra = (
+        s.cross_section_step_m,
+        s.fire_lane_min_width_m,
+        s.width_tolerance_m,
+        s.fire_lane_default_width_m,
+    )
+    return cache.get("clear_width", (lane, *near), extra, compute)
+
+
+def _fire_lanes(
+    elements: Sequence[PlanElement],
+    lanes: Sequence[tuple[PlanElement, BaseGeometry, float | None]],
+    s: MetricSettings,
+    cache: MetricsCache,
+    violations: list[Violation],
+) -> tuple[float | None, Point | None, BaseGeometry | None, list[Narrowing]]:
+    """Narrowest clear width of all fire lanes, where, and every narrowing (§2.3, R11); waste
+    points on a lane (R16)."""
+    obstacles = _obstacle_elements(elements)
+    min_w: float | None = None
+    min_loc: Point | None = None
+    min_section: BaseGeometry | None = None
+    narrowings: list[Narrowing] = []
+    for lane, poly, width in lanes:
+        cw = _lane_clear_width(lane, poly, width, obstacles, s, cache)
         if cw is None:
             continue
         if min_w is None or cw.min_m < min_w:
@@ -861,26 +969,58 @@ def compute_metrics(
             )
     for e in elements:
         if e.kind is Kind.FACILITY and _ftype(e) == FacilityType.WASTE_POINT:
-            for (poly, _w), lane in zip(lane_polys, lanes, strict=True):
+            for lane, poly, _w in lanes:
                 if e.geometry.intersects(poly):
                     violations.append(
                         Violation(
                             "R16", f"{_label(e)} stands on fire lane {_label(lane)}", e.geometry
                         )
                     )
+    return min_w, min_loc, min_section, narrowings
 
-    # walking coverage (§2.1 R17, §2.6 R16)
+
+def _walk_coverage(
+    elements: Sequence[PlanElement],
+    buildings: Sequence[PlanElement],
+    households_list: Sequence[int],
+    base: Sequence[PlanElement] | None,
+    s: MetricSettings,
+    cache: MetricsCache,
+    violations: list[Violation],
+) -> tuple[dict[str, float], set[str]]:
+    """Share of households within a network walk of each facility type (§2.1 R17, §2.6 R16).
+
+    The walking graph is kept per set of walkable elements and each type's distances per
+    (graph, buildings, destinations) in ``cache``: an option that moves no road, building or
+    facility of a type reuses the base plan's figures."""
+    households = sum(households_list)
     coverage: dict[str, float] = {}
     fallback: set[str] = set()
     facilities = [e for e in elements if e.kind is Kind.FACILITY]
     types = sorted({_ftype(e) for e in facilities})
     if households > 0 and types:
-        graph = build_walk_graph(elements, grid_m=s.walk_grid_m)
+        walkable = [e for e in elements if e.kind in WALKABLE_KINDS]
+        graph = cache.get(
+            "walk_graph",
+            walkable,
+            s.walk_grid_m,
+            lambda: build_walk_graph(walkable, grid_m=s.walk_grid_m),
+        )
         origins = {i: b.geometry for i, b in enumerate(buildings)}
 
         def share(ftype: str, radius: float) -> tuple[float, dict[int, float]]:
-            dests = [e.geometry for e in facilities if _ftype(e) == ftype]
-            wd = walk_distances(graph, origins, dests, max_access_m=s.walk_max_access_m)
+            dest_elements = [e for e in facilities if _ftype(e) == ftype]
+            wd = cache.get(
+                "walk_distances",
+                (graph, *buildings, *dest_elements),
+                (len(buildings), s.walk_max_access_m),
+                lambda: walk_distances(
+                    graph,
+                    origins,
+                    [e.geometry for e in dest_elements],
+                    max_access_m=s.walk_max_access_m,
+                ),
+            )
             fallback.update(_label(buildings[i]) for i in origins if i in wd.euclidean_fallback)
             dist = {i: wd.distances_m[i] for i in origins}
             within = sum(h for i, h in enumerate(households_list) if dist[i] <= radius)
@@ -921,10 +1061,123 @@ def compute_metrics(
     if households > 0 and FacilityType.WASTE_POINT not in types:
         coverage["waste_point_120m"] = 0.0
         violations.append(Violation("R16", "no waste sorting point in the compound"))
+    return coverage, fallback
 
+
+def _paved(elements: Sequence[PlanElement], cache: MetricsCache) -> BaseGeometry:
+    paved = [
+        e
+        for e in elements
+        if e.kind in (Kind.ROAD, Kind.FOOTPATH, Kind.FIRE_LANE) and _family(e.geometry) == "polygon"
+    ]
+    return cache.get("paved", paved, None, lambda: _union([e.geometry for e in paved]))
+
+
+def _cost(
+    new: Sequence[PlanElement],
+    modified: Sequence[PlanElement],
+    base: Sequence[PlanElement] | None,
+    elements: Sequence[PlanElement],
+    boundary: BaseGeometry,
+    demolished_area: float,
+    settings: MetricSettings,
+    cache: MetricsCache,
+) -> Cost:
+    if base is None:
+        return Cost()
+    c = settings.costs
+    lines: list[CostLine] = []
+    base_by_id = {b.id: b for b in base if b.id is not None}
+    stall_delta = count_stalls(
+        [e for e in new if e.kind in (Kind.PARKING_STALL, Kind.PARKING_LOT)], settings
+    )
+    for e in modified:
+        if e.id is not None and e.kind in (Kind.PARKING_STALL, Kind.PARKING_LOT):
+            before = base_by_id[e.id]
+            stall_delta += max(0, count_stalls([e], settings) - count_stalls([before], settings))
+    if stall_delta:
+        lines.append(CostLine("parking stalls", IMPROVEMENT, stall_delta, c.per_stall))
+    green_now = _green(elements, boundary, settings, cache).net
+    green_before = _green(base, boundary, settings, cache).net
+    new_green = 0.0 if green_now is green_before else green_now.difference(green_before).area
+    if new_green > _AREA_TOL:
+        lines.append(CostLine("greening m²", IMPROVEMENT, round(new_green, 2), c.per_m2_green))
+    if demolished_area > 0:
+        lines.append(
+            CostLine("demolition m²", IMPROVEMENT, round(demolished_area, 2), c.per_m2_demolished)
+        )
+    paved_now, paved_before = _paved(elements, cache), _paved(base, cache)
+    paved_new = (
+        shapely.Polygon() if paved_now is paved_before else paved_now.difference(paved_before)
+    )
+    if paved_new.area > _AREA_TOL:
+        lines.append(CostLine("paving m²", BASIC, round(paved_new.area, 2), c.per_m2_paving))
+    bikes = sum(int(e.attrs.get("stall_count", 0)) for e in new if e.kind is Kind.BIKE_PARKING)
+    if bikes:
+        lines.append(CostLine("bike places", IMPROVEMENT, bikes, c.per_bike_place))
+    per_type = {
+        FacilityType.EBIKE_SHED: c.per_ebike_shed,
+        FacilityType.LIGHTING: c.per_light,
+        FacilityType.WASTE_POINT: c.per_waste_point,
+    }
+    counts: dict[str, int] = {}
+    for e in new:
+        if e.kind is Kind.FACILITY:
+            counts[_ftype(e)] = counts.get(_ftype(e), 0) + 1
+    for ftype, n in sorted(counts.items()):
+        unit = per_type.get(FacilityType(ftype), c.per_other_facility)
+        lines.append(CostLine(f"facility: {ftype}", FACILITY_CATEGORY[ftype], n, unit))
+    return Cost(tuple(lines))
+
+
+def compute_metrics(
+    elements: Sequence[PlanElement],
+    boundary: BaseGeometry | None = None,
+    *,
+    settings: MetricSettings | None = None,
+    households_by_building: Mapping[int, int] | None = None,
+    base: Sequence[PlanElement] | None = None,
+    cache: MetricsCache | None = None,
+) -> Metrics:
+    """All metrics of one layout (metric CRS). ``boundary`` defaults to the boundary elements;
+    ``households_by_building`` (building id → households) overrides the buildings' attribute;
+    ``base`` (the unchanged plan) enables demolition, conflicts and cost. ``cache`` (shared with
+    the base plan's call) lets an option recompute only what its change-set touches.
+
+    >>> from shapely import box
+    >>> els = [PlanElement(Kind.GREEN_BELT, box(0, 0, 100, 10)),
+    ...        PlanElement(Kind.PARKING_STALL, box(0, 20, 2.5, 25.3))]
+    >>> m = compute_metrics(els, box(0, 0, 100, 100))
+    >>> m.parking_stalls, m.green_area_m2, m.green_ratio, m.demolished_count
+    (1, 1000.0, 0.1, 0)
+    """
+    s = settings or MetricSettings()
+    memo = cache if cache is not None else MetricsCache()
+    if boundary is None:
+        boundary = _boundary_of(elements, memo)
+    area = float(boundary.area)
+    if area <= 0:
+        raise InvalidInput(key="metrics.community_boundary_area_check")
+    violations: list[Violation] = []
+    stalls, estimated, required, accessible, bikes = _parking(elements, s, violations)
+    lanes = [(e, *_lane_polygon(e, s)) for e in elements if e.kind is Kind.FIRE_LANE]
+    buildings = [e for e in elements if e.kind is Kind.BUILDING]
+    ebike = _ebike_sheds(elements, lanes, buildings, s, violations)
+    green = _green(elements, boundary, s, memo)
+    households_list = _households(buildings, households_by_building)
+    households = sum(households_list)
+    persons = households * s.persons_per_household
+    ratio, occupied, per_person = _green_checks(green, area, persons, s, violations)
+    new, modified, removed = _diff(elements, base)
+    demolished = _demolished(elements, base, removed)
+    demolished_area = float(sum(e.geometry.area for e in demolished))
+    min_w, min_loc, min_section, narrowings = _fire_lanes(elements, lanes, s, memo, violations)
+    coverage, fallback = _walk_coverage(
+        elements, buildings, households_list, base, s, memo, violations
+    )
     changed = [*new, *[e for e in modified if e.kind is not Kind.ILLEGAL_STRUCTURE or _standing(e)]]
-    conflicts = _conflicts(changed, elements, boundary)
-    cost = _cost(new, modified, base, elements, boundary, demolished_area, s)
+    conflicts = _conflicts(changed, elements, boundary, memo)
+    cost = _cost(new, modified, base, elements, boundary, demolished_area, s, memo)
     return Metrics(
         parking_stalls=stalls,
         parking_stalls_estimated=estimated,
@@ -933,12 +1186,12 @@ def compute_metrics(
         bike_places=bikes,
         ebike_places=ebike,
         community_area_m2=area,
-        green_area_m2=green_area,
+        green_area_m2=float(green.net.area),
         green_occupied_m2=max(0.0, occupied),
         green_ratio=ratio,
         households=households,
         persons=persons,
-        centralised_green_m2=central_area,
+        centralised_green_m2=green.central_m2,
         centralised_green_per_person_m2=per_person,
         demolished_count=len(demolished),
         demolished_area_m2=demolished_area,

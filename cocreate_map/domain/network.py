@@ -15,7 +15,8 @@ road — and never leaves two touching roads unconnected):
    distance from the building's edge to that point plus the straight link to each grid node within
    1.5 cells. A
    destination (facility) links the same way from its own geometry.
-4. Distances come from one multi-source Dijkstra per destination set (networkx). When a building or
+4. Distances come from one multi-source Dijkstra per destination set over the networkx graph (read
+   only, so a cached graph can serve every option and thread). When a building or
    all destinations cannot be linked (no walkable area within ``max_access_m``, or a separate graph
    component), the straight-line distance is used instead and the building is listed in
    ``WalkDistances.euclidean_fallback`` — never silently.
@@ -23,6 +24,7 @@ road — and never leaves two touching roads unconnected):
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +44,6 @@ WALKABLE_KINDS = (Kind.ROAD, Kind.FOOTPATH, Kind.FIRE_LANE)
 DEFAULT_LINE_WIDTH_M = {Kind.ROAD: 4.0, Kind.FOOTPATH: 2.0, Kind.FIRE_LANE: 4.0}
 # 16-neighbourhood, one direction of each undirected pair (grid units).
 _OFFSETS = ((1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (1, 2), (2, -1), (1, -2))
-_SOURCE = "__destinations__"
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,38 @@ def _link(
     return [(int(n), gap + float(d)) for n, d in zip(nodes, snaps, strict=True)]
 
 
+def _dijkstra(graph: nx.Graph, starts: Mapping[int, float]) -> dict[int, float]:
+    """Shortest distance from a virtual source linked to ``starts`` (node -> link length) to
+    every node it reaches; the graph is only read, so one graph serves any number of threads.
+
+    The same walk as ``networkx.single_source_dijkstra_path_length`` from a source node joined to
+    ``starts`` (heap order, tie-break by push count, relaxations), hence the same figures."""
+    adj = graph._adj
+    dist: dict[int, float] = {}
+    seen: dict[int, float] = {}
+    heap: list[tuple[float, int, int]] = []
+    count = 0
+    for node, gap in starts.items():
+        seen[node] = gap
+        heap.append((gap, count, node))
+        count += 1
+    heapq.heapify(heap)
+    while heap:
+        d, _, v = heapq.heappop(heap)
+        if v in dist:
+            continue
+        dist[v] = d
+        for u, attrs in adj[v].items():
+            vu = d + attrs["weight"]
+            if u in dist:
+                continue
+            if u not in seen or vu < seen[u]:
+                seen[u] = vu
+                heapq.heappush(heap, (vu, count, u))
+                count += 1
+    return dist
+
+
 def walk_distances(
     wg: WalkGraph,
     origins: Mapping[K, BaseGeometry],
@@ -184,18 +217,13 @@ def walk_distances(
     >>> round(r.distances_m["h"], 2), r.euclidean_fallback  # 6 + 90.47 (grid path, true 90.02)
     (96.47, frozenset())
     """
-    dest_links = [lk for d in destinations for lk in _link(wg, d, max_access_m, wg.grid_m)]
-    lengths: dict[object, float] = {}
-    if dest_links:
-        g = wg.graph
-        g.add_node(_SOURCE)
-        try:
-            for node, gap in dest_links:
-                if not g.has_edge(_SOURCE, node) or g[_SOURCE][node]["weight"] > gap:
-                    g.add_edge(_SOURCE, node, weight=gap)
-            lengths = dict(nx.single_source_dijkstra_path_length(g, _SOURCE, weight="weight"))
-        finally:
-            g.remove_node(_SOURCE)
+    starts: dict[int, float] = {}  # node -> shortest access from any destination, first seen first
+    for d in destinations:
+        for node, gap in _link(wg, d, max_access_m, wg.grid_m):
+            if node not in starts or starts[node] > gap:
+                starts[node] = gap
+    lengths = _dijkstra(wg.graph, starts)
+    dest_array = np.array(list(destinations), dtype=object)
     out: dict[Hashable, float] = {}
     fallback: set[Hashable] = set()
     for key, geom in origins.items():
@@ -208,6 +236,6 @@ def walk_distances(
         if not destinations:
             out[key] = math.inf
             continue
-        out[key] = min(float(geom.distance(d)) for d in destinations)
+        out[key] = float(np.min(shapely.distance(geom, dest_array)))
         fallback.add(key)
     return WalkDistances(out, frozenset(fallback))

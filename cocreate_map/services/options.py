@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -31,6 +33,7 @@ from cocreate_map.domain.layout import SNAP_TOLERANCE_M, Side, snap_line_ends, s
 from cocreate_map.domain.metrics import (
     RULES,
     Metrics,
+    MetricsCache,
     MetricSettings,
     UnitCosts,
     compare,
@@ -775,19 +778,71 @@ def _boundary(community: CommunityRow, base: Sequence[PlanElement]) -> BaseGeome
     return crs_io.to_metric(community.boundary, _epsg(community))
 
 
+@dataclass(frozen=True)
+class _BasePlan:
+    """A community's base plan at one data version: its elements in the metric CRS, its metrics
+    and the cache of metric parts that every option of that version shares (an option recomputes
+    only what its change-set touches, ``domain.metrics.MetricsCache``)."""
+
+    bind: object  # the engine/connection it was read from (kept so its id() stays unique)
+    elements: list[PlanElement]
+    boundary: BaseGeometry | None
+    settings: MetricSettings
+    metrics: Metrics
+    cache: MetricsCache
+
+
+_BASE_PLANS: OrderedDict[tuple[object, ...], _BasePlan] = OrderedDict()
+_BASE_PLANS_LOCK = threading.Lock()
+_MAX_BASE_PLANS = 8  # communities × data versions kept per process
+
+
+def _base_plan(session: Session, community: CommunityRow) -> _BasePlan:
+    """The base plan of the community's current data version: read, reprojected and measured
+    once, then reused until an import changes the elements or the boundary (the same stamp as
+    ``services.community.map_version``) or the unit costs change."""
+    epsg = _epsg(community)
+    settings = _settings(session, community.slug)
+    bind = session.get_bind()
+    stamp = repo.element_stamp(session, community.id)
+    outline = community.boundary.wkb if community.boundary is not None else b""
+    key = (id(bind), community.id, stamp, outline, epsg, settings)
+    with _BASE_PLANS_LOCK:
+        found = _BASE_PLANS.get(key)
+        if found is not None and found.bind is bind:
+            _BASE_PLANS.move_to_end(key)
+            return found
+    base = _base_elements(session, community)
+    area = _boundary(community, base)
+    cache = MetricsCache()
+    metrics = compute_metrics(base, area, settings=settings, base=base, cache=cache)
+    plan = _BasePlan(bind, base, area, settings, metrics, cache)
+    with _BASE_PLANS_LOCK:
+        _BASE_PLANS[key] = plan
+        while len(_BASE_PLANS) > _MAX_BASE_PLANS:
+            _BASE_PLANS.popitem(last=False)
+    return plan
+
+
+def _option_metrics(plan: _BasePlan, row: OptionRow, epsg: int) -> Metrics:
+    return compute_metrics(
+        apply(plan.elements, _layout(row, epsg)),
+        plan.boundary,
+        settings=plan.settings,
+        base=plan.elements,
+        cache=plan.cache,
+    )
+
+
 def _compute(
     session: Session, community: CommunityRow, option_name: str | None
 ) -> tuple[Metrics, Metrics | None, int]:
     epsg = _epsg(community)
-    base = _base_elements(session, community)
-    settings = _settings(session, community.slug)
-    area = _boundary(community, base)
-    before = compute_metrics(base, area, settings=settings, base=base)
+    plan = _base_plan(session, community)
     if option_name is None:
-        return before, None, epsg
+        return plan.metrics, None, epsg
     row = _option(session, community, option_name)
-    after = compute_metrics(apply(base, _layout(row, epsg)), area, settings=settings, base=base)
-    return before, after, epsg
+    return plan.metrics, _option_metrics(plan, row, epsg), epsg
 
 
 def _result(
@@ -834,14 +889,11 @@ def compare_options(session: Session, slug: str, names: Sequence[str]) -> dict[s
     if not names:
         raise InvalidInput(key="options.pick_least_one_option")
     epsg = _epsg(community)
-    base = _base_elements(session, community)
-    settings = _settings(session, slug)
-    area = _boundary(community, base)
-    before = compute_metrics(base, area, settings=settings, base=base)
+    plan = _base_plan(session, community)
+    before = plan.metrics
     out: dict[str, Any] = {"base": _result(community, None, before, None, epsg), "options": {}}
     for name in names:
-        row = _option(session, community, name)
-        after = compute_metrics(apply(base, _layout(row, epsg)), area, settings=settings, base=base)
+        after = _option_metrics(plan, _option(session, community, name), epsg)
         out["options"][name] = _result(community, name, before, after, epsg)
     return out
 

@@ -299,6 +299,36 @@ def test_hand_computed_site_through_the_service(site):
     assert m["cost_total"] > 0 and set(m["cost_by_category"]) == {"基础类", "完善类", "提升类"}
 
 
+def test_metrics_follow_a_new_import_and_share_the_base_until_then(site, tmp_path):
+    """Issue 16.2: the base plan is read and measured once per data version; an import (a new
+    version) or new unit costs are seen at once, never a stale figure."""
+    from cocreate_map.services import options as options_service
+
+    with transaction(site) as s:
+        services.create_option(s, "site", "车位", who=local_admin("test"))
+        services.add_stall_row(
+            s, "site", "车位", wgs(LineString([(0, 0), (10, 0)])), who=local_admin("test")
+        )
+        first = services.option_metrics(s, "site", "车位")
+        community = options_service._community(s, "site")
+        plan = options_service._base_plan(s, community)
+        assert options_service._base_plan(s, community) is plan  # the same version: reused
+    more = [feature(box(20, 70, 50, 82), kind="building", id="b2", households=12)]
+    with transaction(site) as s:
+        services.import_file(
+            s, write(tmp_path / "more.geojson", more), "site", who=local_admin("test")
+        )
+    with transaction(site) as s:
+        today = services.option_metrics(s, "site")
+        second = services.option_metrics(s, "site", "车位")
+        assert options_service._base_plan(s, options_service._community(s, "site")) is not plan
+        services.set_unit_costs(s, "site", {"per_stall": 6000}, who=local_admin("test"))
+        dearer = services.option_metrics(s, "site", "车位")
+    assert first["households"] == 24 and today["households"] == 36 == second["households"]
+    assert second["parking_stalls"] == first["parking_stalls"] == 4
+    assert dearer["cost_total"] == second["cost_total"] + 4 * 3000
+
+
 def test_demo_options_differ_as_designed(demo):
     with transaction(demo) as s:
         c = services.compare_options(s, DEMO, [A, B, C])
