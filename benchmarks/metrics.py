@@ -15,8 +15,9 @@ Two figures per case (issue 16.2):
   when the planner drags a row and the option is read again.
 
 Beside each, the floor — a bare shapely area sum over the same elements, timed alternately with
-the project (A B, B A, …) — and the ratio of medians; minima too, and the load average before
-each row (2 shared cores: the ratios are the point). Then the growth from the smallest to the
+the project (A B, B A, …) — and the ratio of medians; minima too, the median CPU time of a drag
+(what other processes' load inflates least) and the load average before each row (2 shared
+cores: the ratios are the point). Then the growth from the smallest to the
 largest synthetic case against the growth of the element count (linear = the same factor).
 
     nice .venv/bin/python benchmarks/metrics.py [--repeat 5] [--sizes 500,1000,2000,5000]
@@ -117,17 +118,21 @@ def synthetic_case(n: int = 2000) -> tuple[list[PlanElement], LayoutOption]:
 
 def alternating(
     project: Callable[[], object], floor: Callable[[], object], repeat: int
-) -> tuple[list[float], list[float]]:
-    """Project and floor timed in turn (A B, B A, …) so a drift in load weighs on both."""
+) -> tuple[list[float], list[float], list[float]]:
+    """Project and floor timed in turn (A B, B A, …) so a drift in load weighs on both: wall
+    times of each, and the project's CPU time (what load from other processes inflates least)."""
     p: list[float] = []
     f: list[float] = []
+    cpu: list[float] = []
     for i in range(repeat):
         for which in (p, f) if i % 2 == 0 else (f, p):
             fn = project if which is p else floor
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
             which.append(time.perf_counter() - start)
-    return p, f
+            if which is p:
+                cpu.append(time.process_time() - start_cpu)
+    return p, f, cpu
 
 
 def fresh(option: LayoutOption) -> LayoutOption:
@@ -152,7 +157,7 @@ def main() -> None:
     print(f"load average {load()}; {args.repeat} alternating runs each; times in ms")
     head = (
         f"{'case':<26} {'elements':>8} {'cold med':>9} {'cold min':>9} {'drag med':>9} "
-        f"{'drag min':>9} {'floor med':>9} {'cold ×':>8} {'drag ×':>8}  load"
+        f"{'drag min':>9} {'drag cpu':>9} {'floor med':>9} {'cold ×':>8} {'drag ×':>8}  load"
     )
     print(head)
     cases = [("demo + option C", demo_case())]
@@ -166,12 +171,12 @@ def main() -> None:
         def area_sum(g: list[BaseGeometry] = geoms) -> float:
             return float(sum(shapely.area(g)))
 
-        cold, cold_floor = alternating(
+        cold, cold_floor, _ = alternating(
             lambda p=plan, b=base: compute_metrics(p, base=b), area_sum, args.repeat
         )
         cache = MetricsCache()
         compute_metrics(base, base=base, cache=cache)  # the services keep this per data version
-        drag, drag_floor = alternating(
+        drag, drag_floor, drag_cpu = alternating(
             lambda b=base, o=option, c=cache: compute_metrics(apply(b, fresh(o)), base=b, cache=c),
             area_sum,
             args.repeat,
@@ -180,7 +185,8 @@ def main() -> None:
         c_med, d_med = statistics.median(cold), statistics.median(drag)
         print(
             f"{label:<26} {len(plan):>8} {c_med * 1e3:>9.1f} {min(cold) * 1e3:>9.1f} "
-            f"{d_med * 1e3:>9.1f} {min(drag) * 1e3:>9.1f} {floor * 1e3:>9.3f} "
+            f"{d_med * 1e3:>9.1f} {min(drag) * 1e3:>9.1f} "
+            f"{statistics.median(drag_cpu) * 1e3:>9.1f} {floor * 1e3:>9.3f} "
             f"{c_med / floor:>7.0f}× {d_med / floor:>7.0f}×  {before}"
         )
         if label.startswith("synthetic"):

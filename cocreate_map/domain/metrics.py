@@ -752,6 +752,23 @@ def _boundary_of(elements: Sequence[PlanElement], cache: MetricsCache) -> BaseGe
     return cache.get("boundary", bounds, None, lambda: _union([e.geometry for e in bounds]))
 
 
+def _narrowest_sides(stalls: Sequence[PlanElement]) -> list[float]:
+    """The shorter side of each stall's minimum rotated rectangle (its first two sides)."""
+    if not stalls:
+        return []
+    rects = shapely.minimum_rotated_rectangle([e.geometry for e in stalls])
+    xy, which = shapely.get_coordinates(rects, return_index=True)
+    if xy.shape[0] == 5 * len(stalls) and (np.bincount(which) == 5).all():  # all rectangles
+        corners = xy.reshape(len(stalls), 5, 2)[:, :3]
+        sides = np.hypot(*np.moveaxis(np.diff(corners, axis=1), 2, 0))
+        return [float(v) for v in sides.min(axis=1)]
+    out = []
+    for rect in rects:  # a degenerate stall's "rectangle" is a line or a point
+        corners = shapely.get_coordinates(rect)[:3]
+        out.append(float(np.hypot(*np.diff(corners, axis=0).T).min()))
+    return out
+
+
 def _parking(
     elements: Sequence[PlanElement], s: MetricSettings, violations: list[Violation]
 ) -> tuple[int, int, int, int, int]:
@@ -784,19 +801,15 @@ def _parking(
         and _family(e.geometry) == "polygon"
         and int(e.attrs.get("stall_count", 1)) == 1
     ]
-    if singles:
-        rects = shapely.minimum_rotated_rectangle([e.geometry for e in singles])
-        for e, rect in zip(singles, rects, strict=True):
-            xy = shapely.get_coordinates(rect)
-            sides = np.hypot(*np.diff(xy[:3], axis=0).T)
-            if float(sides.min()) < s.min_stall_width_m - 1e-6:
-                violations.append(
-                    Violation(
-                        "R13",
-                        f"{_label(e)} is {sides.min():.2f} m wide, below {s.min_stall_width_m} m",
-                        e.geometry.centroid,
-                    )
+    for e, narrowest in zip(singles, _narrowest_sides(singles), strict=True):
+        if narrowest < s.min_stall_width_m - 1e-6:
+            violations.append(
+                Violation(
+                    "R13",
+                    f"{_label(e)} is {narrowest:.2f} m wide, below {s.min_stall_width_m} m",
+                    e.geometry.centroid,
                 )
+            )
     bikes = sum(int(e.attrs.get("stall_count", 0)) for e in elements if e.kind is Kind.BIKE_PARKING)
     return stalls, estimated, required, accessible, bikes
 
