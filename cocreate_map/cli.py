@@ -61,7 +61,7 @@ def cmd_communities(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        rows = services.list_communities(session)
+        rows = services.list_communities(session, include_archived=args.all)
     if args.json:
         print(
             json.dumps(
@@ -106,12 +106,41 @@ def _read_options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     )
 
 
+def _who(session, by: str | None):  # type: ignore[no-untyped-def]
+    """``--by USER``: that staff account (its role decides); else the console's admin."""
+    from cocreate_map.services.staff import staff_identity
+
+    return staff_identity(session, by) if by else local_admin()
+
+
+def cmd_import_undo(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import transaction
+
+    try:
+        import_id = int(args.undo_id)
+    except ValueError:
+        raise InvalidInput(key="imports.undo_needs_id", value=args.undo_id) from None
+    with transaction(_engine()) as session:
+        info = services.undo_import(session, import_id, who=_who(session, args.by))
+    print(
+        f"undid import #{info.id} ({info.filename}) of {info.slug}: "
+        f"{info.elements} elements removed"
+    )
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
 
     path = Path(args.path)
+    if args.path == "undo" and args.undo_id is not None and not path.exists():
+        return cmd_import_undo(args)
+    if args.undo_id is not None:
+        raise InvalidInput(key="imports.one_path", value=args.undo_id)
     if not path.exists():
         raise InvalidInput(f"{path} does not exist; give the path of a file to import")
+    if not args.community:
+        raise InvalidInput(key="imports.needs_community")
     options = _read_options(args)
     if args.option:
         return cli_options.cmd_import_option(args, options)
@@ -122,16 +151,49 @@ def cmd_import(args: argparse.Namespace) -> int:
             args.community,
             create_name=args.create,
             options=options,
-            who=local_admin(),
+            who=_who(session, args.by),
+            replace=args.replace,
         )
     verb = "created community" if summary.created else "imported into"
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary.counts.items()))
-    print(f"{verb} {summary.slug}: {summary.imported} features ({kinds})")
+    for old in summary.replaced:
+        print(f"replaced import #{old} (its elements removed first)")
+    print(
+        f"{verb} {summary.slug}: {summary.imported} features ({kinds}) as import #{summary.import_id}"
+    )
     print(f"source CRS {summary.source_crs}; measured in EPSG:{summary.metric_epsg}")
     for line in summary.repairs:
         print(f"repaired: {line}")
     for line in summary.notes:
         print(f"note: {line}")
+    return 0
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        rows = services.list_imports(session, args.community)
+    if args.json:
+        payload = [
+            {
+                "id": r.id,
+                "filename": r.filename,
+                "created_at": r.created_at.isoformat(timespec="seconds"),
+                "feature_count": r.feature_count,
+                "elements": r.elements,
+                "content_sha256": r.content_sha256,
+                "source_crs": r.source_crs,
+                "undone_at": r.undone_at,
+            }
+            for r in rows
+        ]
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        when = r.created_at.strftime("%Y-%m-%d %H:%M")
+        state = f"undone {r.undone_at}" if r.undone_at else f"{r.elements:>6} elements"
+        print(f"#{r.id:<5} {when}  {state}  {r.filename}")
     return 0
 
 
@@ -207,13 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser("communities", help="list communities with element counts")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--all", action="store_true", help="archived communities too")
     p.set_defaults(func=cmd_communities)
 
     p = sub.add_parser(
-        "import", help="import GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML or DXF"
+        "import",
+        help="import GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML or DXF; "
+        "`import undo ID` undoes an import",
     )
-    p.add_argument("path")
-    p.add_argument("--community", required=True, help="slug of the community, e.g. cotton-compound")
+    p.add_argument("path", help="the file to import, or `undo` followed by an import id")
+    p.add_argument("undo_id", nargs="?", help=argparse.SUPPRESS)
+    p.add_argument("--community", help="slug of the community, e.g. cotton-compound")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="the file was imported into the community before: undo that import first",
+    )
+    p.add_argument("--by", metavar="USER", help="staff account (default: the console admin)")
     p.add_argument("--create", metavar="NAME", help="create the community with this name first")
     p.add_argument(
         "--kind", help="give every feature this kind: " + ", ".join(k.value for k in Kind)
@@ -241,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the file is a layout option (kind, action, ref) named NAME",
     )
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("imports", help="a community's imports (ids for `cocreate import undo ID`)")
+    p.add_argument("--community", required=True)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_imports)
 
     p = sub.add_parser("export", help="export a community's elements with their ids")
     p.add_argument("--community", required=True)

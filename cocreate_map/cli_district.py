@@ -168,6 +168,11 @@ def register(sub: Any) -> None:
     m.add_argument("--to", required=True, metavar="POSTGRES_URL")
     m.add_argument("--allow-sqlite-target", action="store_true", help=argparse.SUPPRESS)
     m.set_defaults(func=cmd_move)
+    m = csub.add_parser("archive", help="archive a community: hidden from lists, read-only")
+    m.add_argument("slug")
+    m.add_argument("--restore", action="store_true", help="bring an archived community back")
+    m.add_argument("--by", metavar="USER", help="staff account (default: the console admin)")
+    m.set_defaults(func=cmd_community_archive)
     m = csub.add_parser("district", help="put a community in a sub-district (街道)")
     m.add_argument("slug")
     m.add_argument("--name", required=True, help="the sub-district, e.g. 银行街道; '' for none")
@@ -187,3 +192,16 @@ def register(sub: Any) -> None:
             "--address", default="127.0.0.1", help="nginx's address; 0.0.0.0 for the office LAN"
         )
         d.set_defaults(func=func)
+
+
+def cmd_community_archive(args: argparse.Namespace) -> int:
+    from cocreate_map.services.access import local_admin
+    from cocreate_map.services.imports import archive_community
+    from cocreate_map.services.staff import staff_identity
+    from cocreate_map.storage.db import migrated_engine, transaction
+
+    with transaction(migrated_engine()) as session:
+        who = staff_identity(session, args.by) if args.by else local_admin()
+        archive_community(session, args.slug, who=who, restore=args.restore)
+    print(f"{'restored' if args.restore else 'archived'} community {args.slug}")
+    return 0

@@ -153,8 +153,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     q.add_argument("--option", required=True)
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_options_export)
+    q = osub.add_parser("delete", help="delete an option that no open ballot decides on")
+    q.add_argument("name")
+    q.add_argument("--community", required=True)
+    q.add_argument("--by", metavar="USER", help="staff account (default: the console admin)")
+    q.set_defaults(func=cmd_options_delete)
     q = osub.add_parser("sheet", help="one-page A4 PDF comparing 1–3 options")
     q.add_argument("--community", required=True)
     q.add_argument("--options", required=True, help='names separated by commas, e.g. "A,B,C"')
     q.add_argument("--out", required=True)
     q.set_defaults(func=cmd_options_sheet)
+
+
+def cmd_options_delete(args: argparse.Namespace) -> int:
+    from cocreate_map.services.imports import delete_unused_option
+    from cocreate_map.services.staff import staff_identity
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as session:
+        who = staff_identity(session, args.by) if args.by else local_admin()
+        delete_unused_option(session, args.community, args.name, who=who)
+    print(f"deleted option {args.name} of {args.community}")
+    return 0

@@ -47,6 +47,14 @@ from cocreate_map.services.households import (
     regenerate_codes,
     update_household,
 )
+from cocreate_map.services.imports import (
+    ImportInfo,
+    archive_community,
+    delete_unused_option,
+    find_earlier,
+    list_imports,
+    undo_import,
+)
 from cocreate_map.services.options import (
     OptionImportSummary,
     OptionInfo,
@@ -89,6 +97,12 @@ __all__ = [
     "map_version",
     "preview_import",
     "preview_map_data",
+    "ImportInfo",
+    "archive_community",
+    "delete_unused_option",
+    "find_earlier",
+    "list_imports",
+    "undo_import",
     "OptionImportSummary",
     "OptionInfo",
     "OptionMapData",

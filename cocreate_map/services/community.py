@@ -42,7 +42,8 @@ DEMO_NAME = "棉花小区"
 # ---------------------------------------------------------------- communities
 
 
-def list_communities(session: Session) -> list[CommunityInfo]:
+def list_communities(session: Session, *, include_archived: bool = False) -> list[CommunityInfo]:
+    """The communities, archived ones only when asked (issue 17.6: hidden, data kept)."""
     counts = repo.element_counts(session)
     return [
         CommunityInfo(
@@ -53,6 +54,7 @@ def list_communities(session: Session) -> list[CommunityInfo]:
             element_counts=counts.get(row.id, {}),
         )
         for row in repo.all_communities(session)
+        if include_archived or row.archived_at is None
     ]
 
 
@@ -95,6 +97,7 @@ class ImportSummary:
     import_id: int
     metric_epsg: int = 0
     warnings: list[str] = field(default_factory=list)
+    replaced: list[int] = field(default_factory=list)  # ids of the earlier imports undone
 
 
 def preview_import(path: Path, options: ReadOptions, display_name: str | None = None) -> ReadResult:
@@ -151,9 +154,12 @@ def _check_near(community: CommunityRow, geoms: list[BaseGeometry], label: str) 
         )
 
 
-def _recompute_boundary(session: Session, community: CommunityRow) -> None:
+def recompute_boundary(session: Session, community: CommunityRow) -> None:
+    """The community's boundary from its elements (a drawn boundary, else their hull); none
+    when it has no element left (its last import undone)."""
     rows = repo.elements_of(session, community.id)
     if not rows:
+        community.boundary = None
         return
     boundaries = [r.geometry for r in rows if r.kind == Kind.BOUNDARY.value]
     if boundaries:
@@ -178,11 +184,20 @@ def import_file(
     options: ReadOptions | None = None,
     display_name: str | None = None,
     who: StaffIdentity | None,
+    replace: bool = False,
 ) -> ImportSummary:
-    """Import every feature of a file into a community, all or nothing."""
+    """Import every feature of a file into a community, all or nothing.
+
+    The same file (by content) imported into the community before is refused, naming the
+    earlier import, unless ``replace``: then the earlier import is undone first (audit-logged),
+    in the same transaction (services/imports)."""
+    from cocreate_map.services import imports as imports_svc
+
     options = options or ReadOptions()
     label = display_name or path.name
     created = False
+    sha256 = imports_svc.content_sha256(path) if Path(path).is_file() else None
+    replaced: list[int] = []
     if create_name is not None:
         require_creator(who, action="import")
         check_slug(slug)
@@ -190,8 +205,17 @@ def import_file(
             raise AlreadyExists(key="community.community_exists_already_drop", slug=slug)
     else:
         community = repo.community_by_slug(session, slug)
-        require_staff(who, community.id, action="import")
+        staff = require_staff(who, community.id, action="import")
+        earlier = imports_svc.earlier_imports(session, community.id, sha256) if sha256 else []
+        if earlier and not replace:
+            raise imports_svc.refuse_repeat(earlier[-1])
+        if earlier:
+            require_staff(who, community.id, imports_svc.MANAGERS, action="import.undo")
     result = preview_import(path, options, display_name=label)
+    if create_name is None:
+        for row in earlier:
+            replaced.append(row.id)
+            imports_svc.remove_import(session, row, staff.username, "import.replace")
     geoms = [f.geometry for f in result.features]
     if create_name is not None:
         community = create_community(session, slug, create_name, who=who)
@@ -220,6 +244,7 @@ def import_file(
         options=_options_dict(options),
         feature_count=len(result.features),
         report="\n".join(report_lines),
+        content_sha256=sha256,
     )
     session.add(imp)
     session.flush()
@@ -239,7 +264,7 @@ def import_file(
     for f in result.features:
         counts[f.kind.value] = counts.get(f.kind.value, 0) + 1
     session.flush()
-    _recompute_boundary(session, community)
+    recompute_boundary(session, community)
     session.flush()
     return ImportSummary(
         slug=community.slug,
@@ -251,6 +276,7 @@ def import_file(
         source_crs=result.source_crs,
         import_id=imp.id,
         metric_epsg=community.metric_epsg,
+        replaced=replaced,
     )
 
 

@@ -1,0 +1,290 @@
+"""Imports that can be repeated and undone, options that can be deleted, communities that can be
+archived (issue 17.6).
+
+- A file is recognised by the SHA-256 of its bytes (a Shapefile: of its side-car files too),
+  stored on its import row. Importing the same file into the same community again is refused
+  with the earlier import named, unless the caller asks to *replace* it: the earlier import is
+  undone first, in the same transaction.
+- An import is undone as the unit it was written in: every element it wrote goes; its row stays,
+  marked undone (``options["undone_at"]``), so import ids are never reused and the log's entries
+  keep naming one import each. Not when a layout option refers to one of those elements
+  (deleting them would silently drop the option's changes). Undo and replace are entries of the
+  community's hash-chained audit log.
+- An option can be deleted when no open ballot decides on it.
+- An archived community is hidden from lists and read-only: every write to its rows is refused
+  at flush time (:func:`_refuse_archived_writes`), whatever page or command attempts it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
+
+from cocreate_map.domain.annotations import Role
+from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from cocreate_map.services.access import require_staff
+from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage.ballot_tables import BallotRow
+from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
+from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow, utcnow
+
+MANAGERS = (Role.ADMIN, Role.PLANNER)
+
+
+def content_sha256(path: Path) -> str:
+    """SHA-256 of the file; for a ``.shp`` of it and its side-car files (sorted by extension)."""
+    path = Path(path)
+    parts = [path]
+    if path.suffix.lower() == ".shp":
+        parts = sorted(
+            (p for p in path.parent.glob(path.stem + ".*") if p.stem == path.stem),
+            key=lambda p: p.suffix.lower(),
+        )
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.suffix.lower().encode())
+        with part.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ImportInfo:
+    id: int
+    slug: str
+    filename: str
+    created_at: datetime
+    feature_count: int
+    elements: int  # still in the community (a later option may not have removed any)
+    content_sha256: str | None
+    source_crs: str
+    undone_at: str | None = None
+
+
+def _info(row: ImportRow, slug: str, elements: int) -> ImportInfo:
+    return ImportInfo(
+        id=row.id,
+        slug=slug,
+        filename=row.filename,
+        created_at=row.created_at,
+        feature_count=row.feature_count,
+        elements=elements,
+        content_sha256=row.content_sha256,
+        source_crs=row.source_crs,
+        undone_at=undone(row),
+    )
+
+
+def undone(row: ImportRow) -> str | None:
+    value = (row.options or {}).get("undone_at")
+    return str(value) if value else None
+
+
+def _element_counts(session: Session, import_ids: list[int]) -> dict[int, int]:
+    if not import_ids:
+        return {}
+    rows = session.execute(
+        select(ElementRow.import_id, func.count())
+        .where(ElementRow.import_id.in_(import_ids))
+        .group_by(ElementRow.import_id)
+    ).all()
+    return {int(i): int(n) for i, n in rows}
+
+
+def list_imports(session: Session, slug: str) -> list[ImportInfo]:
+    """The community's imports, newest first."""
+    community = repo.community_by_slug(session, slug)
+    rows = session.scalars(
+        select(ImportRow)
+        .where(ImportRow.community_id == community.id)
+        .order_by(ImportRow.id.desc())
+    ).all()
+    counts = _element_counts(session, [r.id for r in rows])
+    return [_info(r, community.slug, counts.get(r.id, 0)) for r in rows]
+
+
+def earlier_imports(session: Session, community_id: int, sha256: str) -> list[ImportRow]:
+    return list(
+        row
+        for row in session.scalars(
+            select(ImportRow)
+            .where(ImportRow.community_id == community_id, ImportRow.content_sha256 == sha256)
+            .order_by(ImportRow.id)
+        ).all()
+        if undone(row) is None
+    )
+
+
+def find_earlier(session: Session, slug: str, path: Path) -> ImportInfo | None:
+    """The newest earlier import of this very file into ``slug`` (the page's replace offer)."""
+    community = repo.find_community(session, slug)
+    if community is None:
+        return None
+    rows = earlier_imports(session, community.id, content_sha256(path))
+    if not rows:
+        return None
+    row = rows[-1]
+    return _info(row, community.slug, _element_counts(session, [row.id]).get(row.id, 0))
+
+
+def refuse_repeat(row: ImportRow) -> AlreadyExists:
+    return AlreadyExists(
+        key="imports.seen_before",
+        filename=row.filename,
+        import_id=row.id,
+        at=row.created_at.strftime("%Y-%m-%d %H:%M"),
+        n=row.feature_count,
+    )
+
+
+def _option_users(session: Session, import_id: int) -> list[str]:
+    names = session.scalars(
+        select(OptionRow.name)
+        .join(OptionChangeRow, OptionChangeRow.option_id == OptionRow.id)
+        .join(ElementRow, ElementRow.id == OptionChangeRow.ref_element_id)
+        .where(ElementRow.import_id == import_id)
+        .distinct()
+        .order_by(OptionRow.name)
+    ).all()
+    return list(names)
+
+
+def remove_import(session: Session, row: ImportRow, actor: str, action: str) -> int:
+    """Delete the import's elements and mark its row undone, audit-logged; the number of
+    elements removed."""
+    from cocreate_map.services.community import recompute_boundary
+    from cocreate_map.services.households import record
+
+    users = _option_users(session, row.id)
+    if users:
+        raise InvalidInput(
+            key="imports.used_by_options",
+            import_id=row.id,
+            filename=row.filename,
+            options=", ".join(users),
+        )
+    community = repo.community_by_id(session, row.community_id)
+    removed = session.execute(delete(ElementRow).where(ElementRow.import_id == row.id)).rowcount
+    payload: dict[str, Any] = {
+        "import_id": row.id,
+        "filename": row.filename,
+        "content_sha256": row.content_sha256,
+        "feature_count": row.feature_count,
+        "elements_removed": int(removed or 0),
+    }
+    at = utcnow().isoformat(timespec="seconds")
+    row.options = {**(row.options or {}), "undone_at": at, "undone_by": actor}
+    session.flush()
+    session.expire(community, ["elements"])
+    recompute_boundary(session, community)
+    session.flush()
+    record(session, community.id, actor, action, payload)
+    return int(removed or 0)
+
+
+def undo_import(session: Session, import_id: int, *, who: StaffIdentity | None) -> ImportInfo:
+    """Undo one import: its elements and its row go, the boundary follows; audit-logged."""
+    row = session.get(ImportRow, import_id)
+    if row is None:
+        raise NotFound(key="imports.no_such_import", import_id=import_id)
+    if undone(row) is not None:
+        raise InvalidInput(key="imports.undone_already", import_id=import_id, at=undone(row))
+    community = repo.community_by_id(session, row.community_id)
+    staff = require_staff(who, community.id, MANAGERS, action="import.undo")
+    info = _info(row, community.slug, _element_counts(session, [row.id]).get(row.id, 0))
+    remove_import(session, row, staff.username, "import.undo")
+    return info
+
+
+# ---------------------------------------------------------------- options
+
+
+def delete_unused_option(
+    session: Session, slug: str, name: str, *, who: StaffIdentity | None
+) -> None:
+    """Delete a layout option that no open ballot decides on; audit-logged."""
+    from cocreate_map.services.households import record
+    from cocreate_map.services.options import delete_option
+
+    community = repo.community_by_slug(session, slug)
+    staff = require_staff(who, community.id, MANAGERS, action="option.delete")
+    open_ballots = [
+        b
+        for b in session.scalars(
+            select(BallotRow).where(
+                BallotRow.community_id == community.id, BallotRow.closed_at.is_(None)
+            )
+        ).all()
+        if name in (b.options or [])
+    ]
+    if open_ballots:
+        raise InvalidInput(
+            key="imports.option_in_open_ballot",
+            name=name,
+            ballots=", ".join(f"#{b.id} {b.title}" for b in open_ballots),
+        )
+    delete_option(session, slug, name, who=staff)
+    record(session, community.id, staff.username, "option.delete", {"name": name})
+
+
+# ---------------------------------------------------------------- archive
+
+
+def archive_community(
+    session: Session, slug: str, *, who: StaffIdentity | None, restore: bool = False
+) -> CommunityRow:
+    """Archive (hide, read-only) or, with ``restore``, bring back a community; audit-logged."""
+    from cocreate_map.services.households import record
+
+    community = repo.community_by_slug(session, slug)
+    staff = require_staff(who, community.id, (Role.ADMIN,), action="community.archive")
+    if restore:
+        if community.archived_at is None:
+            raise InvalidInput(key="imports.not_archived", slug=slug)
+        community.archived_at = None
+        session.flush()
+        record(session, community.id, staff.username, "community.restore", {"slug": slug})
+    else:
+        if community.archived_at is not None:
+            raise InvalidInput(key="imports.already_archived", slug=slug)
+        record(session, community.id, staff.username, "community.archive", {"slug": slug})
+        community.archived_at = utcnow()
+        session.flush()
+    return community
+
+
+def _community_ids(session: Session) -> set[int]:
+    ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CommunityRow):
+            continue
+        cid = getattr(obj, "community_id", None)
+        if isinstance(cid, int):
+            ids.add(cid)
+    return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) -> None:
+    """No row of an archived community is added, changed or deleted (its own row may be, to
+    restore it)."""
+    ids = _community_ids(session)
+    if not ids:
+        return
+    with session.no_autoflush:
+        archived = session.scalars(
+            select(CommunityRow).where(
+                CommunityRow.id.in_(ids), CommunityRow.archived_at.is_not(None)
+            )
+        ).all()
+    for community in archived:
+        if community.archived_at is not None:  # the session's own value (a restore in progress)
+            raise PermissionDenied(key="imports.archived_read_only", name=community.name)
