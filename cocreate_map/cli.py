@@ -20,6 +20,7 @@ from cocreate_map import (
     cli_marks,
     cli_meeting,
     cli_options,
+    cli_story,
     cli_works,
     config,
     services,
@@ -342,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_district.register(sub)
     cli_evaluation.register(sub)
     cli_funds.register(sub)
+    cli_story.register(sub)
     return parser
 
 

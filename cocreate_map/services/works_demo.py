@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.annotations import Category, Role
 from cocreate_map.services import ballots
+from cocreate_map.services import marks as marks_service
 from cocreate_map.services import works as W
 from cocreate_map.services.access import local_admin
 from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
@@ -26,6 +27,8 @@ WALL_CHOICES = ["灰色", "米黄色", "棉花白"]
 WALL_VOTES = {"棉花白": 41, "灰色": 8, "米黄色": 6}
 WALL_WORK = "外墙粉刷（棉花白）"
 LIGHTS_WORK = "2栋楼道灯更换"
+#: the states of a demo wall mark the wall work takes up (a declined one stays declined)
+WALL_MARK_STATES = ("published", "under_discussion", "adopted")
 
 
 def _picture(wall: tuple[int, int, int], scaffold: bool, seed: int) -> bytes:
@@ -87,6 +90,11 @@ def load_demo_works(session: Session, slug: str) -> list[int]:
     if WALL_WORK not in existing:
         bid = _wall_ballot(session, slug, t0)
         buildings = W.building_labels(session, slug)
+        # the residents' wall marks (11栋 "外墙皮一块块往下掉") follow the wall work (issue 14.3)
+        walls = [
+            m.id for m in marks_service.list_marks(session, slug)
+            if m.category is Category.WALLS_FACADES and m.status.value in WALL_MARK_STATES
+        ]  # fmt: skip
         w = W.create_work(
             session, slug, WALL_WORK, who=staff, ballot_id=bid, buildings=buildings,
             category="基础类", budget_fen=28_600_000, contractor="武汉棉花建设工程有限公司",
@@ -111,6 +119,8 @@ def load_demo_works(session: Session, slug: str) -> list[int]:
         register = households_of(session, repo.community_by_slug(session, slug).id)
         for h, name in ((register[DEMO_SEEDED_CODES + 2], "杨大爷"), (register[-5], "")):
             W.volunteer(session, w.id, h.id, public_name=name, now=t0 + timedelta(days=20))
+        if walls:  # linked after creating: the work's scope stays the buildings' walls
+            W.link_marks(session, w.id, walls, who=staff, now=now - timedelta(days=1))
         made.append(w.id)
     if LIGHTS_WORK not in existing:
         w = W.create_work(

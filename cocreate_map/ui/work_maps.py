@@ -72,6 +72,12 @@ def page_url(work_id: int, slug: str, lang: str) -> str:
     return f"{PAGE_PATH}?{urlencode({'work': work_id, 'community': slug, 'lang': lang})}"
 
 
+def story_url(work_id: int, slug: str, lang: str) -> str:
+    """The decision story of the work (成果共享)."""
+    query = {"work": work_id, "view": "story", "community": slug, "lang": lang}
+    return f"{PAGE_PATH}?{urlencode(query)}"
+
+
 def _bar(pct: int) -> str:
     return (
         '<span style="display:inline-block;width:120px;height:10px;background:#ddd;'
@@ -98,7 +104,12 @@ def work_popup(lang: str, w: WorkInfo, slug: str) -> str:
         f"<br>{_bar(w.progress_pct)}<br>"
         f'<a href="{link}" target="_blank" rel="noopener" style="display:inline-block;margin-top:6px;'
         "padding:6px 10px;background:#0072B2;color:#fff;border-radius:6px;"
-        f'text-decoration:none">{escape_text(translate(lang, "works.open_page"))}</a></div>'
+        f'text-decoration:none">{escape_text(translate(lang, "works.open_page"))}</a> '
+        f'<a class="cc-story-link" href="{escape_text(story_url(w.id, slug, lang))}" '
+        'target="_blank" rel="noopener" style="display:inline-block;margin-top:6px;'
+        "padding:6px 10px;background:#fff;color:#0072B2;border:2px solid #0072B2;"
+        f'border-radius:6px;text-decoration:none">{escape_text(translate(lang, "story.open_short"))}'
+        "</a></div>"
     )
 
 

@@ -173,8 +173,10 @@ def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, art
         for key, panel in (
             ("ArrowRight", "result"),
             ("ArrowRight", "works"),
+            ("ArrowRight", "story"),
             ("ArrowRight", "map"),  # wraps round after the last panel
-            ("ArrowLeft", "works"),  # and back before the first
+            ("ArrowLeft", "story"),  # and back before the first
+            ("ArrowLeft", "works"),
             ("ArrowLeft", "result"),
             ("ArrowLeft", "ballot"),
             ("ArrowLeft", "options"),

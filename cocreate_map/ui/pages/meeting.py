@@ -1,7 +1,8 @@
 """Meeting mode (issue 6). ``?view=projector`` (or the button) turns the page into a full-screen
 view for a 1920×1080 projector: no app chrome, figures ≥ 32 px, Chinese first. The host steps
-through four panels (map · options · ballot · result) with the buttons or the ← → keys; each panel
-is a shareable link ``?community=…&view=projector&panel=…&ballot=ID``. The ballot and result
+through the panels (map · options · ballot · result · works · story) with the buttons or the ← →
+keys; each panel is a shareable link ``?community=…&view=projector&panel=…&ballot=ID`` (the story
+panel takes ``&work=ID``: one decision from the first mark to the last receipt). The ballot and result
 panels re-read the database every 2 s in an ``st.fragment`` (read-only, never cached)."""
 
 from __future__ import annotations
@@ -488,10 +489,112 @@ def works_panel() -> None:
     )
 
 
+def story_panel() -> None:
+    """One decision from the first mark to the last receipt (成果共享), in figures for the hall."""
+    from cocreate_map.domain.evaluation import percent_text
+    from cocreate_map.io.reports_story import story_url
+    from cocreate_map.services import story as story_service
+    from cocreate_map.services import works as work_service
+
+    with shown_errors(), transaction(engine()) as session:
+        order = story_service.story_work_ids(session, slug)
+        titles = {w.id: w.title for w in work_service.list_works(session, slug)}
+    if "order" not in locals():
+        return
+    if not order:
+        st.info(t("story.none"))
+        return
+    wanted = st.query_params.get("work")
+    work_id = int(wanted) if wanted and wanted.isdigit() and int(wanted) in order else order[0]
+    if not projector:
+        work_id = st.selectbox(
+            t("story.pick"), order, index=order.index(work_id),
+            format_func=lambda i: f"#{i} {titles[i]}", key="meeting_story_pick",
+        )  # fmt: skip
+    if st.query_params.get("work") != str(work_id):
+        st.query_params["work"] = str(work_id)
+    with shown_errors(), transaction(engine()) as session:
+        s = story_service.work_story(session, work_id)
+    if "s" not in locals():
+        return
+    e = html.escape
+    b = s.ballot
+    sm = s.ratings.summary
+    blocks = [
+        (
+            "marks",
+            t("story.step.marks", n=len(s.marks)),
+            f'<div class="cc-fig">{len(s.marks)}</div>'
+            f'<div class="cc-mid">{e(t("story.marks_total", supports=s.supports))}</div>',
+        ),
+        (
+            "ballot",
+            t("story.step.ballot"),
+            (
+                f'<div class="cc-outcome {b.decision.outcome}" style="font-size:44px">'
+                f"{e(t(f'decision.{b.decision.basis}.{b.decision.outcome}'))}</div>"
+                f'<div class="cc-mid">{e(t("story.by_households"))} <b>{pct(b.approval_households)}</b>'
+                f" · {e(t('story.by_area'))} <b>{pct(b.approval_area)}</b></div>"
+                f'<div class="cc-small">{e(t("story.took_part", n=b.counts.participating_households, of=b.counts.households, pct=pct(b.participation_households)))}</div>'
+            )
+            if b is not None
+            else f'<div class="cc-mid">{e(t(f"story.ballot_none.{s.work.source.value}"))}</div>',
+        ),
+        (
+            "work",
+            t("story.work"),
+            f'<div class="cc-fig">{s.work.progress_pct}%</div>'
+            f'<div class="cc-mid">{e(t(f"works.status.{s.work.status.value}"))}</div>'
+            f'<div class="cc-mid">{e(t("works.milestones", n=len(s.milestones)))}</div>',
+        ),
+        (
+            "money",
+            t("story.money"),
+            f'<div class="cc-fig">¥{yuan_text(s.money.spent_fen)}</div>'
+            f'<div class="cc-mid">{e(t("works.budget"))} ¥{yuan_text(s.money.budget_fen)}</div>'
+            f'<div class="cc-mid">{e(t("works.in_kind"))} ¥{yuan_text(s.money.in_kind_fen)} · '
+            f"{e(t('story.step.money', n=len(s.money.receipts)))}</div>",
+        ),
+        (
+            "ratings",
+            t("story.ratings"),
+            (
+                f'<div class="cc-fig">★ {e(sm.average_text or "—")}</div>'
+                f'<div class="cc-mid">{e(t("story.satisfied", n=sm.satisfied, of=sm.rated))}'
+                f" ({percent_text(sm.satisfaction) or '—'}%)</div>"
+                f'<div class="cc-small">{e(t("story.responded", n=sm.rated, of=sm.households, pct=percent_text(sm.response) or "—"))}</div>'
+            )
+            if sm.rated
+            else f'<div class="cc-mid">{e(t("story.ratings_later", n=sm.households))}</div>',
+        ),
+    ]
+    cells = "".join(
+        f'<div class="cc-story-cell" data-story="{key}" style="border:3px solid #000;'
+        f'border-radius:8px;padding:12px 18px;background:#fff">'
+        f'<div class="cc-big">{e(head)}</div>{body}</div>'
+        for key, head, body in blocks
+    )
+    link = story_url(config.get("public_url"), slug, s.work.id)
+    qr = segno.make(link, error="m").svg_data_uri(scale=8, border=2, dark="#000", light="#fff")
+    left, right = st.columns([4, 1] if projector else [3, 1])
+    left.html(
+        f'<div class="cc-story-panel" data-work="{s.work.id}">'
+        f'<div class="cc-big" style="margin-bottom:10px">{e(s.work.title)}</div>'
+        '<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));'
+        f'gap:16px">{cells}</div></div>'
+    )
+    right.html(
+        f'<div class="cc-qr" data-story-link="{e(link, quote=True)}"><img src="{qr}" alt=""></div>'
+        f'<div class="cc-small">{e(t("story.open_short"))}</div>'
+    )
+
+
 if panel == "map":
     map_panel()
 elif panel == "works":
     works_panel()
+elif panel == "story":
+    story_panel()
 elif panel == "options":
     options_panel()
 elif panel == "ballot":

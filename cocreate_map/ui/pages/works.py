@@ -1,7 +1,9 @@
 """工程项目 (works, 共建), phone first: every work on the map (hatched while in progress) and as a
 list with progress bars; ``?work=ID`` opens one work: its scope, status, money, milestones with
 photos, resident supervisors and the residents' marks that follow it. Households volunteer as
-supervisors with their code; signed-in staff get the work's actions below it."""
+supervisors with their code; signed-in staff get the work's actions below it.
+``?work=ID&view=story`` is the decision story (成果共享, ui/story_view.py): from the first mark
+to the last receipt."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from cocreate_map.errors import CocreateError, NotFound
 from cocreate_map.services import works as work_service
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import state, widgets, work_forms, work_maps
+from cocreate_map.ui import state, story_view, widgets, work_forms, work_maps
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
@@ -41,10 +43,16 @@ staff = staff if isinstance(staff, StaffIdentity) and staff.may_work_in(communit
 
 
 def open_work(work_id: int | None) -> None:
+    st.query_params.pop("view", None)
     if work_id is None:
         st.query_params.pop("work", None)
     else:
         st.query_params["work"] = str(work_id)
+
+
+def open_story(work_id: int) -> None:
+    st.query_params["work"] = str(work_id)
+    st.query_params["view"] = "story"
 
 
 def status_label(w: work_service.WorkInfo) -> str:
@@ -115,6 +123,10 @@ def show_detail(work_id: int) -> None:
             st.title(w.title)
             st.markdown(f"**{t(f'works.category.{w.category.value}')}** · **{status_label(w)}**")
             st.progress(w.progress_pct / 100, text=t("works.progress_n", n=w.progress_pct))
+            st.button(
+                t("story.open"), key=f"works_story_{w.id}", on_click=open_story, args=(w.id,),
+                icon=":material/timeline:", type="primary", width="stretch",
+            )  # fmt: skip
             money_box(money_session, w)
     except CocreateError as exc:
         st.warning(exc.render(lang()), icon=":material/info:")
@@ -239,7 +251,9 @@ def show_list() -> None:
     )  # fmt: skip
 
 
-if wanted and str(wanted).isdigit():
+if wanted and str(wanted).isdigit() and st.query_params.get("view") == "story":
+    story_view.show_story(int(wanted), community.id, lambda: open_work(int(wanted)))
+elif wanted and str(wanted).isdigit():
     show_detail(int(wanted))
 else:
     show_list()
