@@ -92,7 +92,7 @@ class MarkInfo:
 class Comment:
     id: int
     text: str
-    author: str  # "1-1-101", "staff:wang" — the UI localises
+    author: str  # "1-1-101" (staff viewing), "building:1" (residents), "staff:wang" — UI localises
     official: bool
     created_at: datetime
     replies: list[Comment] = field(default_factory=list)
@@ -386,7 +386,9 @@ def mark_detail(
         rating_mean=(int(ratings[1]) / n_ratings) if n_ratings else None,
         ratings=n_ratings,
     )
-    labels = _household_labels(session, row.community_id)
+    # Residents see a comment's building only ("3栋居民"): complaints are about neighbours, and
+    # the whole community reads them. Staff of the community see the flat.
+    labels = _household_labels(session, row.community_id, building_only=not is_staff)
     comment_rows = list(
         session.scalars(
             select(MarkCommentRow)
@@ -457,9 +459,12 @@ def mark_detail(
     )
 
 
-def _household_labels(session: Session, community_id: int) -> dict[int, str]:
+def _household_labels(
+    session: Session, community_id: int, *, building_only: bool = False
+) -> dict[int, str]:
+    """Comment authors: "1-1-101" (the flat), or "building:1" with ``building_only``."""
     return {
-        r.id: f"{r.building}-{r.unit}-{r.room}"
+        r.id: f"building:{r.building}" if building_only else f"{r.building}-{r.unit}-{r.room}"
         for r in session.execute(
             select(HouseholdRow.id, HouseholdRow.building, HouseholdRow.unit, HouseholdRow.room)
             .where(HouseholdRow.community_id == community_id)

@@ -55,6 +55,9 @@ OKABE_ITO = {
     "vermillion": "#D55E00",
     "reddish_purple": "#CC79A7",
 }
+# Each kind's outline has its own dash pattern or a line width 1 px apart, or its fill a
+# lightness far from the others' (WCAG 1.4.1: told apart without hue, in grey-scale print too);
+# the legend draws the same outline and fill (``_swatch``).
 STYLES: dict[str, dict[str, Any]] = {
     Kind.BOUNDARY: {
         "color": "#000000",
@@ -65,11 +68,11 @@ STYLES: dict[str, dict[str, Any]] = {
     },
     Kind.BUILDING: {
         "color": "#3E5368",
-        "weight": 1.2,
+        "weight": 2,
         "fillColor": "#8DA2B8",
         "fillOpacity": 0.75,
     },
-    Kind.ROAD: {"color": "#8C8C8C", "weight": 1, "fillColor": "#D4D4D4", "fillOpacity": 0.9},
+    Kind.ROAD: {"color": "#8C8C8C", "weight": 0.8, "fillColor": "#D4D4D4", "fillOpacity": 0.9},
     Kind.FIRE_LANE: {
         "color": OKABE_ITO["vermillion"],
         "weight": 3.5,
@@ -86,7 +89,8 @@ STYLES: dict[str, dict[str, Any]] = {
     },
     Kind.PARKING_STALL: {
         "color": OKABE_ITO["blue"],
-        "weight": 1,
+        "weight": 1.5,
+        "dashArray": "1 3",
         "fillColor": OKABE_ITO["sky_blue"],
         "fillOpacity": 0.55,
     },
@@ -100,25 +104,27 @@ STYLES: dict[str, dict[str, Any]] = {
     Kind.BIKE_PARKING: {
         "color": "#7A3E63",
         "weight": 1.5,
+        "dashArray": "8 3 1 3",
         "fillColor": OKABE_ITO["reddish_purple"],
         "fillOpacity": 0.55,
     },
     Kind.GREEN_BELT: {
         "color": "#006B4E",
-        "weight": 1,
+        "weight": 1.5,
+        "dashArray": "12 4",
         "fillColor": OKABE_ITO["bluish_green"],
         "fillOpacity": 0.5,
     },
     Kind.ILLEGAL_STRUCTURE: {
         "color": "#000000",
-        "weight": 2,
+        "weight": 2.5,
         "dashArray": "2 3",
         "fillColor": OKABE_ITO["vermillion"],
         "fillOpacity": 0.7,
     },
     Kind.FACILITY: {
         "color": "#000000",
-        "weight": 1.5,
+        "weight": 3,
         "fillColor": OKABE_ITO["yellow"],
         "fillOpacity": 0.95,
     },
@@ -220,8 +226,13 @@ class _MapSetup(MacroElement):
           width: 48px; height: 48px}
         .leaflet-control-layers label {font-size: 16px; min-height: 44px; display: flex;
           align-items: center}
-        .leaflet-control-scale-line {font-size: 14px}
-        .leaflet-tooltip {font-size: 16px}
+        .leaflet-control-scale-line {font-size: 16px}
+        .leaflet-tooltip, .leaflet-popup-content {font-size: 16px}
+        .leaflet-control-attribution {font-size: 16px}
+        .leaflet-control-attribution a, .leaflet-popup-content a {display: inline-block;
+          min-height: 44px; min-width: 44px; line-height: 44px}
+        .leaflet-popup-close-button, .leaflet-container a.leaflet-popup-close-button {
+          width: 44px; height: 44px; font: 28px/44px sans-serif}
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
@@ -230,6 +241,8 @@ class _MapSetup(MacroElement):
           var map = {{ this._parent.get_name() }}, w = {{ this.texts|tojson }};
           window.ccHover = !!(window.matchMedia && window.matchMedia("(hover: hover)").matches);
           L.control.scale({metric: true, imperial: false}).addTo(map);
+          // no "Leaflet" link (a 12-px target); tile sources keep their attribution
+          if (map.attributionControl) { map.attributionControl.setPrefix(false); }
           if (map.zoomControl) {
             map.zoomControl._zoomInButton.title = w.zoom_in;
             map.zoomControl._zoomInButton.setAttribute("aria-label", w.zoom_in);
@@ -269,15 +282,26 @@ class _MapSetup(MacroElement):
 
 
 def _swatch(style: Mapping[str, Any], point: bool) -> str:
-    border = "dashed" if style.get("dashArray") else "solid"
-    if style.get("dashArray", "").startswith("2 "):
-        border = "dotted"
-    fill = style.get("fillColor", "transparent") if style.get("fill", True) else "transparent"
-    radius = "50%" if point else "2px"
-    width = max(1.5, min(float(style.get("weight", 1)), 3))
+    """A small picture of the kind as the map draws it: the same outline colour, width and dash
+    pattern, the same fill and opacity (a circle for point kinds)."""
+    stroke = style["color"]
+    width = float(style.get("weight", 1))
+    dash = style.get("dashArray")
+    fill = style.get("fillColor", "none") if style.get("fill", True) else "none"
+    opacity = style.get("fillOpacity", 0) if fill != "none" else 0
+    paint = f'fill="{fill}" fill-opacity="{opacity}" stroke="{stroke}" stroke-width="{width:g}"' + (
+        f' stroke-dasharray="{dash}"' if dash else ""
+    )
+    if point:
+        shape = f'<circle cx="12" cy="8" r="{max(2.0, 7 - width / 2):g}" {paint}/>'
+    else:
+        h = width / 2
+        shape = (
+            f'<rect x="{h:g}" y="{h:g}" width="{24 - width:g}" height="{16 - width:g}" {paint}/>'
+        )
     return (
-        f'<i class="cc-sw" style="background:{fill};opacity:1;border:{width}px {border} '
-        f'{style["color"]};border-radius:{radius}"></i>'
+        '<svg class="cc-sw" width="24" height="16" viewBox="0 0 24 16" aria-hidden="true">'
+        f"{shape}</svg>"
     )
 
 
@@ -290,12 +314,14 @@ class Legend(MacroElement):
         <style>
         .cc-legend{background:rgba(255,255,255,.94);padding:6px 10px;border-radius:6px;
           box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.5 "Noto Sans CJK SC","Noto Sans SC",
-          "PingFang SC","Microsoft YaHei",sans-serif;color:#222;max-height:60vh;overflow:auto}
-        .cc-legend summary{font-weight:600;cursor:pointer}
+          "PingFang SC","Microsoft YaHei",sans-serif;color:#222;max-height:60vh;overflow:auto;
+          font-size:16px}
+        .cc-legend summary{font-weight:600;cursor:pointer;min-height:44px;min-width:44px;
+          line-height:44px}
         .cc-legend .cc-row{display:flex;align-items:center;gap:6px;white-space:nowrap}
-        .cc-legend .cc-sw{display:inline-block;width:18px;height:12px;box-sizing:border-box;flex:none}
+        .cc-legend .cc-sw{display:inline-block;width:24px;height:16px;box-sizing:border-box;flex:none}
         .cc-legend .cc-n{color:#555;margin-left:auto;padding-left:8px}
-        @media (min-width:1200px){.cc-legend{font-size:15px}}
+        @media (min-width:1200px){.cc-legend{font-size:17px}}
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}

@@ -68,12 +68,16 @@ def mark_tip(lang: str, m: MarkInfo) -> str:
     return "<br>".join(lines)
 
 
+# A pin is a 44 × 44 px touch target (WCAG 2.5.5; the visible shape is 32 px inside it), its
+# count in 16-px type; clusters likewise. The pin's tip, the others' centre, is the mark's place.
+PIN_BOX = 44
 _MARK_CSS = """
 <style>
-.cc-mark span{display:flex;align-items:center;justify-content:center;width:26px;
-  height:26px;box-sizing:border-box;border-radius:50% 50% 50% 0;transform:rotate(-45deg);
-  border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.55);font:700 12px/1 sans-serif;
-  color:#fff}
+.cc-mark span{position:absolute;left:6px;top:6px;display:flex;align-items:center;
+  justify-content:center;width:32px;height:32px;box-sizing:border-box;
+  border-radius:50% 50% 50% 0;transform:rotate(-45deg);border:2px solid #fff;
+  box-shadow:0 1px 4px rgba(0,0,0,.55);font:700 16px/1 sans-serif;color:#fff}
+.cc-mark.cc-pin span{top:1px}
 .cc-mark span b{transform:rotate(45deg)}
 .cc-mark.cc-square span{border-radius:3px;transform:none}
 .cc-mark.cc-square span b{transform:none}
@@ -82,6 +86,8 @@ _MARK_CSS = """
 .cc-mark.cc-paper span{border-width:4px}
 .cc-mark.cc-safety span{border:3px solid #000}
 .cc-mark.cc-pending span{opacity:.6;border-style:dashed;border-color:#333}
+.marker-cluster div{width:40px;height:40px;margin-left:4px;margin-top:4px;border-radius:20px}
+.marker-cluster span{font:700 16px/40px sans-serif}
 </style>
 """
 
@@ -138,7 +144,16 @@ class MarksLayer(MacroElement):
             }).addTo(group);
           }
           if (d.rows.length) {
-            var cluster = L.markerClusterGroup(d.cluster);
+            var box = d.box;
+            var cluster = L.markerClusterGroup(Object.assign({}, d.cluster, {
+              iconCreateFunction: function (c) {
+                var n = c.getChildCount();
+                var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+                return L.divIcon({html: "<div><span>" + n + "</span></div>",
+                  className: "marker-cluster marker-cluster-" + size,
+                  iconSize: L.point(box + 4, box + 4)});
+              }
+            }));
             cluster.addLayers(d.rows.map(function (r) {
               var st = d.styles[r[2]];
               var span = document.createElement("span");
@@ -150,11 +165,13 @@ class MarksLayer(MacroElement):
               var b = document.createElement("b");
               b.textContent = r[3] > 0 ? String(r[3]) : "";
               span.appendChild(b);
+              var pin = st.shape === "pin";
               var marker = L.marker([r[0], r[1]], {icon: L.divIcon({
                 className: "cc-mark cc-" + st.shape + (st.paper ? " cc-paper" : "")
                   + (st.weight >= 3 ? " cc-safety" : "")
                   + (st.dashArray ? " cc-pending" : ""),
-                html: span, iconSize: [26, 26], iconAnchor: [13, 26], tooltipAnchor: [0, -20]})});
+                html: span, iconSize: [box, box], iconAnchor: [box / 2, pin ? box - 5 : box / 2],
+                tooltipAnchor: [0, pin ? -box + 8 : -box / 2]})});
               marker.feature = {type: "Feature", properties: {id: r[4]}};
               bind(marker, r);
               return marker;
@@ -347,7 +364,8 @@ def marks_rows(
         "supports": translate(lang, "marks.supports_n", n="{n}"),
         "label": escape_text(translate(lang, "marks.layer", n=len(marks))),
         "legend": legend_html,
-        "cluster": {"maxClusterRadius": 40, "disableClusteringAtZoom": 19},
+        "cluster": {"maxClusterRadius": 48, "disableClusteringAtZoom": 19},
+        "box": PIN_BOX,
     }
 
 
@@ -482,9 +500,11 @@ def render_marks_map(
     version: str | None = None,
     also: Callable[[folium.Map, str], None] | None = None,
     also_key: str = "",
+    taps: bool = False,
 ) -> dict[str, Any]:
     """Draw the map with ``st_folium``. ``pick`` = "point" returns the last tap, "line" or
-    "polygon" the last drawing; the picked place travels as a separate layer, and so do the
+    "polygon" the last drawing; ``taps`` the place of the last tap on a pin (or another object:
+    :func:`tapped_mark` tells which mark it was); the picked place travels as a separate layer, and so do the
     marks (no remount when they change). With the community's data ``version`` (then ``data``
     may be a loader, called only when the map must be built) the site layers are a static file
     and the component's arguments are reused while nothing they show has changed."""
@@ -494,6 +514,8 @@ def render_marks_map(
         returned.append("last_clicked")
     elif pick in ("line", "polygon"):
         returned.append("last_active_drawing")
+    if taps:
+        returned.append("last_object_clicked")  # a tap on a pin: see tapped_mark
 
     def build() -> tuple[folium.Map, list[folium.FeatureGroup]]:
         loaded = data() if callable(data) else data
@@ -513,9 +535,28 @@ def render_marks_map(
         cache_key = (
             "marks_map", slug, version, lang, basemap, custom_url, heat, pick,
             json.dumps(picked, sort_keys=True), None if focus is None else focus.wkb_hex,
-            legends, marks_key(marks), also_key,
+            legends, marks_key(marks), also_key, taps,
         )  # fmt: skip
     result = maps.folium_component(
         build, key=key, cache_key=cache_key, height=height, returned=returned
     )
     return maps.map_events(result, key, returned)
+
+
+def tapped_mark(
+    events: dict[str, Any], marks: Sequence[MarkInfo], coords: str = "wgs84"
+) -> int | None:
+    """The mark whose pin was tapped: st_folium's ``last_object_clicked`` is the tapped pin's
+    own position (a tap on a building or an area is where the finger was, which matches no pin
+    exactly). None for anything else."""
+    clicked = events.get("last_object_clicked") or {}
+    if not isinstance(clicked, dict) or "lat" not in clicked or "lng" not in clicked:
+        return None
+    lat, lng = float(clicked["lat"]), float(clicked["lng"])
+    for m in marks:
+        p = shapely.geometry.shape(
+            maps.display_geometry(shapely.geometry.mapping(_point(m)), coords)
+        )
+        if abs(round(p.y, 6) - lat) < 5e-7 and abs(round(p.x, 6) - lng) < 5e-7:
+            return m.id
+    return None

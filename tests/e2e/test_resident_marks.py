@@ -44,7 +44,7 @@ STAFF = StaffIdentity("e2e", Role.ADMIN)
 NE_CORNER = (30.53255, 114.33680)  # lat, lng
 # A published lighting mark the neighbour story puts in the north-west, > 80 m from the others.
 NW_LAMP = (30.53258, 114.33505)
-NW_NEAR = (30.53258, 114.33520)  # ≈ 14 m east of it: within the 30 m duplicate radius
+NW_NEAR = (30.53236, 114.33505)  # ≈ 24 m south, clear of its 44-px pin: within 30 m
 
 # The map's container position of a lat/lng, in the iframe's own pixels.
 TO_PIXEL = """([lat, lng]) => {
@@ -243,12 +243,6 @@ def test_resident_marks_a_broken_light(marks_server, db, chromium, artifacts):
         page.screenshot(path=str(artifacts / "marks-phone-list-own.png"))
 
 
-@pytest.mark.xfail(
-    reason="known regression (2026-12-02 integration): after 'me too' from the duplicate offer the "
-    "marking map gives back its last tap (its arguments are now cached, so it no longer remounts "
-    "on the form's reset), and the form does not start again; see the closing note",
-    strict=False,
-)
 def test_neighbour_says_me_too(marks_server, db, chromium, artifacts):
     base = marks_server.base_url
     codes = services.demo_codes()

@@ -288,15 +288,21 @@ def test_comments_have_one_level_of_replies_and_official_replies_are_audited(eng
             s.execute(select(MarkCommentRow.id, MarkCommentRow.parent_id)).all()
         )  # fmt: skip
         d = M.mark_detail(s, mark_id, viewer_household_id=b)
+        seen_by_staff = M.mark_detail(s, mark_id, staff=planner(demo))
     assert parents == {top: None, reply: top, reply2: top, official: top}
+    # residents see the author's building only (complaints are about neighbours) …
     [t] = d.comments
-    assert (t.text, t.author, t.official) == ("我也看到了", "1-1-102", False)
+    assert (t.text, t.author, t.official) == ("我也看到了", "building:1", False)
     assert [(r.text, r.author, r.official) for r in t.replies] == [
-        ("晚上更暗", "2-1-101", False),
-        ("同意楼上", "1-1-101", False),
+        ("晚上更暗", "building:2", False),
+        ("同意楼上", "building:1", False),
         ("已报修，下周更换", "staff:wang", True),
     ]
     assert d.mark.comments == 4
+    # … staff of the community see the flat
+    [t] = seen_by_staff.comments
+    assert t.author == "1-1-102"
+    assert [r.author for r in t.replies] == ["2-1-101", "1-1-101", "staff:wang"]
     with transaction(engine) as s:
         [entry] = [e for e in H.audit_entries(s, demo.community_id) if e.action == "mark.reply"]
         assert entry.actor == "staff:wang"

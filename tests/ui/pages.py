@@ -24,3 +24,12 @@ def open_page(entry: Path, page: str, **params: str) -> AppTest:
 def press(at: AppTest, label: str) -> None:
     next(b for b in at.button if b.label == label).click().run()
     assert not at.exception, at.exception
+
+
+def pick_category(at: AppTest, category: str) -> None:
+    """Tap a category pill on the marking form (the pills are grouped by renovation class)."""
+    from cocreate_map.domain.annotations import CATEGORY_CLASS, Category
+
+    cls = CATEGORY_CLASS[Category(category)].value
+    at.pills(key=f"marks_category_{cls}").set_value(category).run()
+    assert not at.exception, at.exception

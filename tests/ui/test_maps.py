@@ -11,6 +11,7 @@ import folium
 import pytest
 from folium.plugins import Draw, DualMap, Fullscreen, MarkerCluster
 
+from cocreate_map.domain.elements import Kind
 from cocreate_map.errors import InvalidInput
 from cocreate_map.io import assets
 from cocreate_map.io.china_coords import wgs84_to_gcj02
@@ -269,3 +270,48 @@ def test_no_double_tap_instructions() -> None:
     for lang in ("zh", "en"):
         said = [k for k, v in catalog(lang).items() if "双击" in v or "double-tap" in v.lower()]
         assert not said, said
+
+
+def _lightness_over(hex_colour: str, opacity: float, under: str = maps.NONE_BACKGROUND) -> float:
+    """CIE L* of a fill of ``opacity`` over the map's background."""
+    fg = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    bg = [int(under[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [opacity * f + (1 - opacity) * b for f, b in zip(fg, bg, strict=True)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return 116 * (y ** (1 / 3) if y > 0.008856 else 7.787 * y + 16 / 116) - 16
+
+
+def test_kinds_differ_without_hue() -> None:
+    """Issue 10.13: any two kinds differ by the outline's dash pattern, by its width (≥ 1 px) or
+    by the fill's lightness (ΔL* ≥ 25) — never by hue alone."""
+    from itertools import combinations
+
+    def fill_l(s: dict) -> float:
+        if not s.get("fill", True) or not s.get("fillOpacity"):
+            return _lightness_over(maps.NONE_BACKGROUND, 1.0)
+        return _lightness_over(s["fillColor"], float(s["fillOpacity"]))
+
+    alike = []
+    for (a, sa), (b, sb) in combinations(maps.STYLES.items(), 2):
+        if sa.get("dashArray") != sb.get("dashArray"):
+            continue
+        if abs(float(sa["weight"]) - float(sb["weight"])) >= 1:
+            continue
+        if abs(fill_l(sa) - fill_l(sb)) >= 25:
+            continue
+        alike.append((a.value, b.value))
+    assert alike == []
+
+
+def test_legend_draws_each_kind_as_the_map_does(data: MapData) -> None:
+    for kind, style in maps.STYLES.items():
+        swatch = maps._swatch(style, kind is Kind.FACILITY)
+        assert f'stroke-width="{float(style["weight"]):g}"' in swatch
+        if style.get("dashArray"):
+            assert f'stroke-dasharray="{style["dashArray"]}"' in swatch
+        else:
+            assert "stroke-dasharray" not in swatch
+    m = maps.build_map(data, "zh")
+    html = m.get_root().render()
+    assert "stroke-dasharray=" in html  # the legend on the map carries the patterns

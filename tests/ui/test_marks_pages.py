@@ -15,7 +15,7 @@ from cocreate_map.domain.annotations import Status
 from cocreate_map.services import marks as mark_service
 from cocreate_map.services import staff as staff_service
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
-from tests.ui.pages import ROOT, open_page, press
+from tests.ui.pages import ROOT, open_page, pick_category, press
 
 MARKS = "cocreate_map/ui/pages/marks.py"
 STAFF = "cocreate_map/ui/pages/marks_staff.py"
@@ -76,7 +76,7 @@ def test_resident_marks_a_problem_with_a_tap(entry, sqlite_url):
     assert any("位置已选好" in s.value for s in at.success)
     press(at, "提交")
     assert any("请选一个问题类别" in e.value for e in at.error)  # nothing saved yet
-    at.pills(key="marks_category").set_value("road_surface").run()
+    pick_category(at, "road_surface")
     at.text_area(key="marks_text").set_value("1栋南边路面塌了一个坑 <b>很危险</b>").run()
     press(at, "提交")
     assert any("已提交" in s.value for s in at.success), [e.value for e in at.error]
@@ -94,7 +94,7 @@ def test_empty_text_is_refused_and_nothing_saved(entry, sqlite_url):
     join(at)
     at.session_state["marks_pick_map"] = {"last_clicked": {"lat": 30.53108, "lng": 114.33520}}
     at.run()
-    at.pills(key="marks_category").set_value("waste").run()
+    pick_category(at, "waste")
     press(at, "提交")
     errors = [e for e in at.error if "问题描述还是空的" in e.value]
     assert errors, [e.value for e in at.error]
@@ -105,7 +105,8 @@ def test_empty_text_is_refused_and_nothing_saved(entry, sqlite_url):
     nxt = next(el for el in flat[where + 1 :] if el.type != "html")
     assert nxt.type == "text_area" and nxt.key == "marks_text"
     assert any("位置已选好" in s.value for s in at.success)
-    assert at.pills(key="marks_category").value == "waste"
+    assert at.session_state["marks_category"] == "waste"
+    assert at.pills(key="marks_category_basic").value == "waste"
     with transaction(make_engine(sqlite_url)) as s:
         assert len(mark_service.list_marks(s, services.DEMO_SLUG, staff=_admin())) == 16
 
@@ -117,14 +118,79 @@ def test_a_mark_close_to_a_public_one_of_its_kind_offers_me_too(entry, sqlite_ur
     p = lit.geometry
     at.session_state["marks_pick_map"] = {"last_clicked": {"lat": p.y + 0.00005, "lng": p.x}}
     at.run()
-    at.pills(key="marks_category").set_value("lighting").run()
+    pick_category(at, "lighting")
     at.text_area(key="marks_text").set_value("这里的灯不亮").run()
     press(at, "提交")
     assert any("附近已有 1 条同类问题" in w.value for w in at.warning)
     assert any("已提交" in s.value for s in at.success) is False
-    # in progress: no more "me too", so only "submit anyway" applies
+    # in progress: no "me too" (the domain closes it), but the resident is told why and what
+    # else to do; what was drawn stays
+    assert not [b for b in at.button if b.label == "我也遇到"]
+    assert any("处理中" in i.value and "不用再报" in i.value for i in at.info)
+    assert [b for b in at.button if b.label == "把我写的作为留言补充给它"]
+    assert any("位置已选好" in s.value for s in at.success)
     press(at, "不是这些，提交我的新问题")
     assert any("已提交" in s.value for s in at.success)
+
+
+def test_what_was_written_goes_to_an_in_progress_mark_as_a_comment(entry, sqlite_url):
+    lit = mark_near(sqlite_url, "lighting", Status.IN_PROGRESS)
+    at = open_page(entry, MARKS)
+    join(at)
+    p = lit.geometry
+    at.session_state["marks_pick_map"] = {"last_clicked": {"lat": p.y + 0.00005, "lng": p.x}}
+    at.run()
+    pick_category(at, "lighting")
+    at.text_area(key="marks_text").set_value("楼道口这盏灯晚上还是不亮").run()
+    press(at, "提交")
+    # a look at the offered mark and back: the form still holds the place, category and text
+    press(at, "查看这条")
+    assert at.query_params["mark"] == [str(lit.id)] or at.query_params["mark"] == str(lit.id)
+    press(at, "返回")
+    assert any("位置已选好" in s.value for s in at.success)
+    assert at.text_area(key="marks_text").value == "楼道口这盏灯晚上还是不亮"
+    assert at.session_state["marks_category"] == "lighting"
+    press(at, "提交")
+    press(at, "把我写的作为留言补充给它")
+    assert any("已把您写的情况作为留言补充给" in s.value for s in at.success)
+    with transaction(make_engine(sqlite_url)) as s:
+        d = mark_service.mark_detail(s, lit.id, staff=_admin())
+        n = len(mark_service.list_marks(s, services.DEMO_SLUG, staff=_admin()))
+    assert d.comments[-1].text == "楼道口这盏灯晚上还是不亮"
+    assert d.comments[-1].author == "1-1-101"
+    assert n == 16  # no new mark
+    assert not any("位置已选好" in s.value for s in at.success)  # the form starts again
+
+
+def test_a_tap_on_a_pin_while_marking_offers_that_mark(entry, sqlite_url):
+    green = mark_near(sqlite_url, "greenery", Status.PUBLISHED)
+    at = open_page(entry, MARKS)
+    join(at)
+    p = green.geometry.representative_point()
+    # st_folium gives a tapped pin's own place as last_object_clicked (no last_clicked)
+    at.session_state["marks_pick_map"] = {
+        "last_object_clicked": {"lat": round(p.y, 6), "lng": round(p.x, 6)}
+    }
+    at.run()
+    assert any(f"#{green.id}" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not any("位置已选好" in s.value for s in at.success)  # no new point on the pin
+    press(at, "我也遇到")
+    with transaction(make_engine(sqlite_url)) as s:
+        assert mark_service.get_mark(s, green.id).supports == green.supports + 1
+    assert not any(f"#{green.id}" in w.value for w in at.warning)
+
+
+def test_category_pills_are_grouped_by_class_and_hold_one_choice(entry):
+    at = open_page(entry, MARKS)
+    join(at)
+    groups = {p.label: p.options for p in at.pills}
+    assert list(groups) == ["基础类", "完善类", "提升类"], list(groups)
+    assert "排水" in groups["基础类"] and "照明" in groups["完善类"]
+    pick_category(at, "drainage")
+    pick_category(at, "lighting")
+    assert at.session_state["marks_category"] == "lighting"
+    assert at.pills(key="marks_category_basic").value is None
+    assert at.pills(key="marks_category_improvement").value == "lighting"
 
 
 def test_me_too_comment_and_reply_on_a_marks_page(entry, sqlite_url):
@@ -141,6 +207,10 @@ def test_me_too_comment_and_reply_on_a_marks_page(entry, sqlite_url):
     press(at, "发表")
     texts = [m.value for m in at.markdown]
     assert any("孩子只能在路上玩" in v and "&#33;&#91;x&#93;" in v for v in texts)
+    # the whole community reads comments: the author's building, never the flat (1-1-101)
+    authors = [c.value for c in at.caption if "·" in c.value]
+    assert any(a.startswith("1栋居民") for a in authors), authors
+    assert not any("101" in a for a in authors), authors
 
 
 def test_resident_rates_a_resolved_mark(entry, sqlite_url):
@@ -221,3 +291,22 @@ def test_wrong_staff_password_shows_an_error_and_no_tabs(entry):
     at = open_page(entry, STAFF)
     sign_in(at, password="wrong")
     assert at.error and not at.tabs
+
+
+def test_a_tap_on_a_pin_of_the_community_map_opens_that_mark(entry, sqlite_url):
+    green = mark_near(sqlite_url, "greenery", Status.PUBLISHED)
+    at = open_page(entry, MAP)
+    p = green.geometry.representative_point()
+    at.session_state["community_map"] = {
+        "last_object_clicked": {"lat": round(p.y, 6), "lng": round(p.x, 6)}
+    }
+    at.run()
+    assert not at.exception, at.exception
+    assert any(f"#{green.id}" in h.value for h in at.subheader), [h.value for h in at.subheader]
+    # a tap on a building (where the finger was, no pin there) opens nothing
+    at = open_page(entry, MAP)
+    at.session_state["community_map"] = {
+        "last_object_clicked": {"lat": round(p.y, 6) + 0.00003, "lng": round(p.x, 6)}
+    }
+    at.run()
+    assert not at.subheader

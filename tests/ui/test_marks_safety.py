@@ -11,7 +11,7 @@ from cocreate_map import services
 from cocreate_map.services import marks as mark_service
 from cocreate_map.services.access import local_admin
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
-from tests.ui.pages import ROOT, open_page, press
+from tests.ui.pages import ROOT, open_page, pick_category, press
 
 MARKS = "cocreate_map/ui/pages/marks.py"
 
@@ -37,7 +37,7 @@ def file_mark(at, category, tick):
     press(at, "进入")
     at.session_state["marks_pick_map"] = {"last_clicked": {"lat": 30.53108, "lng": 114.33520}}
     at.run()
-    at.pills(key="marks_category").set_value(category).run()
+    pick_category(at, category)
     return at
 
 

@@ -22,6 +22,7 @@ community = widgets.current_community()
 if community is None:
     st.stop()
 st.title(community.name)
+TAP_GEN = "map_tap_gen"
 
 
 @st.fragment
@@ -62,13 +63,26 @@ def map_section(slug: str) -> None:
         with transaction(engine()) as session:
             return services.map_data(session, slug)
 
+    # a tap on a pin opens that mark (with "me too"); the next map is a new one, so coming back
+    # does not bring the old tap with it
+    gen = st.session_state.get(TAP_GEN, 0)
+    key = state.MAP_KEY if gen == 0 else f"{state.MAP_KEY}_{gen}"
+    events: dict[str, object] = {}
     with shown_errors():
-        mark_maps.render_marks_map(
-            load, marks, lang(), key=state.MAP_KEY, basemap=basemap, custom_url=custom_url,
+        events = mark_maps.render_marks_map(
+            load, marks, lang(), key=key, basemap=basemap, custom_url=custom_url,
             heat=heat, version=current.version,
             also=lambda fm, coords: work_maps.add_works(fm, works, lang(), slug, coords),
-            also_key=work_maps.works_key(works),
+            also_key=work_maps.works_key(works), taps=not heat,
         )  # fmt: skip
+    tapped = mark_maps.tapped_mark(events, marks, "gcj02" if basemap == "amap" else "wgs84")
+    if tapped is not None:
+        st.session_state[TAP_GEN] = gen + 1
+        st.session_state.pop(key, None)
+        st.switch_page(
+            "cocreate_map/ui/pages/marks.py",
+            query_params={"community": slug, "lang": lang(), "mark": str(tapped)},
+        )
     counts = " · ".join(f"{t('kind.' + k)} **{n}**" for k, n in current.counts.items())
     st.markdown(f"{t('map.elements', n=sum(current.counts.values()))} — {counts}")
     if marks:

@@ -15,9 +15,11 @@ import streamlit as st
 from cocreate_map import services
 from cocreate_map.domain.annotations import (
     CATEGORY_CLASS,
+    OPEN_FOR_COMMENTS,
     OPEN_FOR_SUPPORT,
     SAFETY_BY_DEFAULT,
     Category,
+    RenovationClass,
     Status,
 )
 from cocreate_map.errors import CocreateError, InvalidGeometry
@@ -39,7 +41,14 @@ SAFETY = "marks_safety"
 SAFETY_FOR = "marks_safety_for"  # the category the tick's default was set for
 PHOTO = "marks_photo"
 PICK_MAP = "marks_pick_map"
+PICK_GEN = "marks_pick_gen"  # bumped by _reset_form: a new key remounts the map, tap forgotten
 SIMILAR = "marks_similar"  # ids offered as duplicates of the pending mark
+TAPPED = "marks_tapped"  # id of the pin tapped on the marking map (offered like a duplicate)
+SEEN = "marks_seen_taps"  # (last tap on the ground, last tap on an object) of the previous run
+KEPT = "marks_kept_pick"  # {"shape", "geometry"}: the picked place, kept while the map is away
+# The form's widgets keep their values while the resident looks at an offered mark's page (a
+# widget not drawn in a run loses its value; assigning it keeps it): never lose the drawing.
+FORM_KEYS = (SHAPE, CATEGORY, TEXT, SAFETY, "marks_view")
 DONE = "marks_done"  # message after a submit
 RESET = "marks_reset"
 SHOWN = "marks_shown"
@@ -67,6 +76,8 @@ def author_label(author: str) -> str:
     if author.startswith("staff:"):
         name = author.removeprefix("staff:")
         return t("marks.staff_author", name=name) if name else t("marks.staff")
+    if author.startswith("building:"):
+        return t("marks.building_resident", b=author.removeprefix("building:"))
     b, _, rest = author.partition("-")
     u, _, r = rest.partition("-")
     return t("vote.household_label", b=b, u=u, r=r) if r else author
@@ -77,6 +88,9 @@ if community is None:
     st.stop()
 slug = community.slug
 st.title(t("marks.title"))
+for _key in FORM_KEYS:
+    if _key in st.session_state:
+        st.session_state[_key] = st.session_state[_key]
 
 wanted = st.query_params.get("mark")
 me = widgets.household_gate(
@@ -122,7 +136,9 @@ def show_detail(mark_id: int) -> None:
     st.button(t("marks.back"), icon=":material/arrow_back:", on_click=open_mark, args=(None,))
     try:
         with transaction(engine()) as session:
-            d = mark_service.mark_detail(session, mark_id, my_id, community_id=community.id)
+            d = mark_service.mark_detail(
+                session, mark_id, my_id, widgets.current_staff(), community_id=community.id
+            )
             photos = [mark_service.photo(session, pid).data for pid in d.photo_ids]
     except CocreateError as exc:
         st.warning(exc.render(lang()), icon=":material/info:")
@@ -265,26 +281,64 @@ def mark_card(m: mark_service.MarkInfo, *, offer_support: bool = False) -> None:
             meta.append(t("marks.building_n", b=m.building))
         meta.append(local(m.submitted_at))
         st.caption(" · ".join(meta))
-        c1, c2 = st.columns(2)
-        c1.button(
+        if offer_support and my_id is not None:
+            offer_block(m)
+            return
+        st.button(
             t("marks.open"), key=f"marks_open_{m.id}", on_click=open_mark, args=(m.id,),
             width="stretch",
         )  # fmt: skip
-        if (
-            offer_support
-            and my_id is not None
-            and m.household_id != my_id
-            and m.status in OPEN_FOR_SUPPORT
-        ):
-            c2.button(
-                t("marks.me_too"), key=f"marks_similar_support_{m.id}", type="primary",
-                width="stretch", on_click=support_instead, args=(m.id,),
-            )  # fmt: skip
+
+
+def offer_block(m: mark_service.MarkInfo) -> None:
+    """What the resident can do with a mark offered as "is it this one?" (a duplicate nearby or
+    a pin tapped while marking): "me too" where the mark takes it; an adopted or in-progress one
+    is already being handled, so what they wrote goes to it as a comment; their own mark is
+    theirs. Nothing here leaves the form: what was drawn stays until they choose."""
+    if m.household_id == my_id:
+        st.caption(t("marks.offer_own"))
+    elif m.status in OPEN_FOR_SUPPORT:
+        st.button(
+            t("marks.me_too"), key=f"marks_similar_support_{m.id}", type="primary",
+            width="stretch", on_click=support_instead, args=(m.id,), icon=":material/thumb_up:",
+        )  # fmt: skip
+    elif m.status in OPEN_FOR_COMMENTS:
+        st.info(
+            t("marks.offer_handled", state=status_label(m.status.value)), icon=":material/info:"
+        )
+        st.button(
+            t("marks.offer_add_comment"), key=f"marks_similar_comment_{m.id}", type="primary",
+            width="stretch", on_click=comment_instead, args=(m.id,), icon=":material/comment:",
+        )  # fmt: skip
+    st.button(
+        t("marks.offer_open"), key=f"marks_open_{m.id}", on_click=open_mark, args=(m.id,),
+        width="stretch",
+    )  # fmt: skip
 
 
 def support_instead(mark_id: int) -> None:
     support(mark_id)
     st.session_state.pop(SIMILAR, None)
+    st.session_state.pop(TAPPED, None)
+    st.session_state[RESET] = True
+
+
+def comment_instead(mark_id: int) -> None:
+    """The resident's description goes to a mark already being handled, as a comment."""
+    assert my_id is not None
+    text = str(st.session_state.get(TEXT) or "")
+    if not text.strip():
+        st.session_state[FIELD_ERROR] = ("text", t("marks.offer_needs_text"))
+        return
+    try:
+        with transaction(engine()) as session:
+            mark_service.add_comment(session, mark_id, text, household_id=my_id)
+    except CocreateError as exc:
+        st.session_state[FIELD_ERROR] = ("submit", exc.render(lang()))
+        return
+    st.session_state.pop(SIMILAR, None)
+    st.session_state.pop(TAPPED, None)
+    st.session_state[DONE] = t("marks.offer_commented", id=mark_id)
     st.session_state[RESET] = True
 
 
@@ -388,8 +442,64 @@ def _reset_form() -> None:
     st.session_state[TEXT] = ""
     st.session_state[SAFETY] = False
     st.session_state.pop(SAFETY_FOR, None)
-    for key in (PHOTO, PICK_MAP, SIMILAR):
+    for key in (PHOTO, pick_map_key(), SIMILAR, TAPPED, SEEN, KEPT):
         st.session_state.pop(key, None)
+    # The map component keeps its last tap in the browser and sends it back on every rerun
+    # (its arguments are unchanged, so it is not remounted): a new key is a new, empty map.
+    st.session_state[PICK_GEN] = st.session_state.get(PICK_GEN, 0) + 1
+
+
+def pick_map_key() -> str:
+    """The marking map's key for the current form (the first one is ``PICK_MAP`` itself)."""
+    gen = st.session_state.get(PICK_GEN, 0)
+    return PICK_MAP if gen == 0 else f"{PICK_MAP}_{gen}"
+
+
+def tapped_block(result: dict[str, Any], marks: list[mark_service.MarkInfo]) -> None:
+    """A tap on an existing pin while marking drops no new point (a pin takes the tap): that
+    mark is offered here, under the map, with "me too" (or what else fits its state). A tap on
+    the ground afterwards puts the offer away."""
+    ground, thing = result.get("last_clicked"), result.get("last_object_clicked")
+    seen = st.session_state.get(SEEN) or (None, None)
+    st.session_state[SEEN] = (ground, thing)
+    if ground != seen[0]:
+        st.session_state.pop(TAPPED, None)
+    if thing and thing != seen[1]:
+        mark_id = mark_maps.tapped_mark(result, marks)
+        if mark_id is not None:
+            st.session_state[TAPPED] = mark_id
+    tapped = next((m for m in marks if m.id == st.session_state.get(TAPPED)), None)
+    if tapped is None:
+        return
+    with st.container(key="marks_tapped_offer"):
+        st.warning(t("marks.tapped_pin", id=tapped.id), icon=":material/push_pin:")
+        mark_card(tapped, offer_support=True)
+
+
+def category_pills() -> str | None:
+    """The categories as pills grouped under their class (基础类, 完善类, 提升类), one choice."""
+    groups = {
+        cls.value: [c.value for c in Category if CATEGORY_CLASS[c] is cls]
+        for cls in RenovationClass
+    }
+    chosen = st.session_state.get(CATEGORY)
+    st.markdown(f"**{t('marks.category')}**")
+    picked: str | None = None
+    for cls, cats in groups.items():
+        key = f"{CATEGORY}_{cls}"
+        # one choice across the groups: a pick in one group clears the others
+        st.session_state[key] = chosen if chosen in cats else None
+        st.pills(
+            t(f"class.{cls}"), cats, format_func=cat_label, key=key,
+            on_change=_category_changed, args=(key,),
+        )  # fmt: skip
+        if chosen in cats:
+            picked = chosen
+    return picked
+
+
+def _category_changed(key: str) -> None:
+    st.session_state[CATEGORY] = st.session_state.get(key)
 
 
 def mark_tab() -> None:
@@ -402,30 +512,36 @@ def mark_tab() -> None:
     if my_id is None:
         st.info(t("marks.join_to_mark"), icon=":material/key:")
         return
+    st.session_state.setdefault(SHAPE, "point")
     shape = st.segmented_control(
         t("marks.shape"), ["point", "line", "polygon"], format_func=lambda s: t(f"marks.shape_{s}"),
-        default="point", key=SHAPE, required=True,
+        key=SHAPE, required=True,
     ) or "point"  # fmt: skip
     st.caption(t(f"marks.hint_{shape}"))
     with transaction(engine()) as session:
         data = services.map_data(session, slug)
         marks = mark_service.list_marks(session, slug, viewer_household_id=my_id)
-    previous = st.session_state.get(PICK_MAP)
+    previous = st.session_state.get(pick_map_key())
     picked = _geometry_from_map(shape, previous if isinstance(previous, dict) else {})
+    kept = st.session_state.get(KEPT)
+    if picked is None and isinstance(kept, dict) and kept.get("shape") == shape:
+        picked = kept["geometry"]
     result = mark_maps.render_marks_map(
-        data, marks, lang(), key=PICK_MAP, pick=shape, picked=picked, height=MAP_HEIGHT,
+        data, marks, lang(), key=pick_map_key(), pick=shape, picked=picked, height=MAP_HEIGHT,
         legends=False,  # two open legends would cover this shorter map and its zoom buttons
+        taps=shape == "point",
     )  # fmt: skip
     picked = _geometry_from_map(shape, result) or picked
+    if picked is not None:
+        st.session_state[KEPT] = {"shape": shape, "geometry": picked}
+    tapped_block(result, marks)
     field_error("place")
     if picked is None:
         st.info(t(f"marks.pick_{shape}"), icon=":material/touch_app:")
     else:
         st.success(t("marks.picked_ok"), icon=":material/location_on:")
     field_error("category")
-    category = st.pills(
-        t("marks.category"), [c.value for c in Category], format_func=cat_label, key=CATEGORY
-    )
+    category = category_pills()
     if category and st.session_state.get(SAFETY_FOR) != category:
         # a new category sets the tick to its default (排水/安全防范 ticked); the resident may clear it
         st.session_state[SAFETY_FOR] = category
