@@ -94,6 +94,11 @@ html {font-size: %(root)dpx;}
 .stApp :is(p, span, label, li, small):not(:is(h1, h2, h3, h4) *):not([data-testid="stIconMaterial"]):not([class*="cc-"]) {
   font-size: max(1rem, 16px);
 }
+[data-testid="stTooltipIcon"] button, [data-testid="stTooltipHoverTarget"] button,
+button:has(> [data-testid="stTooltipIcon"]), [data-testid="stWidgetLabel"] [aria-label] {
+  min-width: %(target)dpx !important; min-height: %(target)dpx !important;
+  display: inline-flex; align-items: center; justify-content: center;
+}
 [data-testid="stElementToolbar"] button, [data-testid="stElementToolbarButton"] button {
   min-width: %(target)dpx !important; min-height: %(target)dpx !important;
 }
@@ -125,8 +130,8 @@ def apply() -> None:
     css = _CSS % {
         "root": 20 if large_text() else 16,
         "target": TARGET_PX,
-        "drop": json.dumps(t("upload.drop")),
-        "browse": json.dumps(t("upload.browse")),
+        "drop": json.dumps(t("upload.drop"), ensure_ascii=False),
+        "browse": json.dumps(t("upload.browse"), ensure_ascii=False),
     }
     st.html(f"<style>{css}</style>")
 
