@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cocreate_map.errors import InvalidInput
+from cocreate_map.errors import InvalidInput, Term
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,16 +30,23 @@ class Setting:
 
 
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError("positive_int") from None
     if value <= 0:
-        raise ValueError("must be a positive whole number")
+        raise ValueError("positive_int")
     return value
 
 
 def _lang(raw: str) -> str:
     if raw not in ("zh", "en"):
-        raise ValueError("must be zh or en")
+        raise ValueError("lang")
     return raw
+
+
+# What a parser's ValueError("<expects>") means, for the message (English for the CLI).
+EXPECTS = {"positive_int": "must be a positive whole number", "lang": "must be zh or en"}
 
 
 SETTINGS: dict[str, Setting] = {
@@ -142,7 +149,14 @@ def get(name: str) -> Any:
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise InvalidInput(f"{setting.env}={raw!r} is not valid ({exc}); {setting.help}") from None
+        expects = str(exc) if str(exc) in EXPECTS else "valid"
+        raise InvalidInput(
+            key="config.invalid",
+            env=setting.env,
+            raw=repr(raw),
+            expects=Term(f"config.expects.{expects}", EXPECTS.get(expects, "must be valid")),
+            help=Term(f"config.help.{setting.name}", setting.help),
+        ) from None
 
 
 def child_environment(**overrides: str) -> dict[str, str]:

@@ -75,7 +75,10 @@ class Term:
         self.en = en
 
     def render(self, lang: str) -> str:
-        return self.en if lang == "en" else translate(lang, self.key)
+        if lang == "en":
+            return self.en
+        text = translate(lang, self.key)
+        return self.en if text == self.key else text
 
     def __str__(self) -> str:
         return self.en

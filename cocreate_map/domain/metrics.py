@@ -28,6 +28,7 @@ from cocreate_map.domain.elements import FacilityType, IllegalStatus, Kind, Plan
 from cocreate_map.domain.elements import geometry_family as _family
 from cocreate_map.domain.network import WALKABLE_KINDS, build_walk_graph, walk_distances
 from cocreate_map.errors import InvalidInput
+from cocreate_map.i18n import translate
 
 BASIC, IMPROVEMENT, UPGRADE = "基础类", "完善类", "提升类"  # 国办发〔2020〕23号, DOMAIN §2.8
 CATEGORIES = (BASIC, IMPROVEMENT, UPGRADE)
@@ -131,11 +132,63 @@ class MetricSettings:
 
 
 @dataclass(frozen=True)
+class Label:
+    """An element named inside a violation text: its name, else its kind (in the reader's
+    language) and id."""
+
+    name: str | None
+    kind: str
+    id: int | None = None
+
+    def render(self, lang: str) -> str:
+        if self.name:
+            return self.name
+        kind = self.kind if lang == "en" else translate(lang, f"kind.{self.kind}")
+        return f"{kind}#{self.id if self.id is not None else '?'}"
+
+
+@dataclass(frozen=True)
+class FacilityName:
+    """A facility type inside a violation text (the slug in English, as before)."""
+
+    ftype: str
+
+    def render(self, lang: str) -> str:
+        return self.ftype if lang == "en" else translate(lang, f"facility.{self.ftype}")
+
+
+@dataclass(frozen=True)
 class Violation:
+    """A rule a layout breaks. ``key`` names ``violation.<key>`` in ``locales/*.violations.json``;
+    ``params`` fill it (``Label`` / ``FacilityName`` render in the reader's language)."""
+
     rule: str
-    message: str
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
     location: Point | None = None
     severity: Literal["error", "warning"] = "error"
+
+    def render(self, lang: str) -> str:
+        """The text in ``lang`` ("zh" or "en")."""
+        values = {
+            k: v.render(lang) if isinstance(v, Label | FacilityName) else v for k, v in self.params
+        }
+        return translate(lang, f"violation.{self.key}", **values)
+
+    @property
+    def message(self) -> str:
+        """The English text (CLI, logs, comparisons)."""
+        return self.render("en")
+
+
+def _violation(
+    rule: str,
+    key: str,
+    location: Point | None = None,
+    severity: Literal["error", "warning"] = "error",
+    **params: object,
+) -> Violation:
+    return Violation(rule, key, tuple(params.items()), location, severity)
 
 
 @dataclass(frozen=True)
@@ -255,6 +308,10 @@ class Metrics:
 
 def _label(e: PlanElement) -> str:
     return e.name or f"{e.kind.value}#{e.id if e.id is not None else '?'}"
+
+
+def _name(e: PlanElement) -> Label:
+    return Label(e.name, e.kind.value, e.id)
 
 
 def _polygons(elements: Iterable[PlanElement]) -> list[BaseGeometry]:
@@ -787,11 +844,13 @@ def _parking(
     )
     if accessible < required:
         violations.append(
-            Violation(
+            _violation(
                 "R13",
-                f"{stalls} stalls need ≥ {required} accessible stall(s), {accessible} marked "
-                "(set accessible=true on a stall)",
+                "accessible_short",
                 severity="warning",
+                stalls=stalls,
+                required=required,
+                accessible=accessible,
             )
         )
     singles = [
@@ -804,10 +863,13 @@ def _parking(
     for e, narrowest in zip(singles, _narrowest_sides(singles), strict=True):
         if narrowest < s.min_stall_width_m - 1e-6:
             violations.append(
-                Violation(
+                _violation(
                     "R13",
-                    f"{_label(e)} is {narrowest:.2f} m wide, below {s.min_stall_width_m} m",
+                    "stall_narrow",
                     e.geometry.centroid,
+                    label=_name(e),
+                    width=float(narrowest),
+                    min=s.min_stall_width_m,
                 )
             )
     bikes = sum(int(e.attrs.get("stall_count", 0)) for e in elements if e.kind is Kind.BIKE_PARKING)
@@ -838,11 +900,15 @@ def _ebike_sheds(
             per = e.geometry.area / int(given)
             if per < s.ebike_m2_per_place - 1e-9:
                 violations.append(
-                    Violation(
+                    _violation(
                         "R15",
-                        f"{_label(e)}: {per:.2f} m² per e-bike, needs ≥ {s.ebike_m2_per_place} m² "
-                        f"(≥ {int(given) * s.ebike_m2_per_place:.0f} m² for {given} bikes)",
+                        "ebike_crowded",
                         where,
+                        label=_name(e),
+                        per=per,
+                        need=s.ebike_m2_per_place,
+                        total=int(given) * s.ebike_m2_per_place,
+                        n=int(given),
                     )
                 )
         for lane, poly, _w in lanes:
@@ -850,7 +916,7 @@ def _ebike_sheds(
                 _family(e.geometry) != "polygon" or e.geometry.intersection(poly).area > 0
             ):
                 violations.append(
-                    Violation("R15", f"{_label(e)} stands on fire lane {_label(lane)}", where)
+                    _violation("R15", "on_fire_lane", where, label=_name(e), lane=_name(lane))
                 )
         for b in buildings:
             high = float(b.attrs.get("height_m", 0)) > s.highrise_height_m
@@ -858,11 +924,15 @@ def _ebike_sheds(
             gap = e.geometry.distance(b.geometry)
             if gap < limit - 1e-9:
                 violations.append(
-                    Violation(
+                    _violation(
                         "R15",
-                        f"{_label(e)} is {gap:.1f} m from {_label(b)}, keep ≥ {limit:g} m",
+                        "ebike_too_close",
                         where,
                         "error" if high else "warning",
+                        label=_name(e),
+                        gap=gap,
+                        building=_name(b),
+                        limit=limit,
                     )
                 )
     return ebike
@@ -884,21 +954,21 @@ def _green_checks(
     ratio = green_area / area
     if ratio < s.green_ratio_min:
         violations.append(
-            Violation(
-                "R14",
-                f"green ratio {ratio:.1%} is below {s.green_ratio_min:.0%} (旧区改建); "
-                "do not reduce it further",
-                severity="warning",
+            _violation(
+                "R14", "green_ratio_low", severity="warning", ratio=ratio, min=s.green_ratio_min
             )
         )
     per_person = green.central_m2 / persons if persons > 0 else None
     if per_person is not None and per_person < s.central_green_m2_per_person - 1e-9:
         violations.append(
-            Violation(
+            _violation(
                 "R14",
-                f"centralised green (parts ≥ {s.central_green_min_width_m:g} m wide) "
-                f"{green.central_m2:.0f} m² = {per_person:.2f} m²/person, needs ≥ "
-                f"{s.central_green_m2_per_person} m²/person ({persons:.0f} persons)",
+                "central_green_short",
+                width=s.central_green_min_width_m,
+                area=green.central_m2,
+                per_person=per_person,
+                need=s.central_green_m2_per_person,
+                persons=persons,
             )
         )
     return ratio, occupied, per_person
@@ -973,11 +1043,13 @@ def _fire_lanes(
         narrowings.extend(cw.narrowings)
         for nw in cw.narrowings:
             violations.append(
-                Violation(
+                _violation(
                     "R11",
-                    f"{_label(lane)}: clear width {nw.clear_width_m:.2f} m < "
-                    f"{s.fire_lane_min_width_m:g} m",
+                    "fire_lane_narrow",
                     nw.location,
+                    lane=_name(lane),
+                    width=nw.clear_width_m,
+                    min=s.fire_lane_min_width_m,
                 )
             )
     for e in elements:
@@ -985,8 +1057,8 @@ def _fire_lanes(
             for lane, poly, _w in lanes:
                 if e.geometry.intersects(poly):
                     violations.append(
-                        Violation(
-                            "R16", f"{_label(e)} stands on fire lane {_label(lane)}", e.geometry
+                        _violation(
+                            "R16", "on_fire_lane", e.geometry, label=_name(e), lane=_name(lane)
                         )
                     )
     return min_w, min_loc, min_section, narrowings
@@ -1049,11 +1121,13 @@ def _walk_coverage(
                 for i, b in enumerate(buildings):
                     if dist[i] > s.waste_radius_m:
                         violations.append(
-                            Violation(
+                            _violation(
                                 "R16",
-                                f"{_label(b)} is {dist[i]:.0f} m walk from the nearest waste "
-                                f"point (> {s.waste_radius_m:g} m)",
+                                "waste_far",
                                 b.geometry.centroid,
+                                label=_name(b),
+                                walk=dist[i],
+                                radius=s.waste_radius_m,
                             )
                         )
     # a type the base plan had and this plan has none of left: 0 %, and said (R17), not dropped
@@ -1065,15 +1139,16 @@ def _walk_coverage(
             coverage[ftype] = 0.0
             if ftype != FacilityType.WASTE_POINT:  # R16 below says it for waste points
                 violations.append(
-                    Violation(
+                    _violation(
                         "R17",
-                        f"no {ftype} left in the compound: 0 % of households within "
-                        f"{s.walk_radius_m:g} m (the plan removes the only one)",
+                        "facility_gone",
+                        facility=FacilityName(ftype),
+                        radius=s.walk_radius_m,
                     )
                 )
     if households > 0 and FacilityType.WASTE_POINT not in types:
         coverage["waste_point_120m"] = 0.0
-        violations.append(Violation("R16", "no waste sorting point in the compound"))
+        violations.append(_violation("R16", "no_waste_point"))
     return coverage, fallback
 
 
@@ -1268,12 +1343,7 @@ def compare(base: Metrics, option: Metrics) -> Comparison:
     lost = base.green_area_m2 - option.green_area_m2
     if lost > _AREA_TOL:
         warnings.append(
-            Violation(
-                "R14a",
-                f"green reduced by {lost:.1f} m²: needs 绿化主管部门 approval and a SPECIAL "
-                "(3/4) owner decision (R1)",
-                severity="warning",
-            )
+            _violation("R14a", "green_reduced", severity="warning", lost=lost)
         )
     return Comparison(
         changes,

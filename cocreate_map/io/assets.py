@@ -27,15 +27,18 @@ from functools import cache
 from pathlib import Path
 
 from cocreate_map import config
+from cocreate_map.errors import CocreateError
 
 MANIFEST = Path(__file__).resolve().with_name("assets_manifest.json")
 URL_PREFIX = "/app/static/vendor"
 _DONE = ".integrity"  # written last into a package folder: its presence means "complete"
-NPM_MISSING = "npm is needed to fetch the map assets: apt-get install npm"
+NPM_MISSING = (
+    "npm is needed to fetch the map assets: apt-get install npm"  # error.assets.npm_missing
+)
 
 
-class AssetError(RuntimeError):
-    """Fetching or checking a map asset failed."""
+class AssetError(CocreateError):
+    """Fetching or checking a map asset failed (keys ``error.assets.*``)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def _integrity(data: bytes) -> str:
 def _npm_pack(pkg: Package, workdir: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
-        raise FileNotFoundError(NPM_MISSING)
+        raise AssetError(key="assets.npm_missing")
     spec = f"{pkg.npm}@{pkg.version}"
     proc = subprocess.run(
         [npm, "pack", spec, "--json", "--silent", "--pack-destination", str(workdir)],
@@ -129,7 +132,7 @@ def _npm_pack(pkg: Package, workdir: Path) -> Path:
     tarballs = sorted(workdir.glob("*.tgz"))
     if proc.returncode != 0 or len(tarballs) != 1:
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise AssetError(f"npm pack {spec} failed ({detail[0]}); check npm's registry settings")
+        raise AssetError(key="assets.npm_pack_failed", spec=spec, detail=detail[0])
     return tarballs[0]
 
 
@@ -155,7 +158,7 @@ def _extract(pkg: Package, tarball: Path, target: Path) -> int:
     for pattern in pkg.files:
         if not any(target.glob(pattern)):
             raise AssetError(
-                f"{pkg.npm}@{pkg.version} has no file matching {pattern}; fix the manifest"
+                key="assets.no_file", package=f"{pkg.npm}@{pkg.version}", pattern=pattern
             )
     return written
 
@@ -168,8 +171,10 @@ def fetch(pkg: Package, base: Path) -> int:
         got = _integrity(tarball.read_bytes())
         if got != pkg.integrity:
             raise AssetError(
-                f"{pkg.npm}@{pkg.version}: integrity {got[:23]}… differs from the pinned "
-                f"{pkg.integrity[:23]}…; the download is not the reviewed file, nothing installed"
+                key="assets.integrity",
+                package=f"{pkg.npm}@{pkg.version}",
+                got=got[:23],
+                pinned=pkg.integrity[:23],
             )
         staging = tmpdir / "staging"
         staging.mkdir()
@@ -199,11 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     del argv
     try:
         fetched = install()
-    except FileNotFoundError as exc:
-        print(exc, file=sys.stderr)
-        return 2
     except AssetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(exc.message, file=sys.stderr)  # the CLI speaks English, as cli.py
         return 2
     for line in fetched:
         print(f"fetched {line}")

@@ -372,6 +372,30 @@ class MapData:
     boundary: dict[str, Any] | None  # GeoJSON geometry
     layers: dict[str, dict[str, Any]]  # kind value -> FeatureCollection, in Kind order
     counts: dict[str, int]
+    # car places per parking kind, counted as the options table counts 机动车位 (stall_count,
+    # else a lot's capacity from its area in the metric CRS): the legend shows these
+    places: dict[str, int] = field(default_factory=dict)
+
+
+CAR_PARKING = (Kind.PARKING_STALL.value, Kind.PARKING_LOT.value)
+
+
+def car_places(
+    items: list[tuple[int | None, str, str | None, dict[str, Any], BaseGeometry]], epsg: int
+) -> dict[str, int]:
+    """Car places of each parking kind among ``items`` (WGS-84), as ``metrics.count_stalls``."""
+    from cocreate_map.domain.metrics import count_stalls
+
+    out: dict[str, int] = {}
+    for kind in CAR_PARKING:
+        elements = [
+            PlanElement(Kind(kind), crs_io.to_metric(geom, epsg), attrs=attrs)
+            for _id, k, _name, attrs, geom in items
+            if k == kind
+        ]
+        if elements:
+            out[kind] = count_stalls(elements)
+    return out
 
 
 def _round6(coords: np.ndarray) -> np.ndarray:
@@ -413,7 +437,9 @@ def _map_data(
     name: str,
     boundary: BaseGeometry | None,
     items: list[tuple[int | None, str, str | None, dict[str, Any], BaseGeometry]],
+    epsg: int | None = None,
 ) -> MapData:
+    """``epsg`` (the community's metric CRS) adds the car places per parking kind."""
     import json
 
     layers = _layers(items)
@@ -432,6 +458,7 @@ def _map_data(
         else None,
         layers=layers,
         counts={k: len(v["features"]) for k, v in layers.items()},
+        places=car_places(items, epsg) if epsg is not None else {},
     )
 
 
@@ -441,7 +468,8 @@ def map_data(session: Session, slug: str) -> MapData:
         (r.id, r.kind, r.name, dict(r.attrs), r.geometry)
         for r in repo.elements_of(session, community.id)
     ]
-    return _map_data(community.slug, community.name, community.boundary, items)
+    epsg = community.metric_epsg if community.metric_epsg != 4326 else None
+    return _map_data(community.slug, community.name, community.boundary, items, epsg)
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,13 @@ from cocreate_map.domain.metrics import (
     MetricsCache,
     MetricSettings,
     UnitCosts,
+    Violation,
     compare,
     compute_metrics,
 )
 from cocreate_map.domain.options import ACTIONS, Change, LayoutOption, apply
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
+from cocreate_map.i18n import LANGS
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.geo_files import ReadOptions, read_geo_file
 from cocreate_map.services.access import require_staff
@@ -702,6 +704,11 @@ def _settings(session: Session, slug: str) -> MetricSettings:
     return MetricSettings(costs=UnitCosts(**get_unit_costs(session, slug)))
 
 
+def _texts(v: Violation) -> dict[str, str]:
+    """A violation's text in every UI language (the page picks the reader's)."""
+    return {lang: v.render(lang) for lang in LANGS}
+
+
 def _metric_dict(m: Metrics, epsg: int) -> dict[str, Any]:
     def where(geom: BaseGeometry | None) -> list[float] | None:
         if geom is None or geom.is_empty:
@@ -763,6 +770,7 @@ def _metric_dict(m: Metrics, epsg: int) -> dict[str, Any]:
             "rule": v.rule,
             "severity": v.severity,
             "message": v.message,
+            "text": _texts(v),
             "location": where(v.location),
         }
         for v in m.violations
@@ -864,11 +872,13 @@ def _result(
     out["change_of_use"] = "green_loss" in reasons
     out["special_majority_reasons"] = reasons
     out["ballot_rule_default"] = SPECIAL_RULE if reasons else ORDINARY_RULE
-    out["new_violations"] = [{"rule": v.rule, "message": v.message} for v in cmp.new_violations]
-    out["resolved_violations"] = [
-        {"rule": v.rule, "message": v.message} for v in cmp.resolved_violations
-    ]
-    out["warnings"] = [{"rule": v.rule, "message": v.message} for v in cmp.warnings]
+
+    def brief(vs: Sequence[Violation]) -> list[dict[str, Any]]:
+        return [{"rule": v.rule, "message": v.message, "text": _texts(v)} for v in vs]
+
+    out["new_violations"] = brief(cmp.new_violations)
+    out["resolved_violations"] = brief(cmp.resolved_violations)
+    out["warnings"] = brief(cmp.warnings)
     out["rules"] = dict(RULES)
     return out
 
@@ -919,7 +929,7 @@ def option_map_data(session: Session, slug: str, option_name: str | None) -> Opt
             elif c.action == "add" and c.geometry is not None:
                 added.append((None, c.kind, c.name, dict(c.attrs), c.geometry))
     plan = list(items.values()) + [a for a in added if a[0] is None]
-    data = _map_data(community.slug, community.name, community.boundary, plan)
+    data = _map_data(community.slug, community.name, community.boundary, plan, _epsg(community))
 
     def collection(
         group: list[tuple[int | None, str, str | None, dict[str, Any], BaseGeometry]],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -342,17 +342,29 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, title: str, rows: list[tuple[str, str, int]]) -> None:
+    def __init__(self, title: str, rows: Sequence[tuple[str, str, int | str]]) -> None:
         super().__init__()
         self._name = "Legend"
         self.body = legend_body(title, rows)
 
 
-def legend_body(title: str, rows: list[tuple[str, str, int]]) -> str:
+def legend_count(data: MapData, kind: Kind, lang: str) -> str:
+    """What a legend row counts: features, or for car parking the car places (the options
+    table's 机动车位 is their sum)."""
+    n = data.counts.get(kind.value, len(data.layers.get(kind.value, {}).get("features", [])))
+    places = data.places.get(kind.value)
+    if places is None:
+        return str(n)
+    if kind is Kind.PARKING_STALL and places == n:
+        return translate(lang, "map.legend.places", n=places)
+    return translate(lang, "map.legend.places_in", n=places, features=n)
+
+
+def legend_body(title: str, rows: Sequence[tuple[str, str, int | str]]) -> str:
     """The legend's HTML: a folding title, then a swatch, label and count per row (escaped)."""
     items = "".join(
         f'<div class="cc-row">{swatch}<span>{escape_text(label)}</span>'
-        f'<span class="cc-n">{count}</span></div>'
+        f'<span class="cc-n">{escape_text(str(count))}</span></div>'
         for swatch, label, count in rows
     )
     return f"<details><summary>{escape_text(title)}</summary>{items}</details>"
@@ -633,7 +645,7 @@ def build_map(
             "type": "FeatureCollection",
             "features": [{"type": "Feature", "geometry": data.boundary, "properties": {}}],
         }
-    legend_rows: list[tuple[str, str, int]] = []
+    legend_rows: list[tuple[str, str, str]] = []
     groups: list[tuple[str, folium.FeatureGroup]] = []
     for kind in Kind:
         collection = layers.get(kind.value)
@@ -648,7 +660,13 @@ def build_map(
         )
         group.add_to(m)
         groups.append((kind.value, group))
-        legend_rows.append((_swatch(style, points and kind is Kind.FACILITY), label, count))
+        legend_rows.append(
+            (
+                _swatch(style, points and kind is Kind.FACILITY),
+                label,
+                legend_count(data, kind, lang),
+            )
+        )
     if groups:
         if version is not None:
             url = map_files.publish(

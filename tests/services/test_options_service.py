@@ -3,6 +3,7 @@
 and an old Shanghai estate from ../shared/realdata."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -348,7 +349,13 @@ def test_demo_options_differ_as_designed(demo):
     for r in (base, a, b, cc):
         assert 0 <= r["green_ratio"] <= 1
         for v in r["violations"]:
-            assert set(v) == {"rule", "severity", "message", "location"}
+            assert set(v) == {"rule", "severity", "message", "text", "location"}
+            # the reader's language: the English text is the message, the Chinese is Chinese
+            assert v["text"]["en"] == v["message"]
+            assert re.search(r"[\u4e00-\u9fff]", v["text"]["zh"]), v["text"]["zh"]
+            assert not re.search(r"[A-Za-z]{3,}", v["text"]["zh"]), v["text"]["zh"]
+    # B's 3/4 default comes from its new e-bike shed, and says so (issue 10.19)
+    assert b["special_majority_reasons"] == ["new_ebike_shed"]
 
 
 def test_unit_costs_are_editable_per_community(demo):

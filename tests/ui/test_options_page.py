@@ -74,7 +74,7 @@ def test_english(app):
     app.session_state["lang"] = "en"
     app.run()
     html = table(app)
-    assert "Car stalls" in html and "Today" in html
+    assert "Car places in total" in html and "Today" in html
     assert app.title[0].value == "Compare layout options"
 
 
@@ -165,3 +165,34 @@ def test_visitors_see_no_option_editor_but_a_staff_sign_in_entry(app):
     assert "options_new_name" not in [w.key for w in app.text_input]
     assert not any(b.label == "新建方案" for b in app.button)
     assert any("工作人员登录" in m.value for m in app.markdown)
+
+
+def test_the_three_quarter_rule_says_why(app):
+    """B demolishes nothing green, yet defaults to 3/4: its new e-bike shed on common land. The
+    table's rule cell and a note say so (issue 10.19)."""
+    html = table(app)
+    row = next(r for r in html.split("<tr>") if "默认表决规则" in r)
+    cells = row.split("<td")[2:]  # today, A, B, C
+    assert "新建电动车棚" in cells[2] and "双四分之三" in cells[2]
+    assert "占用绿地" in cells[1] and "新建电动车棚" not in cells[1]
+    assert "新建电动车棚" not in cells[0]
+    notes = [w.value for w in app.warning if B in w.value]
+    assert notes and "电动车棚" in notes[0] and "双四分之三" in notes[0], notes
+
+
+def test_map_legend_counts_car_places_as_the_table_does(app, sqlite_url):
+    """The legend's 停车位/停车场 rows count car places; together they are the table's 机动车位
+    for today and every option (issue 10.19: 48 on the map against 88 in the table)."""
+    from cocreate_map.domain.elements import Kind
+    from cocreate_map.ui import maps
+
+    with transaction(make_engine(sqlite_url)) as s:
+        cmp = services.compare_options(s, services.DEMO_SLUG, [A, B, C])
+        for name, result in [(None, cmp["base"]), *cmp["options"].items()]:
+            od = services.option_map_data(s, services.DEMO_SLUG, name)
+            assert sum(od.data.places.values()) == result["parking_stalls"], name
+        today = services.option_map_data(s, services.DEMO_SLUG, None).data
+    assert maps.legend_count(today, Kind.PARKING_STALL, "zh") == "48 个车位"
+    assert maps.legend_count(today, Kind.PARKING_LOT, "zh") == "1 处 · 40 个车位"
+    assert maps.legend_count(today, Kind.BUILDING, "zh") == str(today.counts["building"])
+    assert cmp["base"]["parking_stalls"] == 88

@@ -144,7 +144,10 @@ with tab_new, st.form("new_ballot"):
     )
     params_text = st.text_area(t("ballots.params"), key="new_params", height=68)
     matter = st.selectbox(
-        t("ballots.matter_class"), ["auto", "ordinary", "special", "consultative"], key="new_matter"
+        t("ballots.matter_class"),
+        ["auto", "ordinary", "special", "consultative"],
+        format_func=lambda m: t(f"ballots.matter.{m}"),
+        key="new_matter",
     )
     buildings = st.multiselect(
         t("ballots.buildings"),
@@ -326,8 +329,8 @@ with tab_register:
             [
                 {
                     t("results.building"): h.building,
-                    "unit": h.unit,
-                    "room": h.room,
+                    t("ballots.unit"): h.unit,
+                    t("ballots.room"): h.room,
                     t("ballots.area"): h.area_m2,
                     t("ballots.owner"): h.owner_id or "",
                     t("ballots.residents"): h.residents,

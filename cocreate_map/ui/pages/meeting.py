@@ -28,7 +28,6 @@ from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
 PANELS = meeting_service.PANELS
-OPTIONS_CACHE = "meeting_options"  # {slug: (boundary, base, panels, pngs)}
 
 # Static CSS only (no user text): big, high-contrast figures for the back of a hall.
 BASE_CSS = """<style>
@@ -70,6 +69,10 @@ PROJECTOR_CSS = """<style>
 h1 {font-size: 52px !important; color: #000 !important; padding: 0 0 6px 0 !important;}
 .st-key-meeting_keys {position: absolute; height: 0; overflow: hidden;}
 .stButton button {min-height: 56px;} .stButton button p {font-size: 24px !important; white-space: nowrap;}
+.st-key-meeting_exit {position: fixed; right: 24px; bottom: 16px; z-index: 999990;
+  width: auto !important;}
+.st-key-meeting_exit button {background: #FFFFFF; border: 2px solid #000;
+  box-shadow: 0 2px 8px rgba(0,0,0,.35);}
 </style>"""
 
 
@@ -233,16 +236,45 @@ def map_panel() -> None:
     )
 
 
+def _options_stamp(slug: str) -> tuple[Any, ...]:
+    """Changes whenever an option, the unit costs or the community's plan change (cache key)."""
+    with transaction(engine()) as session:
+        infos = services.list_options(session, slug)
+        costs = services.get_unit_costs(session, slug)
+        version = services.map_version(session, slug).version
+    return (
+        engine().url.render_as_string(),
+        tuple((o.name, o.updated_at, o.changes) for o in infos),
+        tuple(sorted(costs.items())),
+        version,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _option_panels(
+    slug: str, stamp: tuple[Any, ...]
+) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any], bytes]]]:
+    """Today's metrics and (name, metrics, static map PNG) per option: computed once per change
+    of the options or the plan and shared by every session (the projector, the host's laptop)."""
+    with transaction(engine()) as session:
+        boundary, base, panels = meeting_service.option_panels(session, slug)
+        return base, [
+            (p.name, p.metrics, static_map(boundary, p.layers, (160, 110), dpi=110)) for p in panels
+        ]
+
+
 def options_panel() -> None:
-    cache = st.session_state.setdefault(OPTIONS_CACHE, {})
-    if slug not in cache:
-        with shown_errors(), transaction(engine()) as session:
-            boundary, base, panels = meeting_service.option_panels(session, slug)
-            pngs = [static_map(boundary, p.layers, (160, 110), dpi=110) for p in panels]
-            cache[slug] = (base, panels, pngs)
-    if slug not in cache:
+    loaded = None
+    with (
+        shown_errors(),
+        st.spinner(t("meeting.options_loading")),
+    ):
+        loaded = _option_panels(slug, _options_stamp(slug))
+    if loaded is None:
         return
-    base, panels, pngs = cache[slug]
+    base, shown_panels = loaded
+    panels = [meeting_service.OptionPanel(n, "", m, []) for n, m, _png in shown_panels]
+    pngs = [png for _n, _m, png in shown_panels]
     if not panels:
         st.info(t("meeting.no_options"))
         return
@@ -604,12 +636,19 @@ elif ballot_id is None:
 else:
     result_reveal(ballot_id)
 
-if projector:
-    st.button(t("meeting.exit_projector"), key="meeting_exit", on_click=set_view, args=(False,))
+if projector:  # pinned to the bottom right corner (PROJECTOR_CSS): in view on every panel
+    st.button(
+        t("meeting.exit_projector"),
+        icon=":material/close_fullscreen:",
+        key="meeting_exit",
+        on_click=set_view,
+        args=(False,),
+    )
 else:
     st.caption(t("meeting.share"))
     params: dict[str, Any] = {"community": slug, "view": "projector", "panel": panel}
     if ballot_id is not None:
         params["ballot"] = ballot_id
     st.code("?" + "&".join(f"{k}={v}" for k, v in params.items()), language=None)
-    st.caption(escape_text(t("meeting.pack_hint", id=ballot_id or "ID")))
+    st.caption(escape_text(t("meeting.pack_hint")))
+    st.code(f"cocreate meeting-pack {ballot_id or 'ID'} --out pack.pdf", language="bash")

@@ -157,8 +157,15 @@ def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:
         cells = [f"<td>{escape_text(_fmt(key, before))}</td>"]
         for i, value in enumerate(values):
             cls = ' class="cc-best"' if i in best else ""
+            note = ""
+            if key == "ballot_rule_default":  # why the 3/4 rule: each reason, in words
+                why = result["options"][names[i]].get("special_majority_reasons") or []
+                note = "".join(
+                    f'<span class="cc-d">{escape_text(t(f"options.reason.{r}"))}</span>'
+                    for r in why
+                )
             cells.append(
-                f"<td{cls}>{escape_text(_fmt(key, value))}{_delta(key, value, before)}</td>"
+                f"<td{cls}>{escape_text(_fmt(key, value))}{_delta(key, value, before)}{note}</td>"
             )
         rows.append(f"<tr><td>{escape_text(row_label(key))}</td>{''.join(cells)}</tr>")
     return (
@@ -196,6 +203,11 @@ def _topic(rule: str) -> str:
     return t(f"options.topic.{base}") if base in TOPICS else t("options.topic.other")
 
 
+def _text(v: dict[str, Any]) -> str:
+    """A violation's text in the reader's language."""
+    return str(v.get("text", {}).get(lang()) or v["message"])
+
+
 def comparison(names: list[str]) -> None:
     with shown_errors():
         result = _compare(slug, tuple(names), stamp)
@@ -205,6 +217,16 @@ def comparison(names: list[str]) -> None:
             if r["change_of_use"]:
                 st.warning(
                     t("options.change_of_use", name=n, m2=f"{-r['green_change_m2']:,.0f}"),
+                    icon=":material/gavel:",
+                )
+            if "new_ebike_shed" in (r.get("special_majority_reasons") or []):
+                st.warning(
+                    t(
+                        "options.special_reason.new_ebike_shed",
+                        name=n,
+                        before=result["base"]["ebike_places"],
+                        after=r["ebike_places"],
+                    ),
                     icon=":material/gavel:",
                 )
 
@@ -221,7 +243,7 @@ def comparison(names: list[str]) -> None:
                 "": t(f"options.severity.{v['severity']}"),
                 t("options.col.topic"): _topic(v["rule"]),
                 t("options.col.rule"): v["rule"],
-                t("options.col.message"): v["message"],
+                t("options.col.message"): _text(v),
             }
             for i, (n, v) in enumerate(found)
         ]
@@ -239,7 +261,7 @@ def comparison(names: list[str]) -> None:
             format_func=lambda i: (
                 t("options.violation.none_selected")
                 if i is None
-                else f"{i + 1}. {found[i][0]} · {found[i][1]['rule']} · {found[i][1]['message'][:70]}"
+                else f"{i + 1}. {found[i][0]} · {found[i][1]['rule']} · {_text(found[i][1])[:70]}"
             ),
             key=VIOLATION,
         )
@@ -247,7 +269,7 @@ def comparison(names: list[str]) -> None:
         if choice is not None:
             n, v = found[choice]
             lon, lat = v["location"]
-            highlight_for[n] = (lon, lat, f"{v['rule']}: {v['message']}")
+            highlight_for[n] = (lon, lat, f"{v['rule']}: {_text(v)}")
 
         narrowest_for: dict[str, option_maps.Narrowest] = {
             n: (r["fire_lane_min_section"], r["fire_lane_min_clear_width_m"])

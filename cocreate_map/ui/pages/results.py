@@ -239,5 +239,5 @@ if res.register_changes:
                 )
             )
 with st.expander(t("results.reasons")):
-    for reason in r.reasons:
-        st.markdown(f"- {escape_text(reason)}")
+    for detail in r.details:  # the calculation notes in the reader's language
+        st.markdown(f"- {escape_text(decision_text.reason_text(lang(), detail))}")
