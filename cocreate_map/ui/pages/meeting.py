@@ -69,7 +69,7 @@ PROJECTOR_CSS = """<style>
 h1 {font-size: 52px !important; color: #000 !important; padding: 0 0 6px 0 !important;}
 .st-key-meeting_keys {position: absolute; height: 0; overflow: hidden;}
 .stButton button {min-height: 56px;} .stButton button p {font-size: 24px !important; white-space: nowrap;}
-.st-key-meeting_exit {position: fixed; right: 24px; bottom: 16px; z-index: 999990;
+.st-key-meeting_exit {position: fixed; right: 24px; top: 12px; z-index: 999990;
   width: auto !important;}
 .st-key-meeting_exit button {background: #FFFFFF; border: 2px solid #000;
   box-shadow: 0 2px 8px rgba(0,0,0,.35);}
@@ -636,7 +636,7 @@ elif ballot_id is None:
 else:
     result_reveal(ballot_id)
 
-if projector:  # pinned to the bottom right corner (PROJECTOR_CSS): in view on every panel
+if projector:  # pinned to the top right corner (PROJECTOR_CSS): in view on every panel
     st.button(
         t("meeting.exit_projector"),
         icon=":material/close_fullscreen:",
