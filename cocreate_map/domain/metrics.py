@@ -1342,9 +1342,7 @@ def compare(base: Metrics, option: Metrics) -> Comparison:
     warnings: list[Violation] = []
     lost = base.green_area_m2 - option.green_area_m2
     if lost > _AREA_TOL:
-        warnings.append(
-            _violation("R14a", "green_reduced", severity="warning", lost=lost)
-        )
+        warnings.append(_violation("R14a", "green_reduced", severity="warning", lost=lost))
     return Comparison(
         changes,
         tuple(v for v in option.violations if key(v) not in before),
