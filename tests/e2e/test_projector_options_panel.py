@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from cocreate_map import services
-from tests.e2e.conftest import Server, app_server, first_page_load
+from tests.e2e.conftest import Server, app_server
 
 pytestmark = pytest.mark.e2e
 PANELS = ("options", "map", "ballot", "result", "works")
@@ -35,14 +35,14 @@ def test_options_panel_shows_progress_then_figures_and_exit_stays_in_view(
     server, chromium, artifacts
 ):
     slug = services.DEMO_SLUG
-    first_page_load(server, chromium)
     url = f"{server.base_url}/meeting?community={slug}&view=projector&panel=options&lang=zh"
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     try:
         started = time.monotonic()
         page.goto(url)
-        # the first computation: a progress note where the panel will be
-        page.get_by_text("正在计算各方案的指标和地图").first.wait_for(timeout=60_000)
+        # the first computation (the first page also loads the demo): a progress note where the
+        # panel will be
+        page.get_by_text("正在计算各方案的指标和地图").first.wait_for(timeout=180_000)
         page.screenshot(path=str(artifacts / "projector-options-loading.png"))
         page.locator(".cc-big").filter(has_text="方案A").first.wait_for(timeout=120_000)
         cold = time.monotonic() - started
