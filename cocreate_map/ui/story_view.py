@@ -30,7 +30,7 @@ from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
 #: milestone photos shown on the page (the others are on the work's own page)
-MAX_PHOTOS = 6
+MAX_PHOTOS = 2
 
 CSS = """<style>
 .cc-story-steps {display: flex; flex-wrap: wrap; gap: 8px; margin: 4px 0 12px 0;}
@@ -44,7 +44,6 @@ CSS = """<style>
   border-bottom: 1px solid #bbb; padding: 8px 0; min-height: 44px; align-items: center;}
 .cc-story-receipt .amt {font-weight: 800; white-space: nowrap;}
 .cc-story-receipt.off {color: #666; text-decoration: line-through;}
-.cc-story-receipt.pending .amt::after {content: " ⏳";}
 </style>"""
 
 
@@ -101,7 +100,7 @@ def marks_section(s: story_service.Story) -> None:
                 + (f" · {escape_markdown(where)}" if where else "")
             )
             st.markdown(escape_markdown(m.text))
-            st.markdown(f"👍 **{t('story.supports', n=m.supports)}**")
+            st.markdown(f":material/thumb_up: **{t('story.supports', n=m.supports)}**")
 
 
 def options_section(s: story_service.Story) -> None:
@@ -110,7 +109,7 @@ def options_section(s: story_service.Story) -> None:
     st.markdown(f"### {t('story.options', n=len(s.options))}")
     for o in s.options:
         with st.container(border=True):
-            flag = f" · ✅ **{t('story.adopted')}**" if o.adopted else ""
+            flag = f" · :material/check_circle: **{t('story.adopted')}**" if o.adopted else ""
             st.markdown(f"**{escape_markdown(o.name)}**{flag}")
             if o.description:
                 st.caption(escape_markdown(o.description))
@@ -173,7 +172,7 @@ def ballot_section(s: story_service.Story) -> None:
         )
     rows = [
         f"- {escape_markdown(_choice(x.choice))}: **{t('results.n_households', n=x.households)}** · "
-        f"{_area(x.area_m2)}" + (" ✅" if x.choice == d.winner else "")
+        f"{_area(x.area_m2)}" + (" :material/check_circle:" if x.choice == d.winner else "")
         for x in b.choices
         if x.households or x.choice != "abstain"
     ]
@@ -210,6 +209,8 @@ def work_section(s: story_service.Story, photos: dict[int, list[bytes]]) -> None
                 if shown < MAX_PHOTOS:
                     st.image(data, width="stretch")
                     shown += 1
+    if s.photos > shown:
+        st.caption(t("story.more_photos", n=s.photos - shown))
 
 
 def money_section(s: story_service.Story, receipt_photos: dict[int, list[bytes]]) -> None:

@@ -555,19 +555,19 @@ def story_panel() -> None:
     blocks = [
         (
             "marks",
-            t("story.step.marks", n=len(s.marks)),
+            t("story.marks", n=len(s.marks)),
             f'<div class="cc-fig">{len(s.marks)}</div>'
             f'<div class="cc-mid">{e(t("story.marks_total", supports=s.supports))}</div>',
         ),
         (
             "ballot",
-            t("story.step.ballot"),
+            t("story.ballot"),
             (
                 f'<div class="cc-outcome {b.decision.outcome}" style="font-size:44px">'
                 f"{e(t(f'decision.{b.decision.basis}.{b.decision.outcome}'))}</div>"
                 f'<div class="cc-mid">{e(t("story.by_households"))} <b>{pct(b.approval_households)}</b>'
                 f" · {e(t('story.by_area'))} <b>{pct(b.approval_area)}</b></div>"
-                f'<div class="cc-small">{e(t("story.took_part", n=b.counts.participating_households, of=b.counts.households, pct=pct(b.participation_households)))}</div>'
+                f'<div class="cc-mid">{e(t("story.took_part", n=b.counts.participating_households, of=b.counts.households, pct=pct(b.participation_households)))}</div>'
             )
             if b is not None
             else f'<div class="cc-mid">{e(t(f"story.ballot_none.{s.work.source.value}"))}</div>',
@@ -594,7 +594,7 @@ def story_panel() -> None:
                 f'<div class="cc-fig">★ {e(sm.average_text or "—")}</div>'
                 f'<div class="cc-mid">{e(t("story.satisfied", n=sm.satisfied, of=sm.rated))}'
                 f" ({percent_text(sm.satisfaction) or '—'}%)</div>"
-                f'<div class="cc-small">{e(t("story.responded", n=sm.rated, of=sm.households, pct=percent_text(sm.response) or "—"))}</div>'
+                f'<div class="cc-mid">{e(t("story.responded", n=sm.rated, of=sm.households, pct=percent_text(sm.response) or "—"))}</div>'
             )
             if sm.rated
             else f'<div class="cc-mid">{e(t("story.ratings_later", n=sm.households))}</div>',
@@ -612,7 +612,7 @@ def story_panel() -> None:
     left.html(
         f'<div class="cc-story-panel" data-work="{s.work.id}">'
         f'<div class="cc-big" style="margin-bottom:10px">{e(s.work.title)}</div>'
-        '<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));'
+        '<div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));'
         f'gap:16px">{cells}</div></div>'
     )
     right.html(
