@@ -103,7 +103,10 @@ button:has(> [data-testid="stTooltipIcon"]), [data-testid="stWidgetLabel"] [aria
   min-width: %(target)dpx !important; min-height: %(target)dpx !important;
 }
 [data-testid="stVegaLiteChart"] text, .vega-embed text {font-size: 16px !important;}
-.stApp :is(h1, h2, h3, h4) :is(p, span, div) {font-size: inherit !important;}
+.stApp :is(h1, h2, h3, h4) :is(p, span, div),
+.stApp [data-testid="stMarkdownContainer"] :is(h1, h2, h3, h4) span:not([class*="cc-"]) {
+  font-size: inherit !important;
+}
 .stApp h1 {font-size: 2.1rem !important;}
 .stApp h2 {font-size: 1.7rem !important;}
 .stApp h3 {font-size: 1.4rem !important;}
