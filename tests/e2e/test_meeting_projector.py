@@ -126,6 +126,7 @@ def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, art
         "ballot": "扫码投票",
         "result": "表决结果",
         "works": "工程与资金",
+        "story": "来龙去脉",
     }
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     try:
