@@ -53,6 +53,7 @@ from cocreate_map.services.imports import (
     delete_unused_option,
     find_earlier,
     list_imports,
+    look_at_file,
     undo_import,
 )
 from cocreate_map.services.options import (
@@ -102,6 +103,7 @@ __all__ = [
     "delete_unused_option",
     "find_earlier",
     "list_imports",
+    "look_at_file",
     "undo_import",
     "OptionImportSummary",
     "OptionInfo",

@@ -288,3 +288,58 @@ def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) ->
     for community in archived:
         if community.archived_at is not None:  # the session's own value (a restore in progress)
             raise PermissionDenied(key="imports.archived_read_only", name=community.name)
+
+
+# ---------------------------------------------------------------- what the import page offers
+
+
+@dataclass(frozen=True)
+class FileLook:
+    """What a file holds before it is read as plan features: its layers (GeoPackage tables, KML
+    folders, zip members, CAD layers), the CRS it declares and the CRSs its coordinates fit
+    (nearest to the target community, or to the known communities, first)."""
+
+    layers: list[str]
+    declared_crs: str | None
+    candidates: list[Any]  # io.crs.Candidate
+
+
+def look_at_file(
+    session: Session, path: Path, display_name: str, slug: str | None, encoding: str | None = None
+) -> FileLook:
+    import numpy as np
+    import shapely
+
+    from cocreate_map.io import crs as crs_io
+    from cocreate_map.io import formats
+
+    raw = formats.format_for_path(path, display_name).reader(path, encoding, display_name)
+    layers: list[str] = []
+    declared: str | None = None
+    points: list[tuple[float, float]] = []
+    for layer in raw.layers:
+        if layer.dialect == "dxf" and "Layer" in layer.frame.columns:
+            layers.extend(sorted({str(v) for v in layer.frame["Layer"].dropna()} - set(layers)))
+        elif layer.name is not None and layer.name not in layers:
+            layers.append(layer.name)
+        if layer.crs is not None and declared is None:
+            declared = crs_io.crs_label(crs_io.parse_crs(layer.crs))
+        geoms = np.asarray(layer.frame.geometry.values, dtype=object)
+        present = [g for g in geoms if g is not None and not g.is_empty]
+        if present:
+            centres = shapely.centroid(np.asarray(present, dtype=object))
+            points.append(
+                (
+                    float(np.nanmedian(shapely.get_x(centres))),
+                    float(np.nanmedian(shapely.get_y(centres))),
+                )
+            )
+    near: list[tuple[float, float]] = []
+    target = repo.find_community(session, slug) if slug else None
+    rows = [target] if target is not None else list(repo.all_communities(session))
+    for row in rows:
+        if row is not None and row.boundary is not None:
+            c = row.boundary.centroid
+            near.append((c.x, c.y))
+    found = crs_io.candidates(points[0], near) if points else []
+    return FileLook(layers=layers, declared_crs=declared, candidates=found)
