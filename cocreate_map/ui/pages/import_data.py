@@ -5,6 +5,7 @@ import streamlit as st
 from cocreate_map import services
 from cocreate_map.domain.community import slugify
 from cocreate_map.domain.elements import Kind
+from cocreate_map.errors import CocreateError
 from cocreate_map.io.geo_files import ReadOptions
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import maps, state, uploads, widgets
@@ -51,18 +52,22 @@ else:
 look = None
 earlier_import = None
 if files:
-    with shown_errors():
-        look_key = (tuple((f.name, f.size) for f in files), slug, target)
-        cached = st.session_state.get("import_look")
-        if cached is None or cached[0] != look_key:
+    # What the file holds, read once per upload; a file that cannot be read says so when
+    # previewed or imported (one message, where the person pressed).
+    look_key = (tuple((f.name, f.size) for f in files), slug, target)
+    cached = st.session_state.get("import_look")
+    if cached is None or cached[0] != look_key:
+        try:
             path, name = uploads.stage(files)
             with transaction(engine()) as session:
                 found = services.look_at_file(session, path, name, slug or None)
                 earlier = (
                     services.find_earlier(session, slug, path) if target == "existing" else None
                 )
-            st.session_state["import_look"] = (look_key, found, earlier)
-        _, look, earlier_import = st.session_state["import_look"]
+        except CocreateError:
+            found, earlier = None, None
+        st.session_state["import_look"] = (look_key, found, earlier)
+    _, look, earlier_import = st.session_state["import_look"]
 
 # The file's layers → kinds (a two-layer GeoPackage or KML is not all "other").
 layer_map: dict[str, Kind] = {}
