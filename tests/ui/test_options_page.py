@@ -196,3 +196,27 @@ def test_map_legend_counts_car_places_as_the_table_does(app, sqlite_url):
     assert maps.legend_count(today, Kind.PARKING_LOT, "zh") == "1 处 · 40 个车位"
     assert maps.legend_count(today, Kind.BUILDING, "zh") == str(today.counts["building"])
     assert cmp["base"]["parking_stalls"] == 88
+
+
+@pytest.mark.parametrize(("open_ballot", "deleted"), [(False, True), (True, False)])
+def test_planner_deletes_an_option_unless_an_open_ballot_uses_it(
+    planner_app, sqlite_url, open_ballot, deleted
+):
+    """Issue 17.6: 删除方案 asks to be sure, deletes an option no open ballot uses, refuses one
+    on an open ballot with one message in Chinese, and then changes nothing."""
+    at = planner_app
+    slug = services.DEMO_SLUG
+    if open_ballot:
+        with transaction(make_engine(sqlite_url)) as s:
+            services.create_ballot(s, slug, "方案C？", None, options=[C], who=local_admin("test"))
+    at.selectbox(key="options_edit").set_value(C).run()
+    at.checkbox(key="options_delete_sure").check().run()
+    next(b for b in at.button if b.key == "options_delete").click().run()
+    assert not at.exception
+    with transaction(make_engine(sqlite_url)) as s:
+        names = [o.name for o in services.list_options(s, slug)]
+    if deleted:
+        assert C not in names and len(names) == 2
+    else:
+        assert C in names and len(names) == 3
+        assert any("进行中的表决" in e.value for e in at.error)

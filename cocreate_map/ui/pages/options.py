@@ -477,6 +477,18 @@ def planner(names_all: list[str]) -> None:
             services.undo_last_change(session, slug, name, who=who)
             message = t("options.undone", name=name)
         _done(message)
+    with st.expander(t("options.delete_title", name=name)):
+        st.caption(t("options.delete_help"))
+        sure = st.checkbox(t("options.delete_sure", name=name), key="options_delete_sure")
+        if st.button(
+            t("options.delete"), icon=":material/delete:", key="options_delete", disabled=not sure
+        ):
+            message = None
+            with shown_errors(), transaction(engine()) as session:
+                services.delete_unused_option(session, slug, name, who=who)
+                st.session_state.pop(EDIT, None)
+                message = t("options.deleted", name=name)
+            _done(message)
 
 
 if not all_names:
