@@ -337,6 +337,9 @@ def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
     from cocreate_map.services.evaluation_demo import load_demo_evaluation  # issue 14
 
     load_demo_evaluation(session, slug)
+    from cocreate_map.services.ballots_demo import load_demo_ballot  # a live vote (issue 10.5)
+
+    load_demo_ballot(session, slug)
     return summary
 
 
