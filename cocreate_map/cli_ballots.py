@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cocreate_map import config
 from cocreate_map.errors import InvalidInput
 from cocreate_map.services.access import local_admin
 
@@ -52,39 +51,74 @@ def _csv(text: str | None) -> list[str]:
     return [x.strip() for x in (text or "").replace("，", ",").split(",") if x.strip()]
 
 
+def paper_address(args: argparse.Namespace, what: str = "the slips") -> str:
+    """The address printed on paper (QR codes): COCREATE_PUBLIC_URL, else this computer's LAN
+    address; a loopback address only with --allow-loopback (issue 10.4)."""
+    from cocreate_map.services.address import printable, public_address
+
+    address = public_address()
+    url = printable(address, allow_loopback=getattr(args, "allow_loopback", False))
+    if address.source == "lan":
+        print(
+            f"{what} link to {url}, this computer's network address: phones reach it while the "
+            "app runs with cocreate serve --address 0.0.0.0 (or set COCREATE_PUBLIC_URL)",
+            file=sys.stderr,
+        )
+    return url
+
+
+def add_allow_loopback(p: Any) -> None:
+    p.add_argument(
+        "--allow-loopback",
+        action="store_true",
+        help="print even when the address is localhost/127.0.0.1 (no phone can open it)",
+    )
+
+
 def cmd_households_import(args: argparse.Namespace) -> int:
     from cocreate_map.services.households import import_households
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:
-        res = import_households(session, Path(args.path), args.community, who=local_admin())
+        res = import_households(
+            session, Path(args.path), args.community, who=local_admin(), issue_codes=False
+        )
     print(f"register of {args.community}: {res.created} households added, {res.updated} updated")
     if res.created:
         print(
-            f"print their slips with: cocreate codes --community {args.community} --out slips.pdf "
-            "(this issues fresh codes for every household)"
+            f"the new households have no code yet; print their slips with: cocreate codes "
+            f"--community {args.community} --new-only --out slips.pdf "
+            "(no other household's code changes)"
         )
     return 0
 
 
 def cmd_codes(args: argparse.Namespace) -> int:
     from cocreate_map.io.reports_ballots import Slip, household_slips
-    from cocreate_map.services.households import regenerate_codes
+    from cocreate_map.services.households import households_for_codes, regenerate_codes
     from cocreate_map.storage import repositories as repo
     from cocreate_map.storage.db import transaction
 
+    url = paper_address(args)
     with transaction(_engine()) as session:
         community = repo.community_by_slug(session, args.community)
+        labels = _csv(args.households)
+        ids = (
+            households_for_codes(session, args.community, labels, new_only=args.new_only)
+            if labels or args.new_only
+            else None
+        )
         pairs = regenerate_codes(
-            session, args.community, who=local_admin(), confirm_open_ballots=args.yes
+            session, args.community, ids, who=local_admin(), confirm_open_ballots=args.yes
         )
         slips = [Slip(h.building, h.unit, h.room, code) for h, code in pairs]
-        pages = household_slips(
-            slips, community.name, community.slug, config.get("public_url"), Path(args.out)
-        )
+        pages = household_slips(slips, community.name, community.slug, url, Path(args.out))
+    which = "every household" if ids is None else ", ".join(h.label for h, _ in pairs[:6])
+    if ids is not None and len(pairs) > 6:
+        which += f" … ({len(pairs)})"
     print(
-        f"wrote {len(slips)} household slips on {pages} pages to {args.out}; "
-        "earlier codes of these households no longer work"
+        f"wrote {len(slips)} household slips on {pages} pages to {args.out} ({which}); "
+        "earlier codes of these households no longer work, every other code still does"
     )
     return 0
 
@@ -250,11 +284,12 @@ def cmd_ballot_notice(args: argparse.Namespace) -> int:
     from cocreate_map.storage.db import transaction
     from cocreate_map.storage.tables import utcnow
 
+    url = paper_address(args, "the notice's QR code")
     with transaction(_engine()) as session:
         res = tally_ballot(session, args.id)
         anchor = notice_anchor(session, args.id)  # the head signed and logged for this notice
     res.audit_head = anchor.head
-    ballot_notice(res, config.get("public_url"), Path(args.out), utcnow(), anchor)
+    ballot_notice(res, url, Path(args.out), utcnow(), anchor)
     print(f"wrote the notice of ballot {args.id} to {args.out}")
     return 0
 
@@ -292,10 +327,24 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_households_import)
 
     p = sub.add_parser(
-        "codes", help="issue fresh household codes and print one slip per household (PDF)"
+        "codes",
+        help="issue fresh household codes and print one slip per household (PDF): every "
+        "household, or only --households / --new-only (other codes and phones stay valid)",
     )
     p.add_argument("--community", required=True)
     p.add_argument("--out", required=True, help="PDF file, e.g. slips.pdf")
+    p.add_argument(
+        "--households",
+        metavar="LIST",
+        help="only these households, building-unit-room comma-separated: 3-2-501,3-2-502 "
+        "(a lost slip: the old code stops working)",
+    )
+    p.add_argument(
+        "--new-only",
+        action="store_true",
+        help="only households without a code yet (added to the register since the last slips)",
+    )
+    add_allow_loopback(p)
     p.add_argument(
         "--yes",
         action="store_true",
@@ -368,6 +417,7 @@ def register(sub: Any) -> None:
     q = bs.add_parser("notice", help="the public notice (公示) as PDF")
     q.add_argument("id", type=int)
     q.add_argument("--out", required=True)
+    add_allow_loopback(q)
     q.set_defaults(func=cmd_ballot_notice)
 
     p = sub.add_parser("audit", help="the hash-chained audit log")

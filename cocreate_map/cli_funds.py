@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cocreate_map import config
 from cocreate_map.domain import funds as dom
 
 
@@ -120,14 +119,16 @@ def cmd_funds_list(args: argparse.Namespace) -> int:
 
 
 def cmd_funds_notice(args: argparse.Namespace) -> int:
+    from cocreate_map.cli_ballots import paper_address
     from cocreate_map.io.reports_funds import funds_notice
     from cocreate_map.services import funds as F
     from cocreate_map.storage.db import transaction
     from cocreate_map.storage.tables import utcnow
 
+    url = paper_address(args, "the notice's QR code")
     with transaction(_engine()) as session:
         data = F.notice_data(session, args.community)
-    funds_notice(data, config.get("public_url"), Path(args.out), utcnow())
+    funds_notice(data, url, Path(args.out), utcnow())
     print(f"wrote the funds notice of {args.community} to {args.out}")
     return 0
 
@@ -244,6 +245,9 @@ def register(sub: Any) -> None:
     q = fs.add_parser("notice", help="the funds notice (公示, 165号令 第三十条) as PDF")
     q.add_argument("--community", required=True)
     q.add_argument("--out", required=True)
+    from cocreate_map.cli_ballots import add_allow_loopback
+
+    add_allow_loopback(q)
     q.set_defaults(func=cmd_funds_notice)
     q = fs.add_parser("export", help="the ledger as CSV or XLSX (formulas neutralised)")
     q.add_argument("--community", required=True)

@@ -11,21 +11,22 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cocreate_map import config
 from cocreate_map.services.access import local_admin
 
 
 def cmd_meeting_pack(args: argparse.Namespace) -> int:
+    from cocreate_map.cli_ballots import paper_address
     from cocreate_map.services.meeting import meeting_pack
     from cocreate_map.storage.db import migrated_engine, transaction
 
     out = Path(args.out)
+    url = paper_address(args, "the pack's QR code")
     with transaction(migrated_engine()) as session:
         pack = meeting_pack(
             session,
             args.ballot_id,
             out,
-            config.get("public_url"),
+            url,
             option_names=args.option or None,
             lang=args.lang,
             who=local_admin(),
@@ -55,4 +56,7 @@ def register(sub: Any) -> None:
         help="an option to include (repeatable, up to 3; default: the first three)",
     )
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="metric labels language")
+    from cocreate_map.cli_ballots import add_allow_loopback
+
+    add_allow_loopback(p)
     p.set_defaults(func=cmd_meeting_pack)

@@ -93,8 +93,12 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting(
             "public_url",
-            "http://localhost:8501",
-            "Address residents reach the app at; QR codes on household slips and notices link here.",
+            "",
+            "Address residents' phones reach the app at (http://192.168.1.20:8501, "
+            "https://cotton.example.cn); the hall QR code, household slips, notices and the meeting "
+            "pack link here. Empty: the address the host's browser used to open the app, or this "
+            "machine's LAN address (port 8501) when that was localhost. Slips and packs are not "
+            "printed with a localhost address unless --allow-loopback.",
         ),
         Setting(
             "admin_password",

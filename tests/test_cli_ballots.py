@@ -15,7 +15,8 @@ def run(*args):
 
 
 @pytest.fixture
-def demo(sqlite_url):
+def demo(sqlite_url, monkeypatch):
+    monkeypatch.setenv("COCREATE_PUBLIC_URL", "http://192.168.1.20:8501")  # the hall's address
     assert run("demo") == 0
     return sqlite_url
 
@@ -26,7 +27,9 @@ def test_register_codes_ballot_paper_votes_tally_notice_audit(demo, tmp_path, ca
     assert run("households", "import", reg, "--community", "cotton-compound") == 0
     assert "2 households added" in capsys.readouterr().out
     slips = tmp_path / "slips.pdf"
-    assert run("codes", "--community", "cotton-compound", "--out", slips) == 0
+    # the demo's ballot is open: slips for the two new flats only, nobody else's code changes
+    assert run("codes", "--community", "cotton-compound", "--new-only", "--out", slips) == 0
+    assert "wrote 2 household slips" in capsys.readouterr().out
     assert slips.read_bytes()[:4] == b"%PDF" and b"NotoSansCJK" in slips.read_bytes()
     capsys.readouterr()
     assert (

@@ -27,7 +27,8 @@ def run(*args):
 
 
 @pytest.fixture
-def db(sqlite_url):
+def db(sqlite_url, monkeypatch):
+    monkeypatch.setenv("COCREATE_PUBLIC_URL", "http://192.168.1.20:8501")  # notices link there
     engine = make_engine(sqlite_url)
     migrate(engine)
     make_register(engine, SLUG)

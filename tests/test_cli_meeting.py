@@ -18,7 +18,8 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def test_meeting_pack_writes_pdf_with_cjk_font(sqlite_url, tmp_path, capsys):
+def test_meeting_pack_writes_pdf_with_cjk_font(sqlite_url, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COCREATE_PUBLIC_URL", "http://192.168.1.20:8501")  # the hall's address
     engine = make_engine(sqlite_url)
     migrate(engine)
     with transaction(engine) as s:

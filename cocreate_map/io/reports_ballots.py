@@ -149,6 +149,8 @@ def household_slips(
                 "扫右侧二维码，或打开「投票」页输入住户码。每户一码，请妥善保管。\n"
                 "Scan the QR code or type the code on the Vote page. One code per household.",
             )
+            pdf.set_xy(x + 3, y + 59)
+            pdf.cell(88, 4, f"网址 Address: {public_url.rstrip('/')}/vote")  # for typing it in
             url = join_url(public_url, slug, s.code)
             pdf.image(_qr_png(url), x=x + 63, y=y + 8, w=28, h=28)
     if not slips:

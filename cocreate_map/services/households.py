@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -310,7 +311,11 @@ def add_register_rows(
     rng: random.Random | None = None,
     seeded: int = 0,
     now: datetime | None = None,
+    issue_codes: bool = True,
 ) -> RegisterImport:
+    """Add new households and update existing ones. ``issue_codes`` False: the new households
+    get no code yet (they cannot vote online until ``cocreate codes --new-only`` or the staff
+    page prints their slips), so adding flats never renews anybody else's code."""
     actor = require_staff(who, community.id, action="register.import").actor
     now = now or utcnow()
     existing = {
@@ -321,10 +326,15 @@ def add_register_rows(
     }
     created = updated = 0
     codes: list[tuple[str, str]] = []
+    labels: list[str] = []
     changes: list[dict[str, Any]] = []
     new_rows: list[list[Any]] = []
     fresh = [r for r in rows if r.key not in existing]
-    issued = iter(new_codes(session, community.id, len(fresh), rng=rng, seeded=seeded))
+    issued = iter(
+        new_codes(session, community.id, len(fresh), rng=rng, seeded=seeded)
+        if issue_codes
+        else [(None, None)] * len(fresh)
+    )
     for r in rows:
         area = area_text(r.area_m2)
         old = existing.get(r.key)
@@ -351,7 +361,9 @@ def add_register_rows(
                 created_at=now,
             )
         )
-        codes.append((r.label, code))
+        labels.append(r.label)
+        if code is not None:
+            codes.append((r.label, code))
         new_rows.append([r.label, area, r.owner_id, r.residents])
         created += 1
     session.flush()
@@ -362,7 +374,7 @@ def add_register_rows(
             actor,
             {
                 "what": "import",
-                "created": [label for label, _ in codes],
+                "created": labels,
                 "created_count": created,
                 "updated": changes,
                 # every new row in full, so audit verify can prove the register (issue 11.4)
@@ -380,15 +392,18 @@ def import_households(
     *,
     who: StaffIdentity | None,
     now: datetime | None = None,
+    issue_codes: bool = True,
 ) -> RegisterImport:
-    """Import a register (CSV/XLSX); all rows or none. New households get codes (returned once);
-    existing ones (same building, unit, room) are updated, and the change is logged."""
+    """Import a register (CSV/XLSX); all rows or none. New households get codes (returned once),
+    or with ``issue_codes`` False none until their slips are printed (the CLI and the staff page:
+    a code nobody sees is of no use); existing ones (same building, unit, room) are updated, and
+    the change is logged. No existing household's code changes."""
     community = repo.community_by_slug(session, slug)
     require_staff(who, community.id, action="register.import")
     rows = read_table(path)
     _check_columns(rows, REQUIRED, path.name)
     valid = validate_rows(rows)
-    return add_register_rows(session, community, valid, who=who, now=now)
+    return add_register_rows(session, community, valid, who=who, now=now, issue_codes=issue_codes)
 
 
 def households_of(session: Session, community_id: int) -> list[HouseholdRow]:
@@ -532,6 +547,43 @@ def new_codes(
     return out
 
 
+def households_for_codes(
+    session: Session, slug: str, labels: Sequence[str] = (), *, new_only: bool = False
+) -> list[int]:
+    """The households whose slips to print: those named ``labels`` ("3-2-501", "3栋2单元501"
+    is cleaned like the register), and/or with ``new_only`` those without a code yet (added
+    since the last slips). NotFound names the labels the register does not have; NotFound too
+    when nothing is left to print."""
+    community = repo.community_by_slug(session, slug)
+    rows = households_of(session, community.id)
+    if labels:
+        by_label = {r.label: r for r in rows}
+        wanted = [_clean_household_label(x) for x in labels]
+        unknown = [x for x, w in zip(labels, wanted, strict=True) if w not in by_label]
+        if unknown:
+            raise NotFound(key="codes.unknown_households", items="、".join(unknown), slug=slug)
+        rows = [by_label[w] for w in dict.fromkeys(wanted)]
+    if new_only:
+        rows = [r for r in rows if r.code_hash is None]
+    if not rows:
+        raise NotFound(
+            key="codes.nothing_new"
+            if new_only
+            else "households.community_households_import_register",
+            slug=slug,
+        )
+    return [r.id for r in rows]
+
+
+def _clean_household_label(text: str) -> str:
+    """ "3-2-501", "3栋-2单元-501", "3 2 501" → "3-2-501" (building, unit, room as the register)."""
+    parts = [p for p in re.split(r"[-\s/，,]+", text.strip()) if p]
+    if len(parts) == 1:  # 3栋2单元501室
+        m = re.fullmatch(r"(.+?)(?:栋|幢|号楼|号)(.+?)单元(.+?)室?", parts[0])
+        parts = list(m.groups()) if m else parts
+    return "-".join(clean_label(p) for p in parts)
+
+
 def regenerate_codes(
     session: Session,
     slug: str,
@@ -555,11 +607,12 @@ def regenerate_codes(
     if not rows:
         raise NotFound(key="households.community_households_import_register", slug=slug)
     running = open_ballots(session, community.id, now)
-    if running and not confirm_open_ballots:
+    renewed = [r for r in rows if r.code_hash is not None]  # a first code ends nothing
+    if running and renewed and not confirm_open_ballots:
         raise NeedsConfirmation(
             key="codes.open_ballot",
             ballots="、".join(f"#{b.id} {b.title}" for b in running),
-            n=len(rows),
+            n=len(renewed),
         )
     for r in rows:  # the old hashes go first, so a new code may never equal a regenerated one
         r.code_hash = None
@@ -575,7 +628,11 @@ def regenerate_codes(
         community.id,
         actor,
         "codes.regenerate",
-        {"households": len(out), "open_ballots": [b.id for b in running]},
+        {
+            "households": len(out),
+            "first_codes": len(out) - len(renewed),
+            "open_ballots": [b.id for b in running],
+        },
         now,
     )
     return out

@@ -46,10 +46,13 @@ def test_renewing_some_demo_codes_gives_random_unique_codes(engine):
     with transaction(engine) as s:
         services.load_demo(s)
         ids = {h.label: h.id for h in services.list_households(s, services.DEMO_SLUG)}
+    with pytest.raises(NeedsConfirmation), transaction(engine) as s:  # the demo ballot is open
+        services.regenerate_codes(s, services.DEMO_SLUG, [ids["3-1-102"]], who=local_admin("test"))
     with transaction(engine) as s:
         [(_, new)] = services.regenerate_codes(
-            s, services.DEMO_SLUG, [ids["3-1-102"]], who=local_admin("test")
-        )
+            s, services.DEMO_SLUG, [ids["3-1-102"]], who=local_admin("test"),
+            confirm_open_ballots=True,
+        )  # fmt: skip
     demo = dict(services.demo_codes())
     assert new not in demo.values()
     with transaction(engine) as s:

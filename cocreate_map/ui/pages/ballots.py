@@ -16,12 +16,15 @@ from cocreate_map import decision_text
 from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.voting import KINDS, RULES, TIE_BREAKS
 from cocreate_map.i18n import rule_name
+from cocreate_map.io.reports_ballots import Slip, household_slips
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import households as household_service
 from cocreate_map.services import options as option_service
+from cocreate_map.services.address import PublicAddress, printable
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import staff_accounts, widgets
+from cocreate_map.ui.address import page_address
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.register_edit import register_editor
@@ -37,6 +40,79 @@ def choice_label(choice: object) -> str:
     if choice in ("yes", "no", "abstain"):
         return t(f"choice.{choice}")
     return str(choice)
+
+
+def slips_panel(register: list, ballot_open: bool) -> None:
+    """Household slips (PDF) for the households chosen: new ones (no code yet), named ones (a
+    lost slip) or all; only their codes change, every other code and phone stays valid."""
+    st.subheader(t("slips.title"))
+    new_ids = [h.id for h in register if h.code_hash is None]
+    mode = st.radio(
+        t("slips.which"),
+        ["new", "chosen", "all"],
+        format_func=lambda m: t(f"slips.mode.{m}", n=len(new_ids)),
+        key="slips_mode",
+    )
+    chosen: list[int] = []
+    if mode == "chosen":
+        chosen = st.multiselect(
+            t("slips.households"),
+            [h.id for h in register],
+            format_func=labels.__getitem__,
+            key="slips_households",
+            placeholder=t("marks.choose"),
+        )
+    address = page_address()
+    st.caption(t("slips.address", url=address.url))
+    allow = False
+    if address.loopback:
+        st.warning(t("slips.loopback", url=address.url), icon=":material/wifi_off:")
+        allow = st.checkbox(t("slips.allow_loopback"), key="slips_allow_loopback")
+    confirm = False
+    if ballot_open and mode != "new":
+        confirm = st.checkbox(t("slips.confirm_open"), key="slips_confirm")
+    if st.button(t("slips.make"), type="primary", icon=":material/print:", key="slips_make"):
+        st.session_state.pop("slips_pdf", None)
+        if mode == "chosen" and not chosen:
+            st.warning(t("slips.pick_first"))
+        else:
+            make_slips(address, allow, mode, [labels[i] for i in chosen], confirm)
+    made = st.session_state.get("slips_pdf")
+    if made:
+        pdf, done = made
+        st.success(t("slips.made", n=len(done), households="、".join(done[:8])))
+        st.download_button(
+            t("slips.download", n=len(done)),
+            pdf,
+            file_name=f"{slug}-slips.pdf",
+            mime="application/pdf",
+            icon=":material/download:",
+            key="slips_download",
+        )
+
+
+def make_slips(
+    address: PublicAddress, allow: bool, mode: str, chosen: list[str], confirm: bool
+) -> None:
+    """New codes for the households and their slips as a PDF, in one transaction: if the PDF
+    cannot be written, no code changes."""
+    with shown_errors(), transaction(engine()) as session:
+        url = printable(address, allow_loopback=allow)
+        ids = (
+            None
+            if mode == "all"
+            else household_service.households_for_codes(
+                session, slug, chosen, new_only=mode == "new"
+            )
+        )
+        pairs = household_service.regenerate_codes(
+            session, slug, ids, who=who, confirm_open_ballots=confirm
+        )
+        slips = [Slip(h.building, h.unit, h.room, code) for h, code in pairs]
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "slips.pdf"
+            household_slips(slips, community.name, slug, url, out)
+            st.session_state["slips_pdf"] = (out.read_bytes(), [h.label for h, _ in pairs])
 
 
 community = widgets.current_community()
@@ -349,7 +425,9 @@ with tab_register:
             path = Path(tmp) / Path(upload.name).name
             path.write_bytes(upload.getvalue())
             with shown_errors(), transaction(engine()) as session:
-                imported = household_service.import_households(session, path, slug, who=who)
+                imported = household_service.import_households(
+                    session, path, slug, who=who, issue_codes=False
+                )
                 st.success(
                     t(
                         "ballots.register_imported",
@@ -357,5 +435,7 @@ with tab_register:
                         updated=imported.updated,
                     )
                 )
+
+    slips_panel(register, bool(open_ids))
 
 staff_accounts.unlock_panel(who)  # admins: accounts paused after wrong passwords

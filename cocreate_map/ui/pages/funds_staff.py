@@ -11,13 +11,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from cocreate_map import config
 from cocreate_map.domain import funds as dom
 from cocreate_map.io.reports_funds import export_ledger, funds_notice
 from cocreate_map.services import funds as funds_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import widgets
+from cocreate_map.ui.address import page_address
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import t
@@ -188,7 +188,7 @@ with tab_print:
             data = funds_service.notice_data(session, slug)
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "funds.pdf"
-            funds_notice(data, config.get("public_url"), out, utcnow())
+            funds_notice(data, page_address().url, out, utcnow())
             st.session_state["funds_files"] = {
                 "pdf": out.read_bytes(), "csv": export_ledger(data, "csv"),
                 "xlsx": export_ledger(data, "xlsx"),

@@ -14,7 +14,7 @@ from typing import Any
 import segno
 import streamlit as st
 
-from cocreate_map import config, decision_text, services
+from cocreate_map import decision_text, services
 from cocreate_map.domain.voting import percent
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.io.reports_options import static_map
@@ -22,6 +22,7 @@ from cocreate_map.services import marks as mark_service
 from cocreate_map.services import meeting as meeting_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import mark_maps, widgets, work_maps
+from cocreate_map.ui.address import page_address
 from cocreate_map.ui.escape import escape_text
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
@@ -44,11 +45,15 @@ BASE_CSS = """<style>
   font-weight: 700; color: #A04000; white-space: nowrap;}
 .cc-row {display: flex; justify-content: space-between; align-items: baseline; gap: 24px;}
 .cc-qr img {width: 100%; height: auto; max-width: 460px; background: #fff;}
+.cc-join {font-size: 40px; font-weight: 800; color: #000; line-height: 1.2; margin: 4px 0 14px 0;
+  overflow-wrap: anywhere; font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace;}
+.cc-warn {font-size: 26px; font-weight: 700; color: #000; background: #FFE08A;
+  border: 4px dashed #8A5A00; border-radius: 6px; padding: 10px 14px; margin: 8px 0 14px 0;}
 .cc-choice {display: flex; align-items: center; gap: 16px; margin: 6px 0;}
-.cc-choice .name {width: 30%; font-size: 32px; font-weight: 700;}
+.cc-choice .cc-cname {width: 30%; font-size: 32px; font-weight: 700;}
 .cc-choice .track {flex: 1; height: 40px; background: #EEE; border: 2px solid #000;}
 .cc-choice .fill {height: 100%; background: #56B4E9;}
-.cc-choice .n {width: 18%; font-size: 32px; font-weight: 800; text-align: right;}
+.cc-choice .cc-cn {width: 18%; font-size: 32px; font-weight: 800; text-align: right;}
 .cc-outcome {font-size: 72px; font-weight: 900; padding: 12px 24px; border-radius: 8px;
   color: #fff; display: inline-block;}
 .cc-outcome.passed {background: #007A4D;} .cc-outcome.rejected {background: #B00020;}
@@ -74,6 +79,15 @@ h1 {font-size: 52px !important; color: #000 !important; padding: 0 0 6px 0 !impo
 .st-key-meeting_exit button {background: #FFFFFF; border: 2px solid #000;
   box-shadow: 0 2px 8px rgba(0,0,0,.35);}
 </style>"""
+
+
+def breakable(url: str) -> str:
+    """The escaped address with line-break chances before its path and query only, so a long
+    address wraps as "http://192.168.1.20:8501" / "/vote?" / "community=…", not mid-word."""
+    out = html.escape(url)
+    for cut in ("/vote", "community="):
+        out = out.replace(cut, f"<wbr>{cut}", 1)
+    return out
 
 
 def pct(x: Fraction) -> str:
@@ -347,10 +361,10 @@ def choices_html(snap: meeting_service.ProjectorSnapshot) -> str:
     out = [f'<div class="cc-big" style="margin-top:8px">{html.escape(t("meeting.running"))}</div>']
     for c in snap.choices:
         out.append(
-            f'<div class="cc-choice"><span class="name">{html.escape(choice_label(c.choice))}</span>'
+            f'<div class="cc-choice"><span class="cc-cname">{html.escape(choice_label(c.choice))}</span>'
             f'<span class="track"><span class="fill" style="display:block;width:'
             f'{100 * c.households / top:.1f}%"></span></span>'
-            f'<span class="n">{html.escape(t("meeting.n_households", n=c.households))}</span></div>'
+            f'<span class="cc-cn">{html.escape(t("meeting.n_households", n=c.households))}</span></div>'
         )
     return "".join(out)
 
@@ -389,16 +403,28 @@ def ballot_panel() -> None:
     if ballot_id is None:
         st.info(t("meeting.no_ballot"))
         return
-    link = meeting_service.join_link(config.get("public_url"), slug)
+    address = page_address()  # the host browser's address, or this machine's LAN address
+    link = meeting_service.join_link(address.url, slug)
     qr = segno.make(link, error="m")
     svg = qr.svg_data_uri(scale=10, border=2, dark="#000", light="#fff")
     title = next(b.title for b in ballots if b.id == ballot_id)
     left, right = st.columns([1, 2], gap="large")
+    warning = ""
+    if address.loopback:  # no phone opens localhost: say so where the host looks
+        why = (
+            "meeting.address_local_only"
+            if address.source == "local-only"
+            else "meeting.address_loopback"
+        )
+        warning = f'<div class="cc-warn" data-address-warning="{address.source}">{html.escape(t(why))}</div>'
     left.html(
         f'<div class="cc-big">{html.escape(t("meeting.scan"))}</div>'
         f'<div class="cc-qr" data-join-link="{html.escape(link, quote=True)}">'
         f'<img src="{html.escape(svg, quote=True)}" alt="QR"></div>'
-        f'<div class="cc-small">{html.escape(link)}</div>'
+        f'<div class="cc-mid">{html.escape(t("meeting.or_type"))}</div>'
+        f'<div class="cc-join" data-join-address="{html.escape(address.url, quote=True)}">'
+        f"{breakable(link)}</div>"
+        f"{warning}"
         f'<div class="cc-mid">{html.escape(t("meeting.paper_too"))}</div>'
     )
     with right:
