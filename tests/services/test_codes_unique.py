@@ -104,7 +104,8 @@ def test_renewing_codes_during_an_open_ballot_asks_first(engine):
     assert last.seq == before + 1 and last.payload["open_ballots"] == [ballot.id]
 
 
-def test_cocreate_codes_needs_yes_during_an_open_ballot(sqlite_url, tmp_path, capsys):
+def test_cocreate_codes_needs_yes_during_an_open_ballot(sqlite_url, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COCREATE_PUBLIC_URL", "http://192.168.1.20:8501")  # slips link there
     engine = make_engine(sqlite_url)
     migrate(engine)
     make_register(engine, slug="voting", buildings=[("1", 2)])
