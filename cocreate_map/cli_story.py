@@ -10,8 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cocreate_map import config
-
 
 def _engine() -> Any:
     from cocreate_map.storage.db import migrated_engine
@@ -66,7 +64,11 @@ def cmd_story(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(story_dict(story), ensure_ascii=False, indent=2))
         return 0
-    pages = story_notice(story, config.get("public_url"), Path(args.out), utcnow())
+    from cocreate_map.cli_ballots import paper_address
+
+    pages = story_notice(
+        story, paper_address(args, "the story's QR code"), Path(args.out), utcnow()
+    )
     print(f"wrote the story of work {story.work.id} ({pages} page(s)) to {args.out}")
     return 0
 
@@ -78,4 +80,7 @@ def register(sub: Any) -> None:
     p.add_argument("id", type=int, metavar="WORK_ID")
     p.add_argument("--out", help="the PDF to write, e.g. story.pdf")
     p.add_argument("--json", action="store_true", help="print the story's figures as JSON")
+    from cocreate_map.cli_ballots import add_allow_loopback
+
+    add_allow_loopback(p)
     p.set_defaults(func=cmd_story)

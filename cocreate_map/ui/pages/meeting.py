@@ -632,7 +632,7 @@ def story_panel() -> None:
         f'<div class="cc-big">{e(head)}</div>{body}</div>'
         for key, head, body in blocks
     )
-    link = story_url(config.get("public_url"), slug, s.work.id)
+    link = story_url(page_address().url, slug, s.work.id)
     qr = segno.make(link, error="m").svg_data_uri(scale=8, border=2, dark="#000", light="#fff")
     left, right = st.columns([4, 1] if projector else [3, 1])
     left.html(
