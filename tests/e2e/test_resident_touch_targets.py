@@ -126,6 +126,8 @@ def settle(page: Any) -> None:
     idle(page)
     for iframe in page.locator(FOLIUM_IFRAME).all():
         frame = iframe.element_handle().content_frame()
+        if frame is None:  # replaced by a newer one while we looked
+            continue
         frame.wait_for_function(
             "() => window.map !== undefined && window.map.getSize().y > 50", timeout=60_000
         )
