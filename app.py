@@ -52,4 +52,11 @@ if st.query_params.get("view") == "projector" and page.url_path in ("", "map"):
 widgets.sidebar()
 style.apply()
 style.resident_nav()
-page.run()
+try:
+    page.run()
+except Exception:
+    # A fault no page foresaw: the reader gets a sentence in their language; Streamlit then logs
+    # the traceback on the server and shows only its redacted notice (client.showErrorDetails =
+    # "none"), never a path (issue 11.14).
+    st.error(t("app.crashed"), icon=":material/error:")
+    raise

@@ -71,6 +71,41 @@ SETTINGS: dict[str, Setting] = {
             _positive_int,
         ),
         Setting(
+            "max_unpacked_mb",
+            "100",
+            "Largest total a zip may unpack to, in megabytes (counted from the members' headers "
+            "before anything is written, then byte by byte while unpacking).",
+            _positive_int,
+        ),
+        Setting(
+            "max_vertices",
+            "500000",
+            "Largest number of vertices (coordinate points) one import may carry in all.",
+            _positive_int,
+        ),
+        Setting(
+            "max_feature_vertices",
+            "50000",
+            "Largest number of vertices one feature (or a mark a resident draws) may have; a "
+            "polygon above it makes every map view slow and is refused before any work.",
+            _positive_int,
+        ),
+        Setting(
+            "max_photo_megapixels",
+            "50",
+            "Largest photo in megapixels (width × height), checked from the file's header before "
+            "decoding. JPEG is decoded at reduced scale; PNG and WebP above 12 megapixels are "
+            "refused (save them as JPEG).",
+            _positive_int,
+        ),
+        Setting(
+            "max_heavy_jobs",
+            "2",
+            "How many imports and photos one app process reads at the same time; more wait up to "
+            "5 s, then are asked to try again in a minute. Per process: each replica has its own.",
+            _positive_int,
+        ),
+        Setting(
             "max_extent_km",
             "10",
             "Largest extent one community may have; a file covering more (a whole district, or "

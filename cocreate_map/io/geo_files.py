@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,9 @@ from cocreate_map.domain.elements import (
 from cocreate_map.domain.geometry import Repair, repair
 from cocreate_map.errors import CrsError, InvalidGeometry, InvalidInput, TooLarge
 from cocreate_map.io import crs as crs_mod
-from cocreate_map.io import dxf, formats
+from cocreate_map.io import dxf, formats, json_text
 from cocreate_map.io.china_coords import CoordSystem, convert_geometry
+from cocreate_map.io.limits import heavy_job
 
 OUTLIER_MIN_KM = 5.0
 _KIND_VALUES = {k.value for k in Kind}
@@ -551,10 +553,45 @@ def _find_outliers(geoms: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, flo
     return far, float(np.nanmin(dist[dist > threshold])) if far.any() else 0.0
 
 
+_POSITION = re.compile(rb"\[\s*-?[0-9][0-9.eE+-]*\s*,\s*-?[0-9]")
+
+
+def _geojson_positions(path: Path) -> int:
+    """The coordinate positions a GeoJSON text holds (``[`` then two numbers), without parsing."""
+    return sum(1 for _ in _POSITION.finditer(path.read_bytes()))
+
+
+def check_vertices(geoms: np.ndarray, display: str) -> None:
+    """Refuse shapes with more vertices than the settings allow, before any repair, reprojection
+    or map (a 1 M-vertex polygon was accepted and each map view then took 72 s)."""
+    counts = shapely.get_num_coordinates(geoms)
+    per_feature = config.get("max_feature_vertices")
+    if len(counts) and int(counts.max()) > per_feature:
+        i = int(counts.argmax())
+        raise TooLarge(
+            key="geo_files.feature_too_many_vertices",
+            display=display,
+            n=i + 1,
+            count=int(counts[i]),
+            limit=per_feature,
+        )
+    total, limit = int(counts.sum()), config.get("max_vertices")
+    if total > limit:
+        raise TooLarge(key="geo_files.too_many_vertices", display=display, total=total, limit=limit)
+
+
 def read_geo_file(
     path: Path, options: ReadOptions | None = None, *, display_name: str | None = None
 ) -> ReadResult:
-    """Read a GeoJSON/GeoPackage/Shapefile/zip/KML/DXF/CSV file into WGS-84 plan features."""
+    """Read a GeoJSON/GeoPackage/Shapefile/zip/KML/DXF/CSV file into WGS-84 plan features; at
+    most ``COCREATE_MAX_HEAVY_JOBS`` at once in this process (:mod:`cocreate_map.io.limits`)."""
+    with heavy_job(display_name or Path(path).name):
+        return _read_geo_file(path, options, display_name=display_name)
+
+
+def _read_geo_file(
+    path: Path, options: ReadOptions | None = None, *, display_name: str | None = None
+) -> ReadResult:
     options = options or ReadOptions()
     path = Path(path)
     display = display_name or path.name
@@ -570,6 +607,14 @@ def read_geo_file(
             size=size / 1024 / 1024,
             limit_mb=limit_mb,
         )
+    if fmt.name == "geojson":
+        # GDAL parses a GeoJSON whole (a 1 M-vertex polygon: ~10 s, +400 MB) before anything can
+        # be counted; its positions ("[x, y") are counted in the text first
+        total, limit = _geojson_positions(path), config.get("max_vertices")
+        if total > limit:
+            raise TooLarge(
+                key="geo_files.too_many_vertices", display=display, total=total, limit=limit
+            )
     raw = fmt.reader(path, options.encoding, display)
     ctx = _Context(display, options)
     ctx.notes.extend(raw.notes)
@@ -585,6 +630,8 @@ def read_geo_file(
         )
     if total == 0:
         raise InvalidInput(key="geo_files.contains_features_check_you", display=display)
+    for layer in raw.layers:
+        check_vertices(np.asarray(layer.frame.geometry.values, dtype=object), display)
 
     # CRS: one per layer, all brought to WGS-84 lon/lat (then GCJ-02/BD-09 → WGS-84 if asked).
     override = crs_mod.parse_crs(options.crs) if options.crs else None
@@ -715,7 +762,7 @@ def parse_layer_map(path: Path) -> dict[str, Kind]:
     pairs: list[tuple[str, str]] = []
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
-            data = json.loads(text)
+            data = json_text.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
                 key="geo_files.layer_map_valid_json",

@@ -9,14 +9,17 @@ anew — so no EXIF block (GPS position, phone model, time) survives.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from cocreate_map import config
 from cocreate_map.errors import InvalidInput, TooLarge
+from cocreate_map.io.limits import heavy_job
 
 MAX_SIDE = 1600
-MAX_PIXELS = 40_000_000
+#: PNG and WebP decode at full size (no reduced-scale decoding as JPEG has): 12 MP is ~48 MB
+LOSSLESS_MAX_PIXELS = 12_000_000
 _GPS_TAG = 0x8825
 
 
@@ -58,20 +61,36 @@ def clean_photo(data: bytes, max_mb: int | None = None) -> Photo:
     mime = sniff(data)
     if mime is None:
         raise InvalidInput(key="photos.file_jpeg_png_webp")
+    max_pixels = int(config.get("max_photo_megapixels")) * 1_000_000
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
+        with heavy_job("photo"), Image.open(io.BytesIO(data)) as probe:
+            # the header's size, before a pixel is decoded (a 39 MP picture fits in 128 KB)
+            if probe.width * probe.height > max_pixels:
                 raise TooLarge(
                     key="photos.picture_pixels_most_megapixels",
                     width=probe.width,
                     height=probe.height,
-                    max_pixels=MAX_PIXELS // 1_000_000,
+                    max_pixels=max_pixels // 1_000_000,
+                )
+            if probe.format != "JPEG" and probe.width * probe.height > LOSSLESS_MAX_PIXELS:
+                raise TooLarge(
+                    key="photos.lossless_too_many_pixels",
+                    kind=probe.format or mime,
+                    width=probe.width,
+                    height=probe.height,
+                    max_pixels=LOSSLESS_MAX_PIXELS // 1_000_000,
                 )
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
+        with heavy_job("photo"), Image.open(io.BytesIO(data)) as img:
             exif = img.getexif()
             had_exif = len(exif) > 0
             had_gps = _GPS_TAG in exif
+            if img.format == "JPEG":
+                # decode at 1/2, 1/4 or 1/8 scale, still at least MAX_SIDE on the long side: a
+                # 39 MP JPEG then needs ~2 MP of memory instead of 39 (603 MB peak before)
+                scale = MAX_SIDE / max(img.width, img.height)
+                if scale < 1:
+                    img.draft("RGB", (math.ceil(img.width * scale), math.ceil(img.height * scale)))
             img.load()
             upright = ImageOps.exif_transpose(img)
             upright.thumbnail((MAX_SIDE, MAX_SIDE))
@@ -90,7 +109,7 @@ def clean_photo(data: bytes, max_mb: int | None = None) -> Photo:
         raise InvalidInput(key="photos.picture_cannot_read_may", kind=type(exc).__name__) from None
     except Image.DecompressionBombError:
         raise TooLarge(
-            key="photos.picture_too_large_open", max_pixels=MAX_PIXELS // 1_000_000
+            key="photos.picture_too_large_open", max_pixels=max_pixels // 1_000_000
         ) from None
     return Photo(
         out_mime,

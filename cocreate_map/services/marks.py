@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cocreate_map import config
 from cocreate_map.domain import annotations as dom
 from cocreate_map.domain.annotations import Action, Category, Status
 from cocreate_map.domain.households import clean_label
@@ -195,6 +196,9 @@ def parse_geometry(value: BaseGeometry | dict[str, Any] | str) -> BaseGeometry:
             ) from None
     if geom.is_empty:
         raise InvalidGeometry(key="marks.mark_location_tap_map")
+    count, limit = int(shapely.get_num_coordinates(geom)), config.get("max_feature_vertices")
+    if count > limit:  # before validity checks and repairs, which cost with every vertex
+        raise InvalidGeometry(key="marks.drawn_too_many_vertices", count=count, limit=limit)
     if geom.geom_type not in ("Point", "LineString", "Polygon"):
         raise InvalidGeometry(key="marks.mark_one_point_one", geom_type=geom.geom_type)
     if not np.isfinite(shapely.get_coordinates(geom)).all():

@@ -44,6 +44,7 @@ from cocreate_map.domain.options import ACTIONS, Change, LayoutOption, apply
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound
 from cocreate_map.i18n import LANGS
 from cocreate_map.io import crs as crs_io
+from cocreate_map.io import json_text
 from cocreate_map.io.geo_files import ReadOptions, read_geo_file
 from cocreate_map.services.access import require_staff
 from cocreate_map.services.community import DEMO_SLUG, MapData, _map_data
@@ -513,7 +514,7 @@ def import_option(
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if path.suffix.lower() in (".geojson", ".json"):
         try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+            doc = json_text.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidInput(
                 key="options.valid_geojson_check_file", label=label, inner=exc

@@ -10,6 +10,7 @@ character references. The browser shows the original text; nothing in it is code
 from __future__ import annotations
 
 import html
+import re
 
 _EXTRA = str.maketrans(
     {
@@ -48,9 +49,21 @@ def escape_markdown(s: object) -> str:
     images, headings, lists, tables, autolinks) become character references too, so a resident's
     text shows as written and never turns into a link or an image. Newlines stay line breaks.
 
+    Streamlit's markdown also links bare addresses *after* decoding character references (GFM
+    autolink literals: ``http://…``, ``www.…``, ``a@b.c``), so an invisible word joiner (U+2060)
+    goes after the scheme's colon, after ``www`` and before ``@``: the text reads the same and no
+    ``<a>`` is made (issue 11.13, checked in Chromium).
+
     >>> escape_markdown("![x](http://e/t.png) **hi** ${1}")
-    '&#33;&#91;x&#93;&#40;http&#58;//e/t&#46;png&#41; &#42;&#42;hi&#42;&#42; &#36;&#123;1&#125;'
+    '&#33;&#91;x&#93;&#40;http&#58;&#8288;//e/t&#46;png&#41; &#42;&#42;hi&#42;&#42; &#36;&#123;1&#125;'
+    >>> escape_markdown("www.a.cn x@y.cn")
+    'www&#8288;&#46;a&#46;cn x&#8288;&#64;y&#46;cn'
     """
     if s is None:
         return ""
-    return "  \n".join(str(s).translate(_MARKDOWN).splitlines())
+    text = str(s).translate(_MARKDOWN)
+    text = _WWW.sub(r"\1&#8288;", text.replace("&#58;//", "&#58;&#8288;//"))
+    return "  \n".join(text.replace("@", "&#8288;&#64;").splitlines())
+
+
+_WWW = re.compile(r"(www)(?=&#46;)", re.IGNORECASE)

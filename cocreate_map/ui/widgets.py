@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -19,6 +20,7 @@ from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import cookies, state
 from cocreate_map.ui.client import client_key
+from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.i18n import LANGS
 from cocreate_map.ui.resources import engine
@@ -59,7 +61,8 @@ def current_community() -> CommunityInfo | None:
     slugs = [c.slug for c in known]
     wanted = st.query_params.get("community")
     if wanted and wanted not in slugs:
-        st.warning(t("community.unknown", slug=wanted, name=known[0].name))
+        shown = escape_markdown(wanted[:60] + ("…" if len(wanted) > 60 else ""))
+        st.warning(t("community.unknown", slug=shown, name=escape_markdown(known[0].name)))
         wanted = None
     current = wanted or st.session_state.get(state.COMMUNITY) or slugs[0]
     if current not in slugs:
@@ -76,6 +79,39 @@ def current_community() -> CommunityInfo | None:
     if st.query_params.get("community") != current:
         st.query_params["community"] = current
     return next(c for c in known if c.slug == current)
+
+
+# ---------------------------------------------------------------- numbers in the address
+
+#: an id in the address: ASCII digits only (``"²".isdigit()`` is true and ``int()`` refuses it),
+#: short enough for a database integer (a 5,000-digit ``?mark=`` made ``int()`` raise)
+_ID_PARAM = re.compile(r"[0-9]{1,15}")
+
+
+def id_param(name: str) -> int | None:
+    """The number in ``?name=`` (a mark, a ballot, a work), or None when absent. Anything else is
+    a mistyped or cut link: a page saying so in the reader's language, a way back, and the page
+    stops there (no traceback, nothing of the server)."""
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if _ID_PARAM.fullmatch(raw) and int(raw) > 0:
+        return int(raw)
+    bad_address(name)
+    raise AssertionError("unreachable")  # bad_address stops the run
+
+
+def bad_address(name: str) -> None:
+    """The friendly page of an address whose ``?name=`` is not a number: what happened, what to
+    do, and a button back to the same page without the parameter."""
+    st.error(t(f"address.bad_{name}"), icon=":material/link_off:")
+    st.markdown(t("address.what_to_do"))
+
+    def back() -> None:
+        st.query_params.pop(name, None)
+
+    st.button(t("address.back"), key="address_back", on_click=back, type="primary")
+    st.stop()
 
 
 # ---------------------------------------------------------------- households: join with a code

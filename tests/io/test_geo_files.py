@@ -368,7 +368,7 @@ def test_zip_bomb_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("a.geojson", b" " * (60 * 1024 * 1024))
-    with pytest.raises(TooLarge, match="COCREATE_MAX_UPLOAD_MB"):
+    with pytest.raises(TooLarge, match="COCREATE_MAX_UNPACKED_MB"):
         read_geo_file(archive)
 
 

@@ -25,7 +25,7 @@ from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import staff_accounts, widgets
 from cocreate_map.ui.address import page_address
-from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.register_edit import register_editor
 from cocreate_map.ui.resources import engine
@@ -154,7 +154,7 @@ with tab_list:
     for b in ballots:
         with st.container(border=True):
             st.markdown(
-                f"**#{b.id} {escape_text(b.title)}** · {t(f'ballots.status.{states[b.id]}')} · "
+                f"**#{b.id} {escape_markdown(b.title)}** · {t(f'ballots.status.{states[b.id]}')} · "
                 f"{t('ballots.votes', n=counts[b.id])}"
             )
             parts = [t(f"ballots.kind.{b.kind}"), rule_name(lang(), b.rule)]
@@ -170,7 +170,7 @@ with tab_list:
                         + "\n\n"
                         + "\n".join(
                             "- "
-                            + escape_text(
+                            + escape_markdown(
                                 t(
                                     "decision.partial_owner_line",
                                     owner=p["owner"],
@@ -198,7 +198,7 @@ with tab_list:
                     st.success(
                         t(
                             "ballots.closed_ok",
-                            outcome=escape_text(decision_text.headline(lang(), res.decision)),
+                            outcome=escape_markdown(decision_text.headline(lang(), res.decision)),
                         )
                     )
 
@@ -320,7 +320,7 @@ with tab_paper:
                 choice = st.radio(
                     t("results.choice"),
                     options,
-                    format_func=choice_label,
+                    format_func=lambda c: escape_markdown(choice_label(c)),  # radio: markdown
                     horizontal=True,
                     key="paper_choice",
                 )
@@ -350,7 +350,7 @@ with tab_paper:
                             t(
                                 "ballots.recorded",
                                 label=labels[hid],
-                                choice=choice_label(cast.choice),
+                                choice=escape_markdown(choice_label(cast.choice)),
                             )
                         )
         upload = st.file_uploader(t("ballots.paper_file"), type=["csv", "xlsx"], key="paper_file")
@@ -375,16 +375,18 @@ with tab_conflicts:
         for c in cs:
             now_counted = counted[(b_id, c.household_id)]
             with st.container(border=True):
-                st.markdown(f"**#{b_id} {escape_text(titles[b_id])}**")
+                st.markdown(f"**#{b_id} {escape_markdown(titles[b_id])}**")
                 st.markdown(
                     t(
                         "ballots.conflict_line",
                         label=labels.get(c.household_id, c.household_id),
-                        counted=choice_label(now_counted.choice) if now_counted else "—",
+                        counted=escape_markdown(choice_label(now_counted.choice))
+                        if now_counted
+                        else "—",
                         counted_channel=t(f"ballots.channel.{now_counted.channel}")
                         if now_counted
                         else "—",
-                        other=choice_label(c.choice),
+                        other=escape_markdown(choice_label(c.choice)),
                         other_channel=t(f"ballots.channel.{c.channel}"),
                     )
                 )

@@ -92,7 +92,7 @@ for _key in FORM_KEYS:
     if _key in st.session_state:
         st.session_state[_key] = st.session_state[_key]
 
-wanted = st.query_params.get("mark")
+wanted = widgets.id_param("mark")
 me = widgets.household_gate(
     slug,
     form_key="marks_join",
@@ -595,8 +595,8 @@ def mark_tab() -> None:
 
 # ---------------------------------------------------------------- page
 
-if wanted and wanted.isdigit():
-    show_detail(int(wanted))
+if wanted is not None:
+    show_detail(wanted)
     st.stop()
 
 if my_id is not None and not st.session_state.get("_marks_view_joined"):

@@ -23,7 +23,7 @@ from cocreate_map.services import meeting as meeting_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import mark_maps, widgets, work_maps
 from cocreate_map.ui.address import page_address
-from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -118,10 +118,8 @@ if st.query_params.get("panel") != panel:
 with transaction(engine()) as session:
     ballots = meeting_service.meeting_ballots(session, slug)
 ids = [b.id for b in ballots]
-wanted = st.query_params.get("ballot")
-ballot_id: int | None = (
-    int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else (ids[0] if ids else None)
-)
+wanted = widgets.id_param("ballot")
+ballot_id: int | None = wanted if wanted in ids else (ids[0] if ids else None)
 
 st.markdown(BASE_CSS, unsafe_allow_html=True)
 if projector:
@@ -147,7 +145,7 @@ def set_view(on: bool) -> None:
 # ---------------------------------------------------------------- header and navigation
 
 title_col, nav_col = st.columns([2, 3] if projector else [1, 1], vertical_alignment="center")
-title_col.title(f"{community.name} · {t(f'meeting.panel.{panel}')}")
+title_col.title(f"{escape_markdown(community.name)} · {t(f'meeting.panel.{panel}')}")
 if not projector:
     st.caption(t("meeting.intro"))
     if ballots:
@@ -676,5 +674,5 @@ else:
     if ballot_id is not None:
         params["ballot"] = ballot_id
     st.code("?" + "&".join(f"{k}={v}" for k, v in params.items()), language=None)
-    st.caption(escape_text(t("meeting.pack_hint")))
+    st.caption(escape_markdown(t("meeting.pack_hint")))
     st.code(f"cocreate meeting-pack {ballot_id or 'ID'} --out pack.pdf", language="bash")

@@ -20,7 +20,7 @@ from cocreate_map.domain.layout import (
 from cocreate_map.services.options import snap_row_line
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import option_maps, widgets
-from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -98,7 +98,7 @@ def _delta(key: str, value: Any, before: Any) -> str:
         text = f"{d:+,.0f}"
     else:
         text = f"{d:+.0f}" if d.is_integer() else f"{d:+.2f}"
-    return f'<span class="cc-d">{escape_text(text)}</span>'
+    return f'<span class="cc-d">{escape_markdown(text)}</span>'
 
 
 TABLE_CSS = """
@@ -148,29 +148,29 @@ def row_label(key: str) -> str:
 def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:
     """The comparison table as escaped HTML: rows = metrics, columns = today + options."""
     base = result["base"]
-    head = "".join(f"<th>{escape_text(n)}</th>" for n in names)
+    head = "".join(f"<th>{escape_markdown(n)}</th>" for n in names)
     rows = []
     for key, better in table_rows(result, names):
         before = metric_value(base, key)
         values = [metric_value(result["options"][n], key) for n in names]
         best = best_columns(values, better)
-        cells = [f"<td>{escape_text(_fmt(key, before))}</td>"]
+        cells = [f"<td>{escape_markdown(_fmt(key, before))}</td>"]
         for i, value in enumerate(values):
             cls = ' class="cc-best"' if i in best else ""
             note = ""
             if key == "ballot_rule_default":  # why the 3/4 rule: each reason, in words
                 why = result["options"][names[i]].get("special_majority_reasons") or []
                 note = "".join(
-                    f'<span class="cc-d">{escape_text(t(f"options.reason.{r}"))}</span>'
+                    f'<span class="cc-d">{escape_markdown(t(f"options.reason.{r}"))}</span>'
                     for r in why
                 )
             cells.append(
-                f"<td{cls}>{escape_text(_fmt(key, value))}{_delta(key, value, before)}{note}</td>"
+                f"<td{cls}>{escape_markdown(_fmt(key, value))}{_delta(key, value, before)}{note}</td>"
             )
-        rows.append(f"<tr><td>{escape_text(row_label(key))}</td>{''.join(cells)}</tr>")
+        rows.append(f"<tr><td>{escape_markdown(row_label(key))}</td>{''.join(cells)}</tr>")
     return (
         f'{TABLE_CSS}<div class="cc-opt-wrap"><table class="cc-opt"><thead><tr>'
-        f"<th>{escape_text(t('options.metric'))}</th><th>{escape_text(t('options.today'))}</th>"
+        f"<th>{escape_markdown(t('options.metric'))}</th><th>{escape_markdown(t('options.today'))}</th>"
         f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -216,7 +216,11 @@ def comparison(names: list[str]) -> None:
             r = result["options"][n]
             if r["change_of_use"]:
                 st.warning(
-                    t("options.change_of_use", name=n, m2=f"{-r['green_change_m2']:,.0f}"),
+                    t(
+                        "options.change_of_use",
+                        name=escape_markdown(n),
+                        m2=f"{-r['green_change_m2']:,.0f}",
+                    ),
                     icon=":material/gavel:",
                 )
             if "new_ebike_shed" in (r.get("special_majority_reasons") or []):
@@ -288,7 +292,7 @@ def comparison(names: list[str]) -> None:
                 narrowest=narrowest_for,
             )
         else:
-            st.markdown(f"**{escape_text(names[0])}**")
+            st.markdown(f"**{escape_markdown(names[0])}**")
             option_maps.render_option_map(
                 _map_data(slug, names[0], stamp),
                 lang(),
@@ -309,7 +313,7 @@ def before_after(names: list[str]) -> None:
                 _map_data(slug, None, stamp), lang(), key="options_before"
             )
         with right:
-            st.markdown(f"**{t('options.after')}: {escape_text(name)}**")
+            st.markdown(f"**{t('options.after')}: {escape_markdown(name)}**")
             option_maps.render_option_map(_map_data(slug, name, stamp), lang(), key="options_after")
 
 
@@ -343,7 +347,7 @@ def downloads(names: list[str]) -> None:
         with col, shown_errors(), transaction(engine()) as session:
             doc = services.option_geojson(session, slug, n)
             st.download_button(
-                t("options.download.geojson", name=n),
+                t("options.download.geojson", name=escape_markdown(n)),
                 json.dumps(doc, ensure_ascii=False),
                 file_name=f"{slug}-option-{names.index(n) + 1}.geojson",
                 mime="application/geo+json",
@@ -402,7 +406,7 @@ def planner(names_all: list[str]) -> None:
                 info = services.create_option(session, slug, new_name, duplicate_of=source, who=who)
                 picked = [n for n in st.session_state.get(PICK, []) if n in names_all][:2]
                 st.session_state[PENDING] = {PICK: [*picked, info.name], EDIT: info.name}
-                message = t("options.created", name=info.name)
+                message = t("options.created", name=escape_markdown(info.name))
             _done(message)
     unit_costs()
     if not names_all:
@@ -448,7 +452,7 @@ def planner(names_all: list[str]) -> None:
                     session, slug, name, line, int(count) or None, side=side, who=who
                 )
                 st.session_state[DONE_DRAWING] = json.dumps(geometry)
-                message = t("options.added_stalls", n=n, name=name)
+                message = t("options.added_stalls", n=n, name=escape_markdown(name))
                 if snapped:
                     message += t("options.snapped", k=snapped, m=f"{SNAP_TOLERANCE_M:g}")
             _done(message)
@@ -464,18 +468,22 @@ def planner(names_all: list[str]) -> None:
             else:
                 eid, kind, ename = hit
                 label = f"{ename or ''} · {t('kind.' + kind)} #{eid}".strip(" ·")
-                st.markdown(escape_text(t("options.remove_pick", label=label)))
+                st.markdown(escape_markdown(t("options.remove_pick", label=label)))
                 if st.button(t("options.remove_button"), type="primary", key="options_remove"):
                     message = None
                     with shown_errors(), transaction(engine()) as session:
                         services.remove_element(session, slug, name, eid, who=who)
-                        message = t("options.removed", label=label, name=name)
+                        message = t(
+                            "options.removed",
+                            label=escape_markdown(label),
+                            name=escape_markdown(name),
+                        )
                     _done(message)
     if info.changes and st.button(t("options.undo"), icon=":material/undo:", key="options_undo"):
         message = None
         with shown_errors(), transaction(engine()) as session:
             services.undo_last_change(session, slug, name, who=who)
-            message = t("options.undone", name=name)
+            message = t("options.undone", name=escape_markdown(name))
         _done(message)
     with st.expander(t("options.delete_title", name=name)):
         st.caption(t("options.delete_help"))

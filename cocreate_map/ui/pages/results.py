@@ -12,7 +12,7 @@ from cocreate_map.domain.voting import percent
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import widgets
-from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -32,8 +32,8 @@ if not visible:
 
 ids = [b.id for b in visible]
 titles = {b.id: b.title for b in visible}
-wanted = st.query_params.get("ballot")
-start = int(wanted) if wanted and wanted.isdigit() and int(wanted) in ids else ids[0]
+wanted = widgets.id_param("ballot")
+start = wanted if wanted in ids else ids[0]
 ballot_id = st.selectbox(
     t("ballots.pick_ballot"),
     ids,
@@ -66,7 +66,7 @@ def pct(x: Fraction) -> str:
     return f"{percent(x)} %"
 
 
-st.subheader(escape_text(res.title))
+st.subheader(escape_markdown(res.title))
 st.caption(
     t(
         "results.voting_period",
@@ -77,24 +77,26 @@ st.caption(
 if res.status == "open":
     st.caption(t("results.running"))
 decision = res.decision  # the outcome that binds: the statutory one for a reserved matter
-headline = f"**{escape_text(decision_text.headline(lang(), decision, label))}**"
+headline = f"**{escape_markdown(decision_text.headline(lang(), decision, label))}**"
 if decision.winner is None and r.leader and res.kind != "yes-no" and r.tie is None:
-    headline += " · " + t("results.leader", choice=escape_text(label(r.leader)))
+    headline += " · " + t("results.leader", choice=escape_markdown(label(r.leader)))
 box = {"passed": st.success, "rejected": st.error, "invalid": st.warning}[decision.outcome]
 box(headline)
 consultation = decision_text.consultation_text(lang(), decision)
 if consultation:
-    st.info(escape_text(consultation), icon=":material/forum:")
+    st.info(escape_markdown(consultation), icon=":material/forum:")
     st.caption(t("decision.legal_note"))
 if r.tie is not None and not decision.tie_headline:
-    st.warning(escape_text(decision_text.tie_text(lang(), r.tie, label)), icon=":material/balance:")
+    st.warning(
+        escape_markdown(decision_text.tie_text(lang(), r.tie, label)), icon=":material/balance:"
+    )
 if res.kind != "yes-no":
     st.caption(decision_text.tie_break_text(lang(), res.tie_break))
 if res.partial_owners and res.status != "closed":
     st.warning(t("decision.partial_owners", n=len(res.partial_owners)), icon=":material/warning:")
 st.markdown(
     " · ".join(
-        f"{escape_text(label(x.choice))} **{t('results.n_households', n=x.households)}**"
+        f"{escape_markdown(label(x.choice))} **{t('results.n_households', n=x.households)}**"
         for x in r.choices
     )
 )
@@ -232,7 +234,7 @@ if res.register_changes:
     with st.expander(t("results.register_changes", n=len(res.register_changes)), expanded=True):
         for change in res.register_changes:
             st.markdown(
-                escape_text(
+                escape_markdown(
                     f"{ballot_service.china_time(change.get('at'))} · {change.get('actor', '')} · "
                     f"{change.get('what', '')} {change.get('household', '')} "
                     f"{change.get('changed', '')}"
@@ -240,4 +242,4 @@ if res.register_changes:
             )
 with st.expander(t("results.reasons")):
     for detail in r.details:  # the calculation notes in the reader's language
-        st.markdown(f"- {escape_text(decision_text.reason_text(lang(), detail))}")
+        st.markdown(f"- {escape_markdown(decision_text.reason_text(lang(), detail))}")

@@ -10,7 +10,7 @@ from cocreate_map.errors import CocreateError
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import option_maps, state, widgets
-from cocreate_map.ui.escape import escape_text
+from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -53,7 +53,7 @@ me = widgets.household_gate(community.slug, form_key="vote_join")
 assert me is not None
 label = widgets.household_label(me)
 top_left, top_right = st.columns([3, 1], vertical_alignment="center")
-top_left.markdown(f"**{escape_text(t('vote.joined_as', label=label))}**")
+top_left.markdown(f"**{escape_markdown(t('vote.joined_as', label=label))}**")
 if top_right.button(t("vote.leave"), key="vote_leave"):
     for key in (PENDING, RECEIPT):
         st.session_state.pop(key, None)
@@ -66,7 +66,11 @@ if receipt is not None:
     text_key = {"recorded": "vote.recorded", "changed": "vote.changed"}.get(receipt["status"])
     if text_key:
         st.success(
-            t(text_key, choice=choice_label(receipt["choice"]), time=local(receipt["at"])),
+            t(
+                text_key,
+                choice=escape_markdown(choice_label(receipt["choice"])),
+                time=local(receipt["at"]),
+            ),
             icon=":material/check_circle:",
         )
         until = receipt.get("until")
@@ -84,9 +88,9 @@ pending = st.session_state.get(PENDING)
 if pending is not None:
     st.subheader(t("vote.confirm_title"))
     st.markdown(
-        f"### {escape_text(t('vote.confirm_text', choice=choice_label(pending['choice'])))}"
+        f"### {escape_markdown(t('vote.confirm_text', choice=choice_label(pending['choice'])))}"
     )
-    st.caption(escape_text(pending["title"]))
+    st.caption(escape_markdown(pending["title"]))
     if st.button(t("vote.confirm"), type="primary", width="stretch", key="vote_confirm"):
         with shown_errors(), transaction(engine()) as session:
             cast = ballot_service.cast_vote(
@@ -181,7 +185,7 @@ def show_option(ballot_id: int, name: str, index: int) -> None:
         st.warning(exc.render(lang()), icon=":material/info:")
         return
     if preview.description:
-        st.markdown(escape_text(preview.description))
+        st.markdown(escape_markdown(preview.description))
     if preview.metrics.get("change_of_use"):
         st.warning(t("vote.option.change_of_use"), icon=":material/park:")
     rows = [
@@ -204,7 +208,7 @@ def show_option(ballot_id: int, name: str, index: int) -> None:
 def option_expander(ballot_id: int, name: str, index: int) -> None:
     """ "See the option" one tap away; its content is computed only while it is open."""
     box = st.expander(
-        t("vote.see_option", name=name),
+        t("vote.see_option", name=escape_markdown(name)),
         icon=":material/map:",
         key=f"vote_{ballot_id}_option_{index}",
         on_change="rerun",
@@ -217,9 +221,9 @@ def option_expander(ballot_id: int, name: str, index: int) -> None:
 for b in ballots:
     is_open = states[b.id] == "open"
     with st.container(border=True):
-        st.subheader(escape_text(b.title))
+        st.subheader(escape_markdown(b.title))
         if b.description:
-            st.markdown(escape_text(b.description))
+            st.markdown(escape_markdown(b.description))
         if is_open:
             st.caption(
                 t("vote.until", when=local(b.closes_at, True))
@@ -233,7 +237,7 @@ for b in ballots:
             st.info(
                 t(
                     "vote.you_voted",
-                    choice=choice_label(current.choice),
+                    choice=escape_markdown(choice_label(current.choice)),
                     time=local(current.cast_at),
                 )
                 + " "
@@ -258,7 +262,7 @@ for b in ballots:
                 )
                 for c in options:
                     st.button(
-                        choice_label(c),
+                        escape_markdown(choice_label(c)),
                         key=f"vote_{b.id}_{c}",
                         width="stretch",
                         type="primary" if c != "abstain" else "secondary",

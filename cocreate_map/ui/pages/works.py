@@ -37,7 +37,7 @@ community = widgets.current_community()
 if community is None:
     st.stop()
 slug = community.slug
-wanted = st.query_params.get("work")
+wanted = widgets.id_param("work")
 staff = st.session_state.get(state.STAFF)
 staff = staff if isinstance(staff, StaffIdentity) and staff.may_work_in(community.id) else None
 
@@ -251,9 +251,9 @@ def show_list() -> None:
     )  # fmt: skip
 
 
-if wanted and str(wanted).isdigit() and st.query_params.get("view") == "story":
-    story_view.show_story(int(wanted), community.id, lambda: open_work(int(wanted)))
-elif wanted and str(wanted).isdigit():
-    show_detail(int(wanted))
+if wanted is not None and st.query_params.get("view") == "story":
+    story_view.show_story(wanted, community.id, lambda: open_work(wanted))
+elif wanted is not None:
+    show_detail(wanted)
 else:
     show_list()
