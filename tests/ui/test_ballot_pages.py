@@ -48,16 +48,16 @@ def test_household_joins_by_code_votes_and_changes(entry, sqlite_url):
     assert at.error  # malformed code explained
     at.text_input[0].set_value(code.lower())
     press(at, "进入")
-    assert any("1栋 1单元 101" in m.value for m in at.markdown)
+    assert any("1栋 1单元 101" in html.unescape(m.value) for m in at.markdown)
     press(at, "同意")
-    assert any("您选择：同意" in m.value for m in at.markdown)
+    assert any("您选择：同意" in html.unescape(m.value) for m in at.markdown)
     press(at, "确认提交")
-    assert any("已记录" in s.value for s in at.success)
+    assert any("已记录" in html.unescape(s.value) for s in at.success)
     press(at, "完成")
-    assert any("您已投：同意" in i.value for i in at.info)
+    assert any("您已投：同意" in html.unescape(i.value) for i in at.info)
     press(at, "反对")
     press(at, "确认提交")
-    assert any("已修改" in s.value for s in at.success)
+    assert any("已修改" in html.unescape(s.value) for s in at.success)
     with transaction(make_engine(sqlite_url)) as s:
         res = services.tally_ballot(s, bid)
     assert {c.choice: c.households for c in res.result.choices}["no"] == 1
@@ -68,7 +68,7 @@ def test_qr_link_joins_directly(entry, sqlite_url):
     demo_ballot(sqlite_url)
     _, code = services.demo_codes()[1]
     at = open_page(entry, VOTE, code=code, community=services.DEMO_SLUG)
-    assert any("1栋 1单元 102" in m.value for m in at.markdown)
+    assert any("1栋 1单元 102" in html.unescape(m.value) for m in at.markdown)
     assert "code" not in at.query_params
 
 
@@ -85,7 +85,7 @@ def test_staff_page_is_locked_without_the_password(entry, monkeypatch):
     assert at.error and not at.tabs
     monkeypatch.setenv("COCREATE_ADMIN_PASSWORD", "")
     at = open_page(entry, STAFF)
-    assert any("cocreate user add" in w.value for w in at.warning)
+    assert any("cocreate user add" in html.unescape(w.value) for w in at.warning)
 
 
 def test_building_chief_account_cannot_run_ballots(entry, sqlite_url):
@@ -101,7 +101,7 @@ def test_building_chief_account_cannot_run_ballots(entry, sqlite_url):
     at = open_page(entry, STAFF)
     sign_in(at, "li.chief", "long-enough-pw")
     assert not at.tabs
-    assert any("楼栋长" in w.value for w in at.warning)
+    assert any("楼栋长" in html.unescape(w.value) for w in at.warning)
 
 
 def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
@@ -112,7 +112,9 @@ def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
     at.text_area(key="new_choices").set_value("蓝色\n绿色")
     at.selectbox(key="new_rule").set_value("simple-majority")
     press(at, "创建并开始表决")
-    assert any("已创建表决" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("已创建表决" in html.unescape(s.value) for s in at.success), [
+        e.value for e in at.error
+    ]
     with transaction(make_engine(sqlite_url)) as s:
         [ballot] = [
             b for b in services.list_ballots(s, services.DEMO_SLUG) if b.title == "晾衣架颜色"
@@ -123,11 +125,11 @@ def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
     at.selectbox(key="paper_household").set_value(hid)
     at.radio(key="paper_choice").set_value("绿色")
     press(at, "记录这一票")
-    assert any("冲突" in w.value for w in at.warning)
+    assert any("冲突" in html.unescape(w.value) for w in at.warning)
     at.run()
     assert any("冲突 (1)" in tab.label for tab in at.tabs)
     press(at, "改用这一票")
-    assert any("已处理" in s.value for s in at.success)
+    assert any("已处理" in html.unescape(s.value) for s in at.success)
 
     res = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(ballot.id))
     assert any("晾衣架颜色" in h.value for h in res.subheader)
@@ -143,8 +145,11 @@ def test_results_page_in_english(entry, sqlite_url):
     open_page(entry, VOTE)
     bid = demo_ballot(sqlite_url, rule="civil-code-special")
     at = open_page(entry, RESULTS, lang="en", ballot=str(bid))
-    assert any("Not passed in law — participation by area 0.0 %" in w.value for w in at.warning)
-    assert any("participating area" in m.value for m in at.markdown)
+    assert any(
+        "Not passed in law — participation by area 0.0 %" in html.unescape(w.value)
+        for w in at.warning
+    )
+    assert any("participating area" in html.unescape(m.value) for m in at.markdown)
 
 
 # B5 (issue 17.1) on the results page: (lang, headline, consultation line)
@@ -194,16 +199,18 @@ def test_vote_page_shows_each_option_one_tap_away(entry, sqlite_url):
     press(at, "进入")
     labels = [e.label for e in at.expander]
     assert "看方案：方案A：草坪改车位" in labels and "看方案：方案B：保留绿地" in labels
-    assert not any("车位" in m.value and "|" in m.value for m in at.markdown)  # closed: not drawn
+    assert not any(
+        "车位" in m.value and "|" in html.unescape(m.value) for m in at.markdown
+    )  # closed: not drawn
     at.session_state[f"vote_{bid}_option_0"] = True  # the resident taps "看方案"
     at.run()
     assert not at.exception, at.exception
     [table] = [m.value for m in at.markdown if m.value.startswith("| 指标")]
     assert "车位" in table and "绿地率" in table and "消防通道最窄净宽" in table
     assert "估算费用" in table and "违反规范" in table and "现状" in table
-    assert any("改变共有部分用途" in w.value for w in at.warning)  # A loses green
+    assert any("改变共有部分用途" in html.unescape(w.value) for w in at.warning)  # A loses green
     press(at, "方案A：草坪改车位")
-    assert any("您选择：方案A：草坪改车位" in m.value for m in at.markdown)
+    assert any("您选择：方案A：草坪改车位" in html.unescape(m.value) for m in at.markdown)
 
 
 def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
@@ -224,7 +231,7 @@ def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
         for hid, ranking in zip(hids, rankings[:3], strict=False):
             services.cast_vote(s, tied, hid, ranking, "paper", who=local_admin("test"))
     at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid))
-    assert any("第 1 轮" in m.value for m in at.markdown)
+    assert any("第 1 轮" in html.unescape(m.value) for m in at.markdown)
     first = at.table[0].value
     assert list(first.index) == ["蓝", "绿", "灰"] and "淘汰" in set(first.iloc[:, 1])
     # a three-way tie for last place is announced, not broken by Borda points (issue 17.2)
@@ -233,5 +240,5 @@ def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
         "第 1 轮末位平票：蓝、绿、灰 各 1 票 — 无胜出，需进行第二轮表决" in e.value
         for e in tie.error
     ), [e.value for e in tie.error]
-    assert any("波达" in m.value for m in at.markdown)
-    assert any("北京时间" in c.value for c in at.caption)
+    assert any("波达" in html.unescape(m.value) for m in at.markdown)
+    assert any("北京时间" in html.unescape(c.value) for c in at.caption)
