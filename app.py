@@ -15,6 +15,7 @@ NAVIGATION = [
     ("marks.py", "nav.marks", "add_location_alt", "marks", False),
     ("works.py", "nav.works", "construction", "works", False),
     ("funds.py", "nav.funds", "account_balance_wallet", "funds", False),
+    ("evaluate.py", "nav.evaluate", "reviews", "evaluate", False),
     ("options.py", "nav.options", "compare", "options", False),
     ("vote.py", "nav.vote", "how_to_vote", "vote", False),
     ("meeting.py", "nav.meeting", "slideshow", "meeting", False),
@@ -25,6 +26,7 @@ NAVIGATION = [
     ("marks_staff.py", "nav.marks_staff", "fact_check", "marks-admin", True),
     ("works_staff.py", "nav.works_staff", "engineering", "works-admin", True),
     ("funds_staff.py", "nav.funds_staff", "payments", "funds-admin", True),
+    ("evaluate_staff.py", "nav.evaluate_staff", "rate_review", "evaluate-admin", True),
     ("import_data.py", "nav.import", "upload_file", "import", True),
     ("staff.py", "nav.staff", "badge", "staff", False),
 ]

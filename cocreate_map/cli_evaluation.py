@@ -12,8 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cocreate_map.errors import InvalidInput
-
 
 def _engine() -> Any:
     from cocreate_map.storage.db import migrated_engine
@@ -121,32 +119,22 @@ def cmd_ratings(args: argparse.Namespace) -> int:
 
 
 def cmd_ratings_form(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from cocreate_map.io.reports_evaluation import ratings_form
     from cocreate_map.services import evaluation as E
-    from cocreate_map.services.ballots import china_time
-    from cocreate_map.storage import repositories as repo
-    from cocreate_map.storage import works_repo
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as s:
-        work = works_repo.get(s, args.id)
-        community = repo.community_by_id(s, work.community_id)
-        rooms: dict[str, list[tuple[str, str]]] = {}
-        for h in E.concerned(s, work):
-            rooms.setdefault(h.building, []).append((h.unit, h.room))
-        days = E.window_days(s, work.community_id)
-        closes = (
-            china_time(work.completed_at + timedelta(days=days), "%Y-%m-%d")
-            if work.completed_at
-            else f"完工后 {days} 天"
-        )
-        title = work.title
-    if not rooms:
-        raise InvalidInput(key="evaluation.no_household", household="—")
-    ratings_form(title, community.name, rooms, Path(args.out), closes)
-    print(f"self-evaluation form of work {args.id}: {len(rooms)} buildings → {args.out}")
+        n = E.ratings_form_pdf(s, args.id, Path(args.out))
+    print(f"self-evaluation form of work {args.id}: {n} buildings → {args.out}")
+    return 0
+
+
+def cmd_convention_sheet(args: argparse.Namespace) -> int:
+    from cocreate_map.services import conventions as C
+    from cocreate_map.storage.db import transaction
+
+    with transaction(_engine()) as s:
+        n = C.signature_sheet_pdf(s, args.id, Path(args.out), building=args.building)
+    print(f"signature sheet of convention {args.id}: {n} buildings → {args.out}")
     return 0
 
 
@@ -265,6 +253,11 @@ def register(sub: Any) -> None:
         q.add_argument("--paper", action="store_true", help="from a paper sheet (the default here)")
         q.add_argument("--by", metavar="USER")
         q.set_defaults(func=func)
+    q = cs.add_parser("sheet", help="the paper signature sheet (PDF), a page per building")
+    q.add_argument("id", type=int)
+    q.add_argument("--out", required=True, metavar="FILE.pdf")
+    q.add_argument("--building", help="only this building, e.g. 3")
+    q.set_defaults(func=cmd_convention_sheet)
     q = cs.add_parser("progress", help="signed / all households, by building")
     q.add_argument("id", type=int)
     q.add_argument("--json", action="store_true")

@@ -285,7 +285,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("settings", help="community settings")
     ss = p.add_subparsers(dest="settings_command", required=True)
     q = ss.add_parser(
-        "set", help="labour_rate_yuan_per_hour 25 | cost_sharing area|equal --ballot ID"
+        "set",
+        help="labour_rate_yuan_per_hour 25 | cost_sharing area|equal --ballot ID | "
+        "defect_window_days 30 | contest_threshold 1/10",
     )
     q.add_argument("--community", required=True)
     q.add_argument("key")

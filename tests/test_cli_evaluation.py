@@ -89,3 +89,56 @@ def test_convention_sign_withdraw_progress(demo, capsys, tmp_path):
     assert run("convention", "progress", 1, "--json") == 0
     demo_conv = json.loads(capsys.readouterr().out)
     assert demo_conv["signed"] * 2 == demo_conv["households"] == 300
+
+
+def _pdf_pages(data: bytes) -> int:
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page[^s]", data))
+
+
+def test_convention_signature_sheet_per_building(demo, capsys, tmp_path):
+    out = tmp_path / "sheet.pdf"
+    assert run("convention", "sheet", 1, "--out", out) == 0
+    assert "buildings" in capsys.readouterr().out
+    data = out.read_bytes()
+    assert data[:4] == b"%PDF" and b"NotoSansCJK" in data
+    every = _pdf_pages(data)
+    one = tmp_path / "one.pdf"
+    assert run("convention", "sheet", 1, "--out", one, "--building", "3") == 0
+    assert "1 buildings" in capsys.readouterr().out
+    assert 1 <= _pdf_pages(one.read_bytes()) < every
+    capsys.readouterr()
+    assert run("convention", "sheet", 1, "--out", tmp_path / "x.pdf", "--building", "99") == 2
+    err = capsys.readouterr().err
+    assert "99" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_settings_set_the_defect_window_and_the_contest_threshold(demo, capsys):
+    slug = "cotton-compound"
+    # the window: the demo work was completed 5 days ago; a 3-day window has closed
+    assert run("settings", "set", "--community", slug, "defect_window_days", "3") == 0
+    assert "defect_window_days = 3" in capsys.readouterr().out
+    assert run("works", "rate", 3, "--household", "1-1-201", "--stars", 4) == 2
+    err = capsys.readouterr().err
+    assert "3 天" in err or "3 days" in err
+    assert run("settings", "set", "--community", slug, "defect_window_days", "30") == 0
+    assert run("works", "rate", 3, "--household", "1-1-201", "--stars", 4) == 0
+    for bad in ("0", "-3", "2.5", "abc", "99999"):
+        capsys.readouterr()
+        assert run("settings", "set", "--community", slug, "defect_window_days", bad) == 2
+        err = capsys.readouterr().err
+        assert "1 to 3650" in err and len(err.strip().splitlines()) == 1
+    for bad in ("0", "2", "x", "1/0"):
+        assert run("settings", "set", "--community", slug, "contest_threshold", bad) == 2
+    # with the default 1/10 of 96 households, one contest does not reopen the work
+    assert run("works", "contest", 3, "--household", "1-1-102", "--reason", "窗下没刷匀") == 0
+    assert _ratings(capsys)["reopened"] is False
+    capsys.readouterr()
+    assert run("settings", "set", "--community", slug, "contest_threshold", "1/50") == 0
+    assert "contest_threshold = 1/50" in capsys.readouterr().out
+    assert run("works", "contest", 3, "--household", "1-1-202", "--reason", "颜色不匀") == 0
+    res = _ratings(capsys)
+    assert res["contest_threshold"] == "1/50" and res["reopened"] is True
+    assert res["reopen_reason"].startswith("2/96 户")  # 2 of 96 reach 1/50: back in progress

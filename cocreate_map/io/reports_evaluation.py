@@ -71,7 +71,7 @@ def signature_sheet(
         pdf.cell(0, 12, f"{community} · {title}（第 {version} 版）", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, size=11)
         for i, a in enumerate(articles, 1):
-            pdf.multi_cell(0, 6, f"第{i}条　{a}")
+            pdf.multi_cell(0, 6, f"第{i}条　{a}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
         pdf.set_font(FONT, size=12)
         pdf.cell(0, 8, f"{building} 栋 签名表", new_x="LMARGIN", new_y="NEXT")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -290,3 +291,46 @@ def unsigned(
         and h.id not in signed_ids
         and (staff.role is not Role.BUILDING_CHIEF or h.building in staff.buildings)
     ]
+
+
+def progress_shapes(session: Session, convention_id: int) -> list[tuple[dom.BuildingProgress, Any]]:
+    """Each building of the progress table with its outline on the map (buildings the map does
+    not draw are left out here; the table still has them)."""
+    from cocreate_map.storage import works_repo
+
+    p = progress(session, convention_id)
+    shapes: dict[str, Any] = {}
+    for b in works_repo.buildings(session, p.convention.community_id):
+        shapes.setdefault(clean_label(b.name or b.source_id or str(b.id)), b.geometry)
+    return [(b, shapes[b.building]) for b in p.by_building if b.building in shapes]
+
+
+def rooms_by_building(
+    session: Session, convention_id: int, building: str | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """(unit, room) of the households in scope, per building (the signature sheet's rows)."""
+    row = repo.convention(session, convention_id)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for h in repo.households_of(session, row.community_id):
+        if row.buildings and h.building not in row.buildings:
+            continue
+        if building is not None and h.building != building:
+            continue
+        out.setdefault(h.building, []).append((h.unit, h.room))
+    return {b: out[b] for b in sorted(out, key=dom.building_key)}
+
+
+def signature_sheet_pdf(
+    session: Session, convention_id: int, out: Any, building: str | None = None
+) -> int:
+    """Write the signature sheet (the articles, then a table per building) to ``out``; returns
+    the number of buildings."""
+    from cocreate_map.io.reports_evaluation import signature_sheet
+
+    info = get_convention(session, convention_id)
+    rooms = rooms_by_building(session, convention_id, building)
+    if not rooms:
+        raise InvalidInput(key="evaluation.unknown_buildings", buildings=building or "—")
+    community = communities.community_by_id(session, info.community_id)
+    signature_sheet(info.title, community.name, info.version, info.articles, rooms, out)
+    return len(rooms)

@@ -15,27 +15,32 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain import evaluation as dom
 from cocreate_map.domain import works as works_domain
 from cocreate_map.domain.annotations import Role
-from cocreate_map.errors import AlreadyExists, InvalidInput, InvalidTransition
+from cocreate_map.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound
+from cocreate_map.io.photos import clean_photo
 from cocreate_map.services import works as works_service
 from cocreate_map.services.access import EVERY_STAFF, require_staff
 from cocreate_map.services.households import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import evaluation_repo as repo
 from cocreate_map.storage import funds_repo
+from cocreate_map.storage import repositories as communities
 from cocreate_map.storage import works_repo as wrepo
 from cocreate_map.storage.ballot_tables import HouseholdRow
 from cocreate_map.storage.evaluation_tables import WorkContestRow, WorkRatingRow
 from cocreate_map.storage.tables import utcnow
-from cocreate_map.storage.work_tables import WorkRow
+from cocreate_map.storage.work_tables import WorkPhotoRow, WorkRow
 
 WINDOW_KEY = "defect_window_days"
 THRESHOLD_KEY = "contest_threshold"
+RATING_PHOTO = "rating_household"  # work_photos.meta key of a photo sent with a rating
 RATED = frozenset({works_domain.Status.COMPLETED, works_domain.Status.ACCEPTED})
 
 
@@ -63,6 +68,7 @@ class Comment:
     stars: int
     text: str
     at: datetime
+    photo_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,10 +132,12 @@ def rate_work(
     *,
     paper: bool = False,
     who: StaffIdentity | None = None,
+    photo: bytes | None = None,
     now: datetime | None = None,
 ) -> RatingResult:
     """One household's rating (online: the caller has checked the household's code; paper:
-    ``who`` is the staff member who enters the form)."""
+    ``who`` is the staff member who enters the form). A ``photo`` (metadata removed) replaces
+    the household's earlier photo of this work."""
     now = now or utcnow()
     work = wrepo.get(session, work_id)
     household = _concerned_household(session, work, household_id)
@@ -143,6 +151,7 @@ def rate_work(
     value = dom.check_stars(stars)
     text = dom.clean_text(comment, dom.COMMENT_MAX_CHARS, required=False, what="comment")
     closes_at = _open_work(session, work, now)
+    cleaned = None if not photo else clean_photo(photo)
     row = repo.rating(session, work.id, household.id)
     changed = row is not None
     if row is None:
@@ -151,13 +160,24 @@ def rate_work(
     row.stars, row.comment, row.updated_at = value, text, now
     row.channel = "paper" if paper else "online"
     session.flush()
+    if cleaned is not None:
+        for old in _rating_photo_rows(session, work.id, household.id):
+            session.delete(old)
+        session.add(
+            WorkPhotoRow(
+                work_id=work.id, milestone_id=None, mime=cleaned.mime, width=cleaned.width,
+                height=cleaned.height, data=cleaned.data,
+                meta={**cleaned.meta, RATING_PHOTO: household.id}, created_at=now,
+            )
+        )  # fmt: skip
+        session.flush()
     record(
         session,
         work.community_id,
         actor,
         "work.rate",
         {"work_id": work.id, "household_id": household.id, "stars": value,
-         "channel": row.channel, "changed": changed},
+         "channel": row.channel, "changed": changed, "photo": cleaned is not None},
         now,
     )  # fmt: skip
     return RatingResult(work.id, household.id, value, changed, closes_at)
@@ -245,6 +265,9 @@ def work_ratings(session: Session, work_id: int, now: datetime | None = None) ->
             for r in rows
         ),
     )
+    photos: dict[int, list[int]] = {}
+    for p in _rating_photo_rows(session, work.id):
+        photos.setdefault(int(p.meta[RATING_PHOTO]), []).append(p.id)
     days = window_days(session, work.community_id)
     open_until = None
     if work.completed_at is not None and dom.in_window(work.completed_at, now, days):
@@ -262,13 +285,126 @@ def work_ratings(session: Session, work_id: int, now: datetime | None = None) ->
         work.reopen_reason,
         open_until,
         tuple(
-            Comment(by_id[r.household_id].building, r.stars, r.comment, r.updated_at)
+            Comment(
+                by_id[r.household_id].building, r.stars, r.comment, r.updated_at,
+                tuple(photos.get(r.household_id, ())),
+            )
             for r in rows
-            if r.comment
+            if r.comment or r.household_id in photos
         ),
-    )
+    )  # fmt: skip
 
 
 def my_rating(session: Session, work_id: int, household_id: int) -> int | None:
     row = repo.rating(session, work_id, household_id)
     return None if row is None else row.stars
+
+
+def _rating_photo_rows(
+    session: Session, work_id: int, household_id: int | None = None
+) -> list[WorkPhotoRow]:
+    rows = session.scalars(
+        select(WorkPhotoRow)
+        .where(WorkPhotoRow.work_id == work_id, WorkPhotoRow.milestone_id.is_(None))
+        .order_by(WorkPhotoRow.id)
+    )
+    return [
+        r
+        for r in rows
+        if RATING_PHOTO in (r.meta or {})
+        and (household_id is None or int(r.meta[RATING_PHOTO]) == household_id)
+    ]
+
+
+def rating_photo(session: Session, photo_id: int) -> tuple[str, bytes]:
+    """(mime, bytes) of a photo sent with a rating."""
+    row = session.get(WorkPhotoRow, photo_id)
+    if row is None or RATING_PHOTO not in (row.meta or {}):
+        raise NotFound(key="works.photo_not_found", id=photo_id)
+    return row.mime, row.data
+
+
+def has_contested(session: Session, work_id: int, household_id: int) -> bool:
+    """Whether the household contested the work's current completion."""
+    work = wrepo.get(session, work_id)
+    if work.completed_at is None:
+        return False
+    round_no = int(work.completed_at.timestamp())
+    return repo.contest_of(session, work.id, household_id, round_no) is not None
+
+
+def evaluated_works(session: Session, slug: str) -> list[WorkRow]:
+    """The community's works that have been completed (or reopened by contests), newest first."""
+    community = communities.community_by_slug(session, slug)
+    rows = [
+        w
+        for w in wrepo.of_community(session, community.id)
+        if w.completed_at is not None or w.reopen_reason is not None
+    ]
+    return sorted(rows, key=lambda w: w.completed_at or w.created_at, reverse=True)
+
+
+@dataclass(frozen=True)
+class CommunitySummary:
+    """The community's 共评 figures, each with its denominator (what field reports quote)."""
+
+    marks_resolved: int
+    marks_adopted: int  # resolution rate = resolved / adopted
+    works_rated: int  # household ratings of completed works
+    works_satisfied: int  # of them 4–5 stars
+    works_evaluated: int  # completed works
+    contests: int  # "not done / not right" of the current completion rounds
+    contested_works: int
+    reopened_works: int
+
+    @property
+    def resolution(self) -> Fraction | None:
+        return (
+            None if self.marks_adopted == 0 else Fraction(self.marks_resolved, self.marks_adopted)
+        )
+
+    @property
+    def satisfaction(self) -> Fraction | None:
+        return None if self.works_rated == 0 else Fraction(self.works_satisfied, self.works_rated)
+
+
+def community_summary(session: Session, slug: str) -> CommunitySummary:
+    from cocreate_map.services import marks as marks_service
+
+    marks = marks_service.summary(session, slug)
+    rated = satisfied = contests = contested = reopened = evaluated = 0
+    for w in evaluated_works(session, slug):
+        r = work_ratings(session, w.id)
+        evaluated += w.completed_at is not None
+        rated += r.summary.rated
+        satisfied += r.summary.satisfied
+        contests += r.contests
+        contested += r.contests > 0
+        reopened += r.reopened
+    return CommunitySummary(
+        marks.resolved, marks.adopted, rated, satisfied, evaluated, contests, contested, reopened
+    )
+
+
+def ratings_form_pdf(session: Session, work_id: int, out: Any) -> int:
+    """Write the paper self-evaluation form (a page per building, its rooms listed) to ``out``;
+    returns the number of buildings."""
+    from cocreate_map.io.reports_evaluation import ratings_form
+    from cocreate_map.services.ballots import china_time
+
+    work = wrepo.get(session, work_id)
+    community = communities.community_by_id(session, work.community_id)
+    rooms: dict[str, list[tuple[str, str]]] = {}
+    for h in concerned(session, work):
+        rooms.setdefault(h.building, []).append((h.unit, h.room))
+    if not rooms:
+        raise InvalidInput(key="evaluation.no_household", household="—")
+    days = window_days(session, work.community_id)
+    closes = (
+        china_time(work.completed_at + timedelta(days=days), "%Y-%m-%d")
+        if work.completed_at
+        else f"完工后 {days} 天"
+    )
+    ordered = {b: rooms[b] for b in sorted(rooms, key=dom.building_key)}
+    ratings_form(work.title, community.name, ordered, out, closes)
+    return len(ordered)

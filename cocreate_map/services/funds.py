@@ -41,7 +41,8 @@ DEFAULT_ACCOUNTS = (
 )
 LABOUR_RATE_KEY = "funds.labour_rate"
 SHARING_KEY = "funds.cost_sharing"
-SETTABLE = ("labour_rate_yuan_per_hour", "cost_sharing")
+SETTABLE = ("labour_rate_yuan_per_hour", "cost_sharing", "defect_window_days", "contest_threshold")
+MAX_WINDOW_DAYS = 3650
 MAX_TEXT = 200
 MAX_NOTE = 1000
 
@@ -677,6 +678,8 @@ def set_setting(
     if name not in SETTABLE:
         raise InvalidInput(key="settings.unknown", name=key, known=", ".join(SETTABLE))
     lock_chain(session, community.id)
+    if name in ("defect_window_days", "contest_threshold"):
+        return _set_evaluation_setting(session, community.id, staff.actor, name, value, now)
     if name == "labour_rate_yuan_per_hour":
         try:
             fen = dom.parse_yuan(value)
@@ -716,6 +719,28 @@ def set_setting(
         {"key": name, "formula": formula, "ballot_id": ballot_id}, now,
     )  # fmt: skip
     return formula
+
+
+def _set_evaluation_setting(
+    session: Session, community_id: int, actor: str, name: str, value: str, now: datetime | None
+) -> str:
+    """The co-evaluation settings (services.evaluation reads them): the defect window in whole
+    days (1–3650) and the contest threshold as a fraction in (0, 1] such as 1/10."""
+    from cocreate_map.domain.evaluation import parse_threshold
+
+    if name == "defect_window_days":
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_WINDOW_DAYS:
+            raise InvalidInput(key="settings.window_days", value=text[:20], max=MAX_WINDOW_DAYS)
+        stored: dict[str, Any] = {"days": int(text)}
+        shown = str(int(text))
+    else:
+        fraction = parse_threshold(value)
+        stored = {"fraction": str(fraction)}
+        shown = str(fraction)
+    repo.set_setting(session, community_id, name, stored)
+    record(session, community_id, actor, "evaluation.setting", {"key": name, **stored}, now)
+    return shown
 
 
 # ---------------------------------------------------------------- reads

@@ -43,7 +43,7 @@ from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow, VoteRow
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
-PANELS = ("map", "options", "ballot", "result", "works", "story")
+PANELS = ("map", "options", "ballot", "result", "works", "story", "convention")
 MAX_OPTIONS = 3
 
 

@@ -20,6 +20,7 @@ RESIDENT_PAGES = [
     ("cocreate_map/ui/pages/options.py", "nav.options", "compare"),
     ("cocreate_map/ui/pages/vote.py", "nav.vote", "how_to_vote"),
     ("cocreate_map/ui/pages/results.py", "nav.results", "bar_chart"),
+    ("cocreate_map/ui/pages/evaluate.py", "nav.evaluate", "reviews"),
 ]
 
 TARGET_PX = 48  # ≥ 44 × 44 px (WCAG 2.5.5), with a margin

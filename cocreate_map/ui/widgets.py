@@ -186,7 +186,12 @@ def join_household(slug: str, code: str) -> bool:
 
 
 def household_gate(
-    slug: str, *, form_key: str, required: bool = True, compact: bool = False
+    slug: str,
+    *,
+    form_key: str,
+    required: bool = True,
+    compact: bool = False,
+    expander_label: str | None = None,
 ) -> dict[str, Any] | None:
     """The signed-in household, or the join form (from ?code= on the slip's QR as well).
 
@@ -208,7 +213,7 @@ def household_gate(
             del st.query_params["code"]  # the code does not stay in the address bar
             st.rerun()
     holder = (
-        st.expander(t("vote.join_expander"), icon=":material/key:")
+        st.expander(expander_label or t("vote.join_expander"), icon=":material/key:")
         if compact
         else st.columns([3, 2])[0]  # narrow on a desk, full width on a phone
     )

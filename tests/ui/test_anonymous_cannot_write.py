@@ -35,6 +35,8 @@ PAGES = [
     "ballots.py",
     "marks_staff.py",
     "works_staff.py",
+    "evaluate.py",
+    "evaluate_staff.py",
     "import_data.py",
     "staff.py",
 ]

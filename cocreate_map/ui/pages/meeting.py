@@ -645,12 +645,64 @@ def story_panel() -> None:
     )
 
 
+def convention_panel() -> None:
+    """A convention's signing (公约): signed / all households, a bar per building, the map
+    shaded by building. ``?convention=ID`` picks one; else the newest."""
+    from cocreate_map.domain.evaluation import percent_text
+    from cocreate_map.services import conventions as convention_service
+    from cocreate_map.ui import convention_maps
+
+    with shown_errors(), transaction(engine()) as session:
+        known = convention_service.list_conventions(session, slug)
+        wanted = st.query_params.get("convention")
+        pick = next((c for c in known if str(c.id) == wanted), known[-1] if known else None)
+        if pick is not None:
+            p = convention_service.progress(session, pick.id)
+            shapes = convention_service.progress_shapes(session, pick.id)
+            data = services.map_data(session, slug)
+    if "pick" not in locals():
+        return
+    if pick is None:
+        st.html(f'<div class="cc-mid">{html.escape(t("meeting.conventions_none"))}</div>')
+        return
+    whole = p.households
+    pct_text = percent_text(None if not whole else Fraction(p.signed, whole)) or "—"
+    rows = "".join(
+        f'<div class="cc-choice" data-building="{html.escape(b.building, quote=True)}">'
+        f'<span class="name">{html.escape(t("evaluate.building_n", b=b.building))}</span>'
+        f'<span class="track"><span class="fill" style="display:block;width:'
+        f'{0 if not b.households else 100 * b.signed / b.households:.1f}%"></span></span>'
+        f'<span class="n">{b.signed}/{b.households}</span></div>'
+        for b in p.by_building
+    )
+    left, right = st.columns([3, 2] if projector else [2, 1])
+    with left, shown_errors():
+        convention_maps.render_progress_map(
+            data, shapes, lang(), key="meeting_convention_map", height=820 if projector else 520
+        )
+    right.html(
+        f'<div class="cc-big">{html.escape(pick.title)}</div>'
+        f'<div class="cc-mid">{html.escape(t("evaluate.version", v=pick.version))} · '
+        f"{html.escape(t('meeting.convention_articles', n=len(pick.articles)))}</div>"
+        f'<div class="cc-row"><span class="cc-big">{html.escape(t("evaluate.signed_households"))}'
+        f'</span><span class="cc-fig" data-signed="{p.signed}" data-households="{whole}">'
+        f"{pct_text}%</span></div>"
+        f'<div class="cc-mid">{html.escape(t("evaluate.signed_of", signed=p.signed, total=whole))}'
+        "</div>"
+        f'<div class="cc-bar"><div class="fill" style="width:'
+        f'{0 if not whole else 100 * p.signed / whole:.1f}%"></div></div>'
+        f'<div style="margin-top:48px">{rows}</div>'
+    )
+
+
 if panel == "map":
     map_panel()
 elif panel == "works":
     works_panel()
 elif panel == "story":
     story_panel()
+elif panel == "convention":
+    convention_panel()
 elif panel == "options":
     options_panel()
 elif panel == "ballot":

@@ -131,6 +131,12 @@ def show_detail(work_id: int) -> None:
     except CocreateError as exc:
         st.warning(exc.render(lang()), icon=":material/info:")
         return
+    if w.status.value in ("completed", "accepted") or w.reopen_reason:
+        st.page_link(
+            "cocreate_map/ui/pages/evaluate.py", label=t("works.rate_link"),
+            icon=":material/reviews:",
+            query_params={"community": slug, "lang": lang(), "work": str(w.id)},
+        )  # fmt: skip
     if w.reopen_reason and w.status.value == "in_progress":
         st.info(
             f"{t('works.reopened')} {escape_markdown(w.reopen_reason)}", icon=":material/build:"
