@@ -255,3 +255,65 @@ def test_building_chief_sees_unsigned_households_of_their_buildings(engine):
     assert len(rooms) == len(_in_building(hh, "2")) - 1 and ("2", "1", "101") not in rooms
     with pytest.raises(InvalidInput), transaction(engine) as s:
         C.sign(s, c.id, hh["1-1-101"])  # building 1 is outside the convention's scope
+
+
+def _jpeg_with_exif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", (40, 30), (200, 180, 160))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMakerX"  # the camera's make: metadata that must not survive
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def test_a_rating_photo_is_kept_without_metadata_and_replaced_on_change(engine):
+    hh = _estate(engine)
+    wid = _completed_work(engine)
+    now = T0 + timedelta(days=11)
+    raw = _jpeg_with_exif()
+    assert b"PhoneMakerX" in raw
+    with transaction(engine) as s:
+        E.rate_work(s, wid, hh["1-1-101"], 4, "", photo=raw, now=now)
+        E.rate_work(s, wid, hh["1-1-101"], 5, "颜色好", photo=raw, now=now)
+    with transaction(engine) as s:
+        r = E.work_ratings(s, wid, now=now)
+        [c] = r.comments
+        assert c.stars == 5 and len(c.photo_ids) == 1  # the second photo replaced the first
+        mime, data = E.rating_photo(s, c.photo_ids[0])
+        assert mime == "image/jpeg" and b"PhoneMakerX" not in data
+        # the work's milestones show no rating photo
+        assert all(not m.photo_ids for m in W.work_detail(s, wid).milestones)
+    with pytest.raises(InvalidInput), transaction(engine) as s:
+        E.rate_work(s, wid, hh["1-1-201"], 3, photo=b"<svg onload=alert(1)>", now=now)
+    with transaction(engine) as s:
+        assert E.my_rating(s, wid, hh["1-1-201"]) is None  # the bad photo wrote nothing
+
+
+def test_community_summary_has_its_denominators(engine):
+    hh = _estate(engine)
+    wid = _completed_work(engine)
+    now = T0 + timedelta(days=11)
+    with transaction(engine) as s:
+        before = E.community_summary(s, SLUG)
+        E.rate_work(s, wid, hh["1-1-101"], 5, now=now)
+        E.rate_work(s, wid, hh["1-1-201"], 2, now=now)
+        E.contest_work(s, wid, hh["1-1-201"], "没刷匀", now=now)
+    with transaction(engine) as s:
+        after = E.community_summary(s, SLUG)
+        from cocreate_map.services import marks as M
+
+        marks = M.summary(s, SLUG)
+    assert after.works_rated == before.works_rated + 2
+    assert after.works_satisfied == before.works_satisfied + 1
+    assert after.works_evaluated == before.works_evaluated  # the work was completed already
+    assert after.contests == before.contests + 1 and after.contested_works >= 1
+    assert (after.marks_resolved, after.marks_adopted) == (
+        before.marks_resolved,
+        before.marks_adopted,
+    )
+    assert after.satisfaction == Fraction(after.works_satisfied, after.works_rated)
+    assert (marks.resolved, marks.adopted) == (after.marks_resolved, after.marks_adopted)
