@@ -30,9 +30,13 @@ st.html(
     """<style>
     .stButton button, .stFormSubmitButton button {min-height: 3.2rem;}
     .stButton button p, .stFormSubmitButton button p {font-size: 1.25rem;}
-    .st-key-evaluate_summary [data-testid="stMetricValue"] {font-size: 2rem;}
-    [class*="st-key-evaluate_stars_"] .stButton button {min-width: 56px !important;
-      min-height: 56px !important; padding: 0 .5rem;}
+    [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 1.6rem !important;
+      font-weight: 700;}
+    [class*="st-key-evaluate_stars_"] {flex-wrap: nowrap !important; gap: 6px !important;}
+    [class*="st-key-evaluate_stars_"] > div {flex: 1 1 0 !important; min-width: 0 !important;
+      width: auto !important;}
+    [class*="st-key-evaluate_stars_"] .stButton button {width: 100%; min-width: 48px !important;
+      min-height: 60px !important; padding: 0 !important;}
     [class*="st-key-evaluate_stars_"] .stButton button p {font-size: 1.5rem !important;}
     </style>"""
 )
