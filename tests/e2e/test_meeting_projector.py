@@ -175,8 +175,10 @@ def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, art
             ("ArrowRight", "result"),
             ("ArrowRight", "works"),
             ("ArrowRight", "story"),
+            ("ArrowRight", "convention"),
             ("ArrowRight", "map"),  # wraps round after the last panel
-            ("ArrowLeft", "story"),  # and back before the first
+            ("ArrowLeft", "convention"),  # and back before the first
+            ("ArrowLeft", "story"),
             ("ArrowLeft", "works"),
             ("ArrowLeft", "result"),
             ("ArrowLeft", "ballot"),
