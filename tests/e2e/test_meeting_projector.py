@@ -127,6 +127,7 @@ def test_host_steps_through_panels_with_arrow_keys(meeting_server, chromium, art
         "result": "表决结果",
         "works": "工程与资金",
         "story": "来龙去脉",
+        "convention": "公约签署",
     }
     page = chromium.new_page(viewport={"width": 1920, "height": 1080})
     try:
