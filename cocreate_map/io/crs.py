@@ -119,7 +119,7 @@ def missing_crs_error(bounds: tuple[float, float, float, float], what: str) -> C
         what=what,
         x=x,
         y=y,
-        fits=_fits_text(fits) or "?",
+        fits=_fits_text(fits) if len(fits) <= 4 else _AMBIGUOUS,
         projected_hint=PROJECTED_HINT,
     )
 
@@ -220,6 +220,13 @@ def candidates(
 
         out.sort(key=distance)
     return out
+
+
+# Six-digit eastings fit every Gauss-Kruger and UTM zone: name the families, not four random zones.
+_AMBIGUOUS = (
+    "a zone of CGCS2000 3-degree Gauss-Kruger (EPSG:4534–4554, CM 75E–135E) or "
+    "WGS 84 / UTM (EPSG:32643–32653): the zone whose central meridian is nearest the site"
+)
 
 
 def _fits_text(fits: Sequence[Candidate], limit: int = 4) -> str:

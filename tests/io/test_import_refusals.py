@@ -187,3 +187,16 @@ def test_degenerate_cad_entities_are_dropped_with_a_count(tmp_path: Path, degene
     assert len(result.features) > 4000
     notes = [n for n in result.notes if "degenerate CAD entities left out" in n]
     assert notes and int(notes[0].split()[0]) >= degenerate
+
+
+@pytest.mark.parametrize(
+    ("bounds", "says", "never"),
+    [
+        ((537_105.0, 3_376_185.0, 537_900.0, 3_377_000.0), "nearest the site", "CM 78E"),
+        ((12_725_000.0, 3_573_000.0, 12_726_000.0, 3_574_000.0), "EPSG:3857", "UTM"),
+    ],
+)
+def test_missing_crs_names_what_fits_without_listing_random_zones(bounds, says, never) -> None:
+    error = crs_io.missing_crs_error(bounds, "survey.gpkg")
+    assert says in error.message and never not in error.message
+    assert "--" not in error.render("zh", page=True)
