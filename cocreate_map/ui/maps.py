@@ -327,11 +327,16 @@ class Legend(MacroElement):
         {% macro script(this, kwargs) %}
         (function(){
           var legend = L.control({position: "bottomleft"});
-          legend.onAdd = function () {
+          legend.onAdd = function (map) {
             var div = L.DomUtil.create("div", "cc-legend");
             div.innerHTML = {{ this.body|tojson }};
             var d = div.querySelector("details");
-            if (d && window.innerWidth >= 600) { d.open = true; }
+            // open on a large map only: on a phone, a short map or one of three maps side by
+            // side the open legend would cover the map and its tools (a tap on 图例 opens it);
+            // never taller than the map below the zoom and drawing buttons
+            var box = map.getContainer();
+            div.style.maxHeight = Math.max(120, box.clientHeight - 190) + "px";
+            if (d && box.clientWidth >= 600 && box.clientHeight >= 560) { d.open = true; }
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             return div;
