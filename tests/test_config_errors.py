@@ -11,13 +11,26 @@ from cocreate_map.i18n import catalog
 from cocreate_map.io.assets import NPM_MISSING, AssetError
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
-# product names and the bootstrap user name, which a Chinese help keeps as they are
-NAMES = {"SQLAlchemy", "SQLite", "PostgreSQL", "PostGIS", "nginx", "admin"}
+# product and file-format names, localhost and the bootstrap user name, which a Chinese help keeps
+NAMES = {
+    "SQLAlchemy",
+    "SQLite",
+    "PostgreSQL",
+    "PostGIS",
+    "nginx",
+    "admin",
+    "zip",
+    "JPEG",
+    "PNG",
+    "WebP",
+    "localhost",
+}
 
 
 def _words(text: str) -> list[str]:
-    """ASCII words of 3+ letters outside variable names, paths, URLs and commands."""
+    """ASCII words of 3+ letters outside variable names, options, paths, URLs and commands."""
     text = re.sub(r"COCREATE_[A-Z_]+", "", text)
+    text = re.sub(r"--[\w-]+", "", text)  # command-line options
     text = re.sub(r"[\w+.-]*[/@:=][\w+./@:=-]*", "", text)  # paths, URLs, user@host
     return re.findall(r"[A-Za-z]{3,}", text)
 

@@ -39,6 +39,7 @@ from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.mark_tables import StaffUserRow
 from cocreate_map.storage.tables import utcnow
 
+CHINA = timedelta(hours=8)  # pause times are shown in Beijing time
 MAX_FAILURES = 5  # wrong passwords per (account, client) in a window
 #: per (account, client): 5 tries per 15 min, then 5, 10, 20 … min (at most 4 h)
 ACCOUNT_POLICY = Policy(
@@ -224,7 +225,7 @@ def _throttled(name: str, until: datetime, now: datetime) -> PermissionDenied:
         key="auth.staff_throttled",
         user=name,
         minutes=_minutes(until, now),
-        until=until.strftime("%H:%M UTC"),
+        until=(until + CHINA).strftime("%H:%M"),  # the catalogs say Beijing time
     )
 
 

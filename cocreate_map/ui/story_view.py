@@ -10,7 +10,9 @@ is escaped (DESIGN §5).
 
 from __future__ import annotations
 
+import tempfile
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -20,11 +22,14 @@ from cocreate_map.domain.evaluation import percent_text
 from cocreate_map.domain.voting import percent
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.errors import CocreateError, NotFound
+from cocreate_map.io.reports_story import story_notice
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import funds as funds_service
 from cocreate_map.services import story as story_service
 from cocreate_map.services import works as work_service
 from cocreate_map.storage.db import transaction
+from cocreate_map.storage.tables import utcnow
+from cocreate_map.ui.address import page_address
 from cocreate_map.ui.escape import escape_markdown, escape_text
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -301,6 +306,25 @@ def ratings_section(s: story_service.Story) -> None:
         )
 
 
+def print_section(s: Any) -> None:
+    """A notice-board PDF of the story (the same one as ``cocreate story ID --out``): anyone may
+    print what the page shows. Its QR code links to the address phones can open."""
+    key = f"story_pdf_{s.work.id}"
+    if st.button(t("story.make_pdf"), icon=":material/print:", key=f"{key}_make"):
+        address = page_address()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "story.pdf"
+            story_notice(s, address.url, out, utcnow())
+            st.session_state[key] = out.read_bytes()
+        if address.loopback:
+            st.warning(t("story.pdf_loopback"), icon=":material/info:")
+    if st.session_state.get(key):
+        st.download_button(
+            t("story.download_pdf"), st.session_state[key], file_name=f"work-{s.work.id}-story.pdf",
+            mime="application/pdf", icon=":material/download:", key=f"{key}_download",
+        )  # fmt: skip
+
+
 def show_story(work_id: int, community_id: int, back: Any) -> None:
     """The story page of ``work_id`` (a work of the community shown, else "not found")."""
     st.html(CSS)
@@ -335,4 +359,4 @@ def show_story(work_id: int, community_id: int, back: Any) -> None:
     with right:
         money_section(s, receipt_photos)
     ratings_section(s)
-    st.caption(t("story.print_hint", id=s.work.id))
+    print_section(s)

@@ -47,8 +47,9 @@ def test_the_owner_is_told_it_is_paused_and_until_when_in_their_language(engine,
     for _ in range(ST.MAX_FAILURES):
         _, err = sign_in(engine, "wang.li", "typo", now, OWNER)
     zh, en = err.render("zh"), err.render("en")
-    assert "暂停登录" in zh and "5 分钟" in zh and "09:05" in zh and "cocreate user unlock" in zh
-    assert "paused" in en and "5 min" in en and "09:05" in en
+    # shown in Beijing time; the Chinese text points to the page, not to the command line
+    assert "暂停登录" in zh and "5 分钟" in zh and "北京时间 17:05" in zh and "表决管理" in zh
+    assert "paused" in en and "5 min" in en and "17:05 Beijing time" in en
     assert "用户名或密码不对" not in zh and "Wrong user name" not in en
 
 

@@ -122,6 +122,7 @@ def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
         hid = services.list_households(s, services.DEMO_SLUG)[0].id
         services.cast_vote(s, ballot.id, hid, "蓝色", "online")
     at.run()
+    at.selectbox(key="paper_ballot").set_value(ballot.id).run()  # the demo's ballot is open too
     at.selectbox(key="paper_household").set_value(hid)
     at.radio(key="paper_choice").set_value("绿色")
     press(at, "记录这一票")
@@ -242,3 +243,21 @@ def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
     ), [e.value for e in tie.error]
     assert any("波达" in html.unescape(m.value) for m in at.markdown)
     assert any("北京时间" in html.unescape(c.value) for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("zh", "修改 1-1-101：常住人数 3 → 4"), ("en", "1-1-101 edited: residents 3 → 4")],
+)
+def test_register_changes_while_open_are_told_in_words(entry, sqlite_url, lang, words):
+    """A register edit while a ballot is open shows with its result as the reader's words (field
+    names and before → after), not as the audit log's raw payload."""
+    open_page(entry, VOTE)  # the first start loads the demo
+    bid = demo_ballot(sqlite_url)
+    with transaction(make_engine(sqlite_url)) as s:
+        h = next(h for h in services.list_households(s, services.DEMO_SLUG) if h.label == "1-1-101")
+        before = h.residents
+        services.update_household(s, h.id, residents=before + 1, who=local_admin("test"))
+    at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid), lang=lang)
+    shown = " ".join(html.unescape(m.value) for m in at.markdown)
+    assert words.replace("3 → 4", f"{before} → {before + 1}") in shown, shown

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import MetaData, select
@@ -76,6 +77,8 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("marks.py", {"mark": "1"}),
     ("works.py", {}),
     ("works.py", {"work": "1"}),
+    ("works.py", {"work": "1", "view": "story"}),
+    ("evaluate.py", {}),
     ("funds.py", {}),
     ("options.py", {}),
     ("vote.py", {}),
@@ -84,6 +87,8 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("meeting.py", {"view": "projector", "panel": "ballot"}),
     ("meeting.py", {"view": "projector", "panel": "result"}),
     ("meeting.py", {"view": "projector", "panel": "works"}),
+    ("meeting.py", {"view": "projector", "panel": "convention"}),
+    ("meeting.py", {"view": "projector", "panel": "story"}),
     ("results.py", {}),
     ("communities.py", {}),
     ("district.py", {}),
@@ -91,6 +96,7 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("marks_staff.py", {}),
     ("works_staff.py", {}),
     ("funds_staff.py", {}),
+    ("evaluate_staff.py", {}),
     ("import_data.py", {}),
     ("staff.py", {}),
 ]
@@ -139,6 +145,7 @@ def _readable(text: str) -> str:
     """What a person reads of markdown/HTML: no style, script, tags, link targets, icons."""
     text = re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", text)
     text = re.sub(r"(?s)<!--.*?-->", " ", text)
+    text = re.sub(r"(?i)<wbr\s*/?>", "", text)  # a line-break hint inside one address
     text = re.sub(r"<[^>]*>", " ", text)
     text = re.sub(r"\]\([^)]*\)", "] ", text)  # markdown link targets
     text = re.sub(r":material/[a-z_]+:", " ", text)
@@ -152,6 +159,14 @@ def _readable(text: str) -> str:
     text = re.sub(r"\b[\w.-]+\.(?:geojson|json|csv|pdf|dxf|xlsx|png|jpg|zip|shp)\b", " ", text)
     text = re.sub(r"\bEPSG:\d+\b", " ", text)
     return html.unescape(text)
+
+
+def _missing(value: Any) -> bool:
+    """An empty cell (None, NaN, NaT, pd.NA), which a table shows blank."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and arrays
+        return False
 
 
 def texts(at: AppTest) -> Iterator[tuple[str, str]]:
@@ -175,8 +190,9 @@ def texts(at: AppTest) -> Iterator[tuple[str, str]]:
                     continue
                 yield kind, str(shown.get("label") or col)
                 if df[col].dtype != bool:  # booleans show as ticks
-                    for value in df[col].astype(str):
-                        yield kind, _readable(value)
+                    for value in df[col].tolist():  # (astype(str) keeps NaN in pandas 3)
+                        shown_value = "" if _missing(value) else str(value)
+                        yield kind, _readable(shown_value)
         for child in getattr(node, "children", {}).values():
             yield from walk(child)
 

@@ -121,3 +121,24 @@ def test_the_projector_story_panel(entry, sqlite_url):
     html = " ".join(h.proto.body for h in at.get("html"))
     assert PHASE_ONE in html and "cc-story-panel" in html
     assert ratings.summary.average_text in html and 'class="cc-fig' in html
+
+
+def test_anyone_prints_the_story_notice_from_the_page(entry, sqlite_url, tmp_path):
+    """The page's 做一张公示单 button makes the same notice-board PDF as `cocreate story ID --out`
+    (a visitor may: it shows what the page shows), with the work's title in the text layer."""
+    import subprocess
+
+    story, _ = story_of(sqlite_url, WALL_WORK)
+    at = open_page(entry, WORKS, work=str(story.work.id), view="story")
+    assert not at.get("download_button")  # made on request only
+    press(at, "做一张公示单（PDF，可打印贴到公告栏）")
+    [download] = [b for b in at.get("download_button") if b.proto.label == "下载公示单 PDF"]
+    assert download.proto.url  # the file is served by the media manager
+    pdf = at.session_state[f"story_pdf_{story.work.id}"]
+    assert pdf.startswith(b"%PDF")
+    out = tmp_path / "story.pdf"
+    out.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert WALL_WORK in text and "成果共享" in text
