@@ -192,7 +192,9 @@ def main_text(page: Any) -> str:
 
 
 def normalise(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace folded, and without the invisible word joiners (U+2060) escape_markdown puts
+    into addresses so that they are not turned into links: what a reader sees."""
+    return " ".join(text.replace("\u2060", "").split())
 
 
 def assert_shown(text: str, payloads: list[str]) -> None:

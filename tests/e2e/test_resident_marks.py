@@ -343,12 +343,13 @@ def staff_action(page: Any, panel: Any, action: str, reply: str | None = None) -
 
 def test_staff_adopts_and_resolves(marks_server, db, chromium, artifacts):
     base = marks_server.base_url
-    wall_text = "11栋北面外墙皮一块块往下掉"  # a published demo mark (walls_facades)
+    # a published demo mark, the only drainage one (the walls mark is on the demo's works)
+    mark_text = "东纵路的井盖松动"
     with transaction(db) as s:
-        (wall,) = [m for m in M.list_marks(s, SLUG) if m.text.startswith(wall_text)]
-    assert wall.status is Status.PUBLISHED
-    adopt_reply = "已纳入本次改造，外墙将整体修缮（e2e）"
-    done_reply = "外墙空鼓已铲除重抹，请大家评价（e2e）"
+        (target,) = [m for m in M.list_marks(s, SLUG) if m.text.startswith(mark_text)]
+    assert target.status is Status.PUBLISHED
+    adopt_reply = "已纳入本次改造，井盖将全部更换（e2e）"
+    done_reply = "松动的井盖已换成防坠井盖，请大家评价（e2e）"
     with browser_page(
         chromium, artifacts, "staff", viewport={"width": 1920, "height": 1080}
     ) as page:
@@ -360,9 +361,9 @@ def test_staff_adopts_and_resolves(marks_server, db, chromium, artifacts):
         page.get_by_role("tab", name="全部意见").click()
         idle(page)
         panel = page.get_by_role("tabpanel", name="全部意见")
-        # only walls and facades: one row
+        # only drainage: one row
         cat = panel.locator("[data-testid='stMultiSelect']", has_text="类别")
-        cat.locator("input").fill("墙面立面")
+        cat.locator("input").fill("排水")
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         idle(page)
@@ -374,22 +375,22 @@ def test_staff_adopts_and_resolves(marks_server, db, chromium, artifacts):
         staff_action(page, panel, "采纳", adopt_reply)
         page.screenshot(path=str(artifacts / "marks-staff-adopted.png"))
         with transaction(db) as s:
-            assert M.get_mark(s, wall.id).status is Status.ADOPTED
+            assert M.get_mark(s, target.id).status is Status.ADOPTED
         back_to_all(page, panel)
         page.screenshot(path=str(artifacts / "marks-staff-after-adopt.png"))
         staff_action(page, panel, "开始处理", "")
         with transaction(db) as s:
-            assert M.get_mark(s, wall.id).status is Status.IN_PROGRESS
+            assert M.get_mark(s, target.id).status is Status.IN_PROGRESS
         back_to_all(page, panel)
         staff_action(page, panel, "标为已解决", done_reply)
         back_to_all(page, panel)
         page.screenshot(path=str(artifacts / "marks-staff-resolved.png"))
     with transaction(db) as s:
-        assert M.get_mark(s, wall.id).status is Status.RESOLVED
+        assert M.get_mark(s, target.id).status is Status.RESOLVED
         official = list(
             s.scalars(
                 select(MarkCommentRow.text)
-                .where(MarkCommentRow.mark_id == wall.id, MarkCommentRow.official.is_(True))
+                .where(MarkCommentRow.mark_id == target.id, MarkCommentRow.official.is_(True))
                 .order_by(MarkCommentRow.id)
             )
         )
@@ -398,7 +399,7 @@ def test_staff_adopts_and_resolves(marks_server, db, chromium, artifacts):
     # a resident (not the author) opens the mark from the slip's QR link and rates the work
     _label, code = services.demo_codes()[3]  # 1-1-202
     with browser_page(chromium, artifacts, "rate", **PHONE) as page:
-        page.goto(f"{base}/marks?community={SLUG}&lang=zh&mark={wall.id}&code={code}")
+        page.goto(f"{base}/marks?community={SLUG}&lang=zh&mark={target.id}&code={code}")
         page.get_by_text("问题解决得怎么样？").wait_for(timeout=60_000)
         idle(page)
         page.get_by_text(done_reply).first.wait_for(timeout=30_000)
@@ -411,8 +412,8 @@ def test_staff_adopts_and_resolves(marks_server, db, chromium, artifacts):
         idle(page)
         page.screenshot(path=str(artifacts / "marks-phone-rated.png"))
     with transaction(db) as s:
-        rated = M.get_mark(s, wall.id)
-        detail = M.mark_detail(s, wall.id, household_id(db, services.demo_codes()[3][0]))
+        rated = M.get_mark(s, target.id)
+        detail = M.mark_detail(s, target.id, household_id(db, services.demo_codes()[3][0]))
     assert rated.status is Status.EVALUATED
     assert detail.my_rating == 4
     assert detail.mark.ratings == 1 and detail.mark.rating_mean == 4.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -69,7 +70,7 @@ def test_unknown_community_warns_and_shows_the_first(app: AppTest) -> None:
     app.query_params["community"] = "no-such-place"
     app.run()
     assert not app.exception
-    assert any("no-such-place" in w.value for w in app.warning)
+    assert any("no-such-place" in html.unescape(w.value) for w in app.warning)
     assert app.title[0].value == services.DEMO_NAME
 
 

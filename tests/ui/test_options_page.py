@@ -1,6 +1,7 @@
 """AppTest of the option comparison page: demo options, pick 2, table, zh/en, planner actions
 (the map's drawing and click are injected through the st_folium component's session key)."""
 
+import html
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,11 @@ def table(at):
     return next(m.value for m in at.markdown if 'class="cc-opt"' in m.value)
 
 
+def table_text(at):
+    """The table as a reader sees it: cells escape digits and signs as HTML entities."""
+    return html.unescape(table(at))
+
+
 def press(at, label):
     next(b for b in at.button if b.label == label).click().run()
 
@@ -59,7 +65,8 @@ def test_page_renders_the_demo_options_and_the_table(app):
     assert app.multiselect[0].value == [A, B, C]
     html = table(app)
     assert "机动车位" in html and "现状" in html and "cc-best" in html
-    assert "136" in html and "+48" in html  # option A: 88 + 48 stalls
+    text = table_text(app)
+    assert "136" in text and "+48" in text  # option A: 88 + 48 stalls
     assert any("双四分之三" in w.value for w in app.warning)  # A and C give up green
 
 
@@ -140,7 +147,7 @@ def test_unit_costs_edit_changes_the_cost_row(planner_app):
     press(app, "保存单价")
     assert not app.exception
     assert any("已保存单价" in s.value for s in app.success)
-    assert "288,000" in table(app)  # option A: 48 stalls × 6 000
+    assert "288,000" in table_text(app)  # option A: 48 stalls × 6 000
 
 
 # The comparison table has the 300 m coverage by facility type and the cost by category
@@ -155,9 +162,9 @@ COVERAGE_ROWS = [
 def test_table_has_walking_coverage_and_cost_by_category(app, lang, rows):
     app.session_state["lang"] = lang
     app.run()
-    html = table(app)
-    assert all(r in html for r in rows), html
-    assert "100.0%" in html  # today's waste point reaches every household within 300 m
+    text = table_text(app)
+    assert all(r in text for r in rows), text
+    assert "100.0%" in text  # today's waste point reaches every household within 300 m
 
 
 def test_visitors_see_no_option_editor_but_a_staff_sign_in_entry(app):
@@ -203,20 +210,25 @@ def test_planner_deletes_an_option_unless_an_open_ballot_uses_it(
     planner_app, sqlite_url, open_ballot, deleted
 ):
     """Issue 17.6: 删除方案 asks to be sure, deletes an option no open ballot uses, refuses one
-    on an open ballot with one message in Chinese, and then changes nothing."""
+    on an open ballot with one message in Chinese, and then changes nothing. (The demo's own
+    ballot is open on A, B and C, so the option under test is a new one.)"""
     at = planner_app
     slug = services.DEMO_SLUG
-    if open_ballot:
-        with transaction(make_engine(sqlite_url)) as s:
-            services.create_ballot(s, slug, "方案C？", None, options=[C], who=local_admin("test"))
-    at.selectbox(key="options_edit").set_value(C).run()
+    with transaction(make_engine(sqlite_url)) as s:
+        services.create_option(s, slug, "方案D", who=local_admin("test"))
+        if open_ballot:
+            services.create_ballot(
+                s, slug, "方案D？", None, options=["方案D"], who=local_admin("test")
+            )
+    at.run()
+    at.selectbox(key="options_edit").set_value("方案D").run()
     at.checkbox(key="options_delete_sure").check().run()
     next(b for b in at.button if b.key == "options_delete").click().run()
     assert not at.exception
     with transaction(make_engine(sqlite_url)) as s:
         names = [o.name for o in services.list_options(s, slug)]
     if deleted:
-        assert C not in names and len(names) == 2
+        assert "方案D" not in names and names == [A, B, C]
     else:
-        assert C in names and len(names) == 3
+        assert "方案D" in names and len(names) == 4
         assert any("进行中的表决" in e.value for e in at.error)
