@@ -64,12 +64,14 @@ def test_household_votes_from_phone_and_changes_vote(ballot_server, chromium, ar
 
         # a ballot on layout options: each option's map and metrics one tap away
         with transaction(make_engine(ballot_server.database_url)) as s:
-            services.create_ballot(
+            options_ballot = services.create_ballot(
                 s, services.DEMO_SLUG, "采用哪个方案？", None,
                 options=["方案A：草坪改车位", "方案B：保留绿地"], who=local_admin("test"),
-            )  # fmt: skip
+            ).id  # fmt: skip
         page.goto(f"{base}/vote?community={services.DEMO_SLUG}&lang=zh&code={code}")
-        page.get_by_text("看方案：方案A：草坪改车位").click()
+        # the demo's own ballot on A, B and C is open too: look inside this ballot's card
+        card = page.locator(f".st-key-vote_ballot_{options_ballot}")
+        card.get_by_text("看方案：方案A：草坪改车位").click()
         page.get_by_text("现状").first.wait_for(timeout=60_000)
         page.get_by_text("绿地率").first.wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts / "vote-phone-option-open.png"))

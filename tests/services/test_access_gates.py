@@ -43,7 +43,8 @@ def demo(engine, tmp_path):
         services.cast_vote(s, bid, b1.id, "yes")
         services.cast_vote(s, bid, b1.id, "no", "paper", who=admin)
         conflict = services.ballots.conflicts(s, bid)[0].id
-        element = services.element_at(s, DEMO, *_shed_lonlat(s))[0]
+        shed = _shed_lonlat(s)
+        element = services.element_at(s, DEMO, *shed)[0]
         marks = mark_service.list_marks(s, DEMO, staff=admin)
         mark_b2 = next(m.id for m in marks if m.building == "2" and m.status.value == "adopted")
     register = tmp_path / "register.csv"
@@ -52,6 +53,13 @@ def demo(engine, tmp_path):
     paper.write_text("building,unit,room,choice\n2,1,101,同意\n", "utf-8")
     opinions = tmp_path / "opinions.csv"
     opinions.write_text("building,category,text\n2,lighting,楼道灯坏了\n", "utf-8")
+    bench_file = tmp_path / "bench.geojson"  # a new file for the existing community
+    bench_file.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+        f'{{"type":"Point","coordinates":[{shed[0]},{shed[1]}]}},'
+        '"properties":{"kind":"facility","name":"新座椅","facility_type":"seating"}}]}',
+        "utf-8",
+    )
     option_file = tmp_path / "option.geojson"
     option_file.write_text(
         '{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,'
@@ -71,6 +79,7 @@ def demo(engine, tmp_path):
         "paper": paper,
         "opinions": opinions,
         "option_file": option_file,
+        "bench_file": bench_file,
         "out": tmp_path / "pack.pdf",
     }
 
@@ -100,7 +109,7 @@ EDITOR_WRITES: dict[str, Write] = {
         s, services.DEMO_FILE, "copy", create_name="复制", who=w
     ),
     "import_file_existing": lambda s, w, d: services.import_file(
-        s, services.DEMO_FILE, DEMO, who=w, options=None
+        s, d["bench_file"], DEMO, who=w, options=None
     ),
     "delete_community": lambda s, w, d: services.delete_community(s, DEMO, who=w),
     "import_households": lambda s, w, d: services.import_households(s, d["register"], DEMO, who=w),

@@ -220,7 +220,7 @@ def option_expander(ballot_id: int, name: str, index: int) -> None:
 
 for b in ballots:
     is_open = states[b.id] == "open"
-    with st.container(border=True):
+    with st.container(border=True, key=f"vote_ballot_{b.id}"):
         st.subheader(escape_markdown(b.title))
         if b.description:
             st.markdown(escape_markdown(b.description))
