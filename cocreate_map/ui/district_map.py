@@ -16,7 +16,7 @@ from branca.element import Element, Figure
 
 from cocreate_map.services.district import CommunityFigures
 from cocreate_map.ui.escape import escape_text
-from cocreate_map.ui.maps import NONE_BACKGROUND, localize_assets
+from cocreate_map.ui.maps import NONE_BACKGROUND, MapSetup, localize_assets
 
 # Five steps of one blue, light to dark (lightness L* ≈ 92, 77, 60, 44, 28).
 SHADES = ("#deebf7", "#9ecae1", "#4292c6", "#2171b5", "#08306b")
@@ -37,6 +37,7 @@ def build_district_map(
     values: dict[str, float | None],
     labels: dict[str, str],
     link: str,
+    lang: str = "zh",
 ) -> folium.Map:
     """``values``: slug → figure; ``labels``: slug → tooltip text; ``link``: the href of a
     community with ``{slug}`` in it."""
@@ -60,10 +61,12 @@ def build_district_map(
                 },
             }
         )
-    m = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25, max_zoom=19)
+    m = folium.Map(tiles=None, control_scale=False, zoom_snap=0.25, max_zoom=19)
     m.default_js = [(n, u) for n, u in m.default_js if n == "leaflet"]
     m.default_css = [(n, u) for n, u in m.default_css if n == "leaflet_css"]
     Figure().add_child(m)
+    # 44-px zoom buttons with the reader's words, a metric scale, no 12-px "Leaflet" link
+    m.add_child(MapSetup(lang))
     m.get_root().header.add_child(
         Element(f"<style>.leaflet-container{{background:{NONE_BACKGROUND}}}</style>"),
         name="cc_background",

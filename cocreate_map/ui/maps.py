@@ -207,11 +207,11 @@ def map_texts(lang: str) -> dict[str, str]:
     return {k: translate(lang, f"map.{k}") for k in keys}
 
 
-class _MapSetup(MacroElement):
+class MapSetup(MacroElement):
     """Local Leaflet images (else default markers 404); a metric-only scale bar; the zoom
     buttons' and Leaflet.draw's words in the reader's language; ``window.ccHover``: tooltips
-    follow the pointer only where there is one (on a touch screen a sticky tooltip stays put
-    over the map)."""
+    follow the pointer only where there is one; on a touch screen a tooltip a tap opened closes
+    after 4 s or when the map moves (issue 10.12: no sticky tooltips)."""
 
     _template = Template(
         """
@@ -240,6 +240,19 @@ class _MapSetup(MacroElement):
         (function () {
           var map = {{ this._parent.get_name() }}, w = {{ this.texts|tojson }};
           window.ccHover = !!(window.matchMedia && window.matchMedia("(hover: hover)").matches);
+          if (!window.ccHover) {
+            // a touch screen has no pointer to move away: a tooltip a tap opened closes by
+            // itself after a few seconds, and at once when the map is moved or tapped again
+            map.on("tooltipopen", function (e) {
+              var tip = e.tooltip;
+              setTimeout(function () { map.closeTooltip(tip); }, 4000);
+            });
+            map.on("movestart", function () {
+              var open = [];
+              map.eachLayer(function (l) { if (l instanceof L.Tooltip) { open.push(l); } });
+              open.forEach(function (tip) { map.closeTooltip(tip); });
+            });
+          }
           L.control.scale({metric: true, imperial: false}).addTo(map);
           // no "Leaflet" link (a 12-px target); tile sources keep their attribution
           if (map.attributionControl) { map.attributionControl.setPrefix(false); }
@@ -608,7 +621,7 @@ def build_map(
         zoom_start=17,
         tiles=None,
         max_zoom=21,
-        control_scale=False,  # folium's scale bar shows feet and miles too: _MapSetup's
+        control_scale=False,  # folium's scale bar shows feet and miles too: MapSetup's
         zoom_control=True,
         zoom_snap=0.25,  # fit_bounds fills the frame instead of jumping a whole zoom level
         zoom_delta=0.5,
@@ -620,7 +633,7 @@ def build_map(
     m.options["maxZoom"] = 21  # the map's own limit (max_zoom only reaches tile layers); the
     # marker cluster needs it when there are no tiles
     Figure().add_child(m)  # the root the header/css are collected from
-    m.add_child(_MapSetup(lang))
+    m.add_child(MapSetup(lang))
     if basemap == "none":
         m.get_root().header.add_child(
             Element(f"<style>.leaflet-container{{background:{NONE_BACKGROUND}}}</style>"),

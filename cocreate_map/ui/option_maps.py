@@ -98,7 +98,7 @@ def _narrowest(m: folium.Map, section: list[list[float]], width_m: float, lang: 
         [(lat0 + lat1) / 2, (lon0 + lon1) / 2],
         icon=folium.DivIcon(
             html=(
-                '<div class="cc-narrowest" style="font:600 13px sans-serif;white-space:nowrap;'
+                '<div class="cc-narrowest" style="font:600 16px sans-serif;white-space:nowrap;'
                 "background:#FFFFFF;border:2px solid #000;border-radius:4px;padding:1px 5px;"
                 f'transform:translate(12px,-50%);display:inline-block">{escape_text(label)}</div>'
             ),

@@ -89,6 +89,12 @@ html {font-size: %(root)dpx;}
 .stNumberInput input, .stDateInput input, .stTimeInput input {
   min-height: %(target)dpx !important; font-size: max(1.1rem, 17px) !important;
 }
+.stSelectbox button, .stMultiSelect button, [data-testid="stDateInputCalendarButton"],
+[data-testid="stMultiSelectTagsContainer"] input[role="combobox"] {
+  min-width: %(target)dpx !important; min-height: %(target)dpx !important;
+}
+[data-testid="stMultiSelectTagsContainer"] button svg {width: 20px; height: 20px;}
+.stApp code {font-size: max(1rem, 16px) !important;}
 [data-baseweb="tag"] {min-height: 44px;}
 [data-baseweb="tag"] [role="presentation"], [data-baseweb="tag"] button,
 [data-baseweb="tag"] svg {min-width: 44px; min-height: 44px;}

@@ -104,7 +104,7 @@ labels = {
 }
 folium_component(
     lambda: (
-        build_district_map(view.communities, values, labels, base + "{slug}"),  # type: ignore[arg-type]
+        build_district_map(view.communities, values, labels, base + "{slug}", lang()),  # type: ignore[arg-type]
         None,
     ),
     key="district_map",
