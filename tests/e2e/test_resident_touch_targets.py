@@ -229,7 +229,11 @@ def test_a_tap_on_a_pin_opens_that_mark(server, published, chromium, artifacts):
         tap_pin(page, published.id)
         page.get_by_text(f"#{published.id}").first.wait_for(timeout=60_000)
         assert f"mark={published.id}" in page.url
-        page.get_by_role("button", name="我也遇到").wait_for(timeout=30_000)
+        try:
+            page.get_by_role("button", name="我也遇到").wait_for(timeout=60_000)
+        except Exception:
+            page.screenshot(path=str(artifacts / "touch-pin-FAILED.png"), full_page=True)
+            raise
         page.screenshot(path=str(artifacts / "touch-pin-opened.png"))
 
         # while marking, a tap on the pin offers it; no new point is dropped on it
