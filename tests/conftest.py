@@ -33,13 +33,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Under pytest-xdist (scripts/test runs two workers) the browser tests and the concurrency
     tests share one group, so they never run beside each other: one Chromium at a time, and
-    the many-client tests do not starve a browser test's timeouts."""
-    for item in items:
-        if item.get_closest_marker("e2e") or "concurrency" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("serial"))
+    the many-client tests do not starve a browser test's timeouts. (Marked as each test is
+    collected: xdist reads the groups in its own collection_modifyitems.)"""
+    if item.get_closest_marker("e2e") or "concurrency" in item.nodeid:
+        item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 @pytest.fixture(autouse=True)
