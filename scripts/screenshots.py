@@ -46,6 +46,8 @@ PAGES = {
     "works-story-rated": "/works?work=3&view=story",
     "projector-story": "/meeting?view=projector&panel=story&work=3",
     "funds": "/funds",
+    "evaluate": "/evaluate",
+    "projector-convention": "/meeting?view=projector&panel=convention",
     "funds-admin": "/funds-admin",
     "staff": "/staff",
     "root-projector": "/?view=projector&panel=map",

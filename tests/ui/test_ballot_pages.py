@@ -27,6 +27,13 @@ def entry(sqlite_url, monkeypatch):
     st.cache_resource.clear()
 
 
+def close(url, *ballot_ids):
+    """Close ballots: the results page announces an outcome only after the close."""
+    with transaction(make_engine(url)) as s:
+        for bid in ballot_ids:
+            services.ballots.close_ballot(s, bid, who=local_admin("test"))
+
+
 def demo_ballot(url, **kw):
     with transaction(make_engine(url)) as s:
         return services.create_ballot(
@@ -132,6 +139,7 @@ def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
     press(at, "改用这一票")
     assert any("已处理" in html.unescape(s.value) for s in at.success)
 
+    close(sqlite_url, ballot.id)
     res = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(ballot.id))
     assert any("晾衣架颜色" in h.value for h in res.subheader)
     labels = [m.label for m in res.metric]
@@ -145,6 +153,7 @@ def test_staff_create_ballot_paper_vote_conflict_and_results(entry, sqlite_url):
 def test_results_page_in_english(entry, sqlite_url):
     open_page(entry, VOTE)
     bid = demo_ballot(sqlite_url, rule="civil-code-special")
+    close(sqlite_url, bid)
     at = open_page(entry, RESULTS, lang="en", ballot=str(bid))
     assert any(
         "Not passed in law — participation by area 0.0 %" in html.unescape(w.value)
@@ -181,6 +190,7 @@ def test_results_headline_is_the_binding_outcome(
         for h in services.list_households(s, services.DEMO_SLUG):
             if h.building == "99" and h.room != "301":
                 services.cast_vote(s, bid, h.id, "yes", "paper", who=local_admin("test"))
+    close(sqlite_url, bid)
     at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
     shown = [html.unescape(w.value) for w in at.warning]  # "<" is escaped for markdown
     assert any(headline in w for w in shown), shown
@@ -231,6 +241,7 @@ def test_results_page_shows_ranked_rounds_and_borda(entry, sqlite_url):
             services.cast_vote(s, bid, hid, ranking, "paper", who=local_admin("test"))
         for hid, ranking in zip(hids, rankings[:3], strict=False):
             services.cast_vote(s, tied, hid, ranking, "paper", who=local_admin("test"))
+    close(sqlite_url, bid, tied)
     at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid))
     assert any("第 1 轮" in html.unescape(m.value) for m in at.markdown)
     first = at.table[0].value
@@ -261,3 +272,23 @@ def test_register_changes_while_open_are_told_in_words(entry, sqlite_url, lang, 
     at = open_page(entry, RESULTS, community=services.DEMO_SLUG, ballot=str(bid), lang=lang)
     shown = " ".join(html.unescape(m.value) for m in at.markdown)
     assert words.replace("3 → 4", f"{before} → {before + 1}") in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("zh", "目前（表决尚未结束"), ("en", "So far (voting is still open")]
+)
+def test_an_open_ballot_is_never_announced_as_decided(entry, sqlite_url, lang, words):
+    """While a ballot is open its running count is marked as such, in a neutral box: not a
+    green "passed" or red "not passed" that reads like the result (issue 17.1)."""
+    open_page(entry, VOTE)
+    bid = demo_ballot(sqlite_url, rule="simple-majority")
+    with transaction(make_engine(sqlite_url)) as s:
+        hid = services.list_households(s, services.DEMO_SLUG)[0].id
+        services.cast_vote(s, bid, hid, "yes", "online")
+    at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
+    assert not at.success and not at.error
+    assert any(words in html.unescape(i.value) for i in at.info), [i.value for i in at.info]
+    close(sqlite_url, bid)
+    at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
+    assert at.success or at.error or at.warning  # now the outcome is announced
+    assert not any(words in html.unescape(i.value) for i in at.info)

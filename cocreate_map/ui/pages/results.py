@@ -97,6 +97,9 @@ headline = f"**{escape_markdown(decision_text.headline(lang(), decision, label))
 if decision.winner is None and r.leader and res.kind != "yes-no" and r.tie is None:
     headline += " · " + t("results.leader", choice=escape_markdown(label(r.leader)))
 box = {"passed": st.success, "rejected": st.error, "invalid": st.warning}[decision.outcome]
+if res.status == "open":  # a running count is never announced as the result
+    headline = t("results.so_far", headline=headline)
+    box = st.info
 box(headline)
 consultation = decision_text.consultation_text(lang(), decision)
 if consultation:
