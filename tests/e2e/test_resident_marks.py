@@ -310,8 +310,14 @@ def wait_count(page: Any, locator: Any, n: int, timeout_ms: int = 30_000) -> Non
 
 def tick_first_row(page: Any, grid: Any) -> None:
     """Tick the "选" checkbox of the first row of a data editor (a canvas: click by position)."""
-    grid.scroll_into_view_if_needed()
-    box = stable_box(page, grid)
+    for _attempt in range(3):
+        try:
+            grid.scroll_into_view_if_needed()
+            box = stable_box(page, grid)
+            break
+        except PlaywrightError:  # a rerun showed the stale table beside the new one: wait
+            idle(page)
+            wait_count(page, grid, 1)
     assert box is not None
     # header and rows are 35 px tall; "选" is the first column
     page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # selects the cell …

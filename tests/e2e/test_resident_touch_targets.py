@@ -12,10 +12,12 @@ while marking it offers that mark instead of dropping a new point on it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from cocreate_map import services
 from cocreate_map.domain.annotations import Status
@@ -121,16 +123,30 @@ def idle(page: Any) -> None:
 
 
 def settle(page: Any) -> None:
-    """The page and its maps drawn (Streamlit lays pages out in steps; maps fetch layers)."""
+    """The page and its maps drawn (Streamlit lays pages out in steps; maps fetch layers). A map
+    iframe may be replaced while we look, or sit folded away (no height): the current, shown
+    ones are checked again until all have drawn."""
     page.locator("[data-testid='stMain']").wait_for(timeout=60_000)
     idle(page)
-    for iframe in page.locator(FOLIUM_IFRAME).all():
-        frame = iframe.element_handle().content_frame()
-        if frame is None:  # replaced by a newer one while we looked
-            continue
-        frame.wait_for_function(
-            "() => window.map !== undefined && window.map.getSize().y > 50", timeout=60_000
-        )
+    deadline = time.monotonic() + 90
+    while True:
+        waiting = 0
+        for iframe in page.locator(FOLIUM_IFRAME).all():
+            try:
+                box = iframe.bounding_box()
+                if box is None or box["height"] < 50:
+                    continue
+                frame = iframe.element_handle().content_frame()
+                drawn = frame is not None and frame.evaluate(
+                    "() => window.map !== undefined && window.map.getSize().y > 50"
+                )
+            except PlaywrightError:  # detached mid-look: the next round sees its successor
+                drawn = False
+            waiting += not drawn
+        if not waiting:
+            break
+        assert time.monotonic() < deadline, f"{waiting} map(s) never drew on {page.url}"
+        page.wait_for_timeout(500)
     page.wait_for_timeout(1500)
     idle(page)
 
