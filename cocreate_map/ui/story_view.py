@@ -22,6 +22,7 @@ from cocreate_map.domain.evaluation import percent_text
 from cocreate_map.domain.voting import percent
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.errors import CocreateError, NotFound
+from cocreate_map.io.limits import heavy_job
 from cocreate_map.io.reports_story import story_notice
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import funds as funds_service
@@ -312,10 +313,14 @@ def print_section(s: Any) -> None:
     key = f"story_pdf_{s.work.id}"
     if st.button(t("story.make_pdf"), icon=":material/print:", key=f"{key}_make"):
         address = page_address()
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "story.pdf"
-            story_notice(s, address.url, out, utcnow())
-            st.session_state[key] = out.read_bytes()
+        try:
+            # a visitor may make one too: it takes one of the process's heavy-job slots
+            with heavy_job(t("story.pdf_name")), tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "story.pdf"
+                story_notice(s, address.url, out, utcnow())
+                st.session_state[key] = out.read_bytes()
+        except CocreateError as exc:
+            st.warning(exc.render(lang()), icon=":material/hourglass_top:")
         if address.loopback:
             st.warning(t("story.pdf_loopback"), icon=":material/info:")
     if st.session_state.get(key):
