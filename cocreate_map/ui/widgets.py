@@ -345,3 +345,19 @@ def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:
             if error is not None:
                 st.error(error.render(lang()), icon=":material/lock:")
     st.stop()
+
+
+def register_change_text(change: dict[str, Any]) -> str:
+    """One register change in words: an import's counts, or an edit's fields before → after."""
+    if change.get("what") == "import":
+        return t(
+            "results.change_import",
+            created=change.get("created_count", len(change.get("created") or [])),
+            updated=len(change.get("updated") or []),
+        )
+    fields = "；".join(
+        f"{t('results.field.' + name)} {before if before is not None else '—'} → "
+        f"{after if after is not None else '—'}"
+        for name, (before, after) in (change.get("changed") or {}).items()
+    )
+    return t("results.change_edit", household=change.get("household", ""), fields=fields)

@@ -62,22 +62,6 @@ def label(choice: str) -> str:
     return t(f"choice.{choice}") if choice in ("yes", "no", "abstain") else choice
 
 
-def register_change_text(change: dict) -> str:
-    """One register change in words: an import's counts, or an edit's fields before → after."""
-    if change.get("what") == "import":
-        return t(
-            "results.change_import",
-            created=change.get("created_count", len(change.get("created") or [])),
-            updated=len(change.get("updated") or []),
-        )
-    fields = "；".join(
-        f"{t('results.field.' + name)} {before if before is not None else '—'} → "
-        f"{after if after is not None else '—'}"
-        for name, (before, after) in (change.get("changed") or {}).items()
-    )
-    return t("results.change_edit", household=change.get("household", ""), fields=fields)
-
-
 def pct(x: Fraction) -> str:
     return f"{percent(x)} %"
 
@@ -255,7 +239,7 @@ if res.register_changes:
             st.markdown(
                 escape_markdown(
                     f"{ballot_service.china_time(change.get('at'))} · {change.get('actor', '')} · "
-                    f"{register_change_text(change)}"
+                    f"{widgets.register_change_text(change)}"
                 )
             )
 with st.expander(t("results.reasons")):
