@@ -7,10 +7,10 @@ flipped vote, nor the newest entries deleted, nor data changed beside a log left
   ``audit-ed25519.pem``, owner-only, made on first use) signs the chain head at every ballot close,
   every notice, every ``COCREATE_AUDIT_CHECKPOINT_EVERY``-th entry and at the first entry after an
   hour without one (rows of ``audit_checkpoints``). After every commit that appended entries, the
-  newest head is also signed into ``audit-heads.json`` beside the key — outside the database, so
-  deleting the last entry (or ten) from the database is seen too. ``verify`` checks the chain
-  against every checkpoint and reports entries missing after the newest; ``--head HASH`` checks it
-  against a head printed on a public notice.
+  newest head is also signed into ``audit-heads/`` beside the key (a small file per community),
+  outside the database, so deleting the last entry (or ten) from the database is seen too.
+  ``verify`` checks the chain against every checkpoint and reports entries missing after the
+  newest; ``--head HASH`` checks it against a head printed on a public notice.
 - **Reconciliation.** Every vote, history row, conflict, register row, mark and (funds) ledger
   entry must match the log entries that made it, and nothing may exist without one. Each aggregate
   registers its own check with :func:`register_check`; ``verify`` runs them all.
@@ -40,7 +40,8 @@ from cocreate_map.storage.ballot_tables import AuditCheckpointRow, AuditRow
 from cocreate_map.storage.tables import utcnow
 
 KEY_FILE = "audit-ed25519.pem"
-HEADS_FILE = "audit-heads.json"
+HEADS_DIR = "audit-heads"  # one signed head per database and community
+LEGACY_HEADS_FILE = "audit-heads.json"  # all in one file, as earlier versions wrote (read only)
 TRUSTED_KEYS = "audit-trusted-keys"  # *.pub of servers a community moved from (base64 raw key)
 HOURLY = timedelta(hours=1)
 # Entries whose head must carry a checkpoint of their own.
@@ -244,46 +245,62 @@ def _db_key(session: Session) -> str:
 # ---------------------------------------------------------------- signed heads outside the DB
 
 
-def _heads_path() -> Path:
-    return config.data_dir() / HEADS_FILE
+def _heads_path(db: str, community_id: int) -> Path:
+    """One small file per database and community: appends of different communities never wait
+    for each other, and a write costs the same with 1 or 100 communities on the server."""
+    folder = config.data_dir() / HEADS_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / f"{hashlib.sha256(db.encode()).hexdigest()[:16]}-{community_id}.json"
 
 
 def _write_heads(db: str, heads: dict[int, tuple[int, int, str]]) -> None:
-    """Merge the newest heads into audit-heads.json (under a file lock; a head only moves on)."""
-    path = _heads_path()
-    with open(path.with_suffix(".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            data = json.loads(path.read_text()) if path.exists() else {}
-        except ValueError:
-            data = {}
-        at = utcnow().isoformat(timespec="seconds")
-        for community_id, (chain_id, seq, head) in heads.items():
-            k = f"{db}#{community_id}"
-            if data.get(k, {}).get("seq", -1) >= seq:
+    """Sign each community's newest head into its file (under the file's lock; a head only
+    moves on)."""
+    at = utcnow().isoformat(timespec="seconds")
+    for community_id, (chain_id, seq, head) in heads.items():
+        path = _heads_path(db, community_id)
+        with open(path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            old = _read_json(path)
+            if old is not None and int(old.get("seq", -1)) >= seq:
                 continue
             fp, sig = _sign(_message(chain_id, seq, head, at, "head"))
-            data[k] = {"seq": seq, "head": head, "at": at, "chain": chain_id, "key": fp, "sig": sig}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-        os.chmod(tmp, 0o600)
-        tmp.replace(path)
+            entry = {"db": db, "community": community_id, "seq": seq, "head": head, "at": at,
+                     "chain": chain_id, "key": fp, "sig": sig}  # fmt: skip
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(json.dumps(entry, sort_keys=True))
+            tmp.replace(path)
 
 
-def _read_head(db: str, community_id: int) -> dict[str, Any] | None:
-    path = _heads_path()
-    if not path.exists():
-        return None
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        entry = json.loads(path.read_text()).get(f"{db}#{community_id}")
-    except ValueError:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
         return None
-    return entry if isinstance(entry, dict) else None
+    return data if isinstance(data, dict) else None
+
+
+def _read_head(db: str, community_id: int) -> tuple[dict[str, Any], Path] | None:
+    """The newest signed head of the community outside the database, and where it was read:
+    its own file, or (written by earlier versions) its entry in the shared audit-heads.json."""
+    found: list[tuple[dict[str, Any], Path]] = []
+    own = _heads_path(db, community_id)
+    entry = _read_json(own)
+    if entry is not None:
+        found.append((entry, own))
+    legacy = config.data_dir() / LEGACY_HEADS_FILE
+    old = (_read_json(legacy) or {}).get(f"{db}#{community_id}")
+    if isinstance(old, dict):
+        found.append((old, legacy))
+    return max(found, key=lambda f: int(f[0].get("seq", 0))) if found else None
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop("audit_locked", None)
+    session.info.pop("audit_chain_ids", None)
     heads = session.info.pop("audit_heads", None)
     if heads:
         try:
@@ -295,6 +312,7 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_locked", None)
+    session.info.pop("audit_chain_ids", None)
     session.info.pop("audit_heads", None)
 
 
@@ -335,8 +353,9 @@ def verify_anchors(
     signed: list[tuple[int, str, str, str, str, str, str]] = [
         (c.seq, c.head, c.at, c.reason, c.key_fingerprint, c.signature, "checkpoint") for c in cps
     ]
-    outside = _read_head(_db_key(session), community_id)
-    if outside is not None:
+    read = _read_head(_db_key(session), community_id)
+    if read is not None:
+        outside, outside_path = read
         signed.append(
             (
                 int(outside.get("seq", 0)),
@@ -345,7 +364,7 @@ def verify_anchors(
                 "head",
                 str(outside.get("key", "")),
                 str(outside.get("sig", "")),
-                f"signed head in {_heads_path()}",
+                f"signed head in {outside_path}",
             )
         )
     for seq, hash_, at, reason, fp, sig, where in signed:

@@ -70,7 +70,7 @@ from cocreate_map.services.households import (
 )
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
-from cocreate_map.storage import tally_repo
+from cocreate_map.storage import tally_repo, votes_repo
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
     BallotRow,
@@ -80,7 +80,6 @@ from cocreate_map.storage.ballot_tables import (
     VoteHistoryRow,
     VoteRow,
 )
-from cocreate_map.storage.db import upsert_insert
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
 try:
@@ -634,30 +633,15 @@ def cast_vote(
     # The vote row first, the chain lock last (in ``record``): concurrent voters of a community
     # wait for each other only for the chain append and the commit (issue 16.4). Every writer
     # that touches vote rows takes them before the chain lock, so the order is one: no deadlock.
-    insert = upsert_insert(session)
-    stmt = insert(VoteRow).values(
+    casts = votes_repo.upsert_vote(
+        session,
         ballot_id=ballot_id,
         household_id=household_id,
         choice=value,
         channel=channel,
         ballot_no=ballot_no,
         cast_at=now,
-        casts=1,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["ballot_id", "household_id"],
-        set_={
-            "choice": stmt.excluded.choice,
-            "channel": stmt.excluded.channel,
-            "ballot_no": stmt.excluded.ballot_no,
-            "cast_at": stmt.excluded.cast_at,
-            "casts": VoteRow.casts + 1,
-        },
-        # Replace only within one family: a household's own (online) vote, or staff's entries
-        # (paper, assisted). Staff over a household's own vote, or the reverse, is a conflict.
-        where=(VoteRow.channel == "online") == (stmt.excluded.channel == "online"),
-    ).returning(VoteRow.casts)
-    casts = session.execute(stmt).scalar()
     payload = {
         "ballot_id": ballot_id,
         "household_id": household_id,
@@ -1078,7 +1062,7 @@ def _building_key(b: str) -> tuple[int, str]:
     return (int(b), b) if b.isdigit() else (10**9, b)
 
 
-def _sums(session: Session, ballot: BallotRow) -> tuple[VoteSums, Any] | None:
+def _sums(session: Session, ballot: BallotRow) -> tuple[VoteSums, tally_repo.BallotSums] | None:
     """The ballot's votes as SQL sums (storage/tally_repo.py), or None when only a count per
     household is exact: an owner with several units in the electorate (R2 at work), an area
     not stored as "digits.dd", a vote from outside the electorate, a content that is not text."""
@@ -1087,18 +1071,18 @@ def _sums(session: Session, ballot: BallotRow) -> tuple[VoteSums, Any] | None:
         ballot.electorate.get("buildings") or [],
         ballot.electorate.get("units") or [],
     )
-    totals = tally_repo.electorate_sums(session, where)
-    if totals.households == 0 or totals.malformed_areas or totals.multi_unit_owners:
+    found = tally_repo.ballot_sums(session, ballot.id, where)
+    if found.households == 0 or found.malformed_areas or found.multi_unit_owners:
         return None
-    if tally_repo.votes_outside(session, ballot.id, where):
+    if found.votes_outside:
         return None
     by_choice: dict[str, ChoiceSums] = {}
-    for row in tally_repo.choice_sums(session, ballot.id, where):
+    for row in found.by_choice:
         if not isinstance(row.choice, str):
             return None
         by_choice[row.choice] = ChoiceSums(row.households, Fraction(row.area_cents, 100))
-    sums = VoteSums(totals.households, Fraction(totals.area_cents, 100), by_choice)
-    return sums, where
+    sums = VoteSums(found.households, Fraction(found.area_cents, 100), by_choice)
+    return sums, found
 
 
 def _by_household(session: Session, ballot: BallotRow, rules: Sequence[str]) -> tuple[
@@ -1149,7 +1133,7 @@ def _from_sums(session: Session, ballot: BallotRow, rules: Sequence[str]) -> tup
     found = _sums(session, ballot)
     if found is None:
         return None
-    sums, where = found
+    sums, summed = found
     choices = ballot.choices if ballot.kind != "yes-no" else ()
     results = []
     for i, name in enumerate(rules):
@@ -1165,12 +1149,9 @@ def _from_sums(session: Session, ballot: BallotRow, rules: Sequence[str]) -> tup
             t.building, t.households, t.voted, Fraction(t.area_cents, 100),
             Fraction(t.voted_area_cents, 100),
         )
-        for t in sorted(
-            tally_repo.turnout_sums(session, ballot.id, where),
-            key=lambda t: _building_key(t.building),
-        )
+        for t in sorted(summed.turnout, key=lambda t: _building_key(t.building))
     ]  # fmt: skip
-    return results, tally_repo.channel_counts(session, ballot.id), turnout
+    return results, summed.channels, turnout
 
 
 def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) -> BallotResult:

@@ -51,6 +51,7 @@ from cocreate_map.storage.ballot_tables import (
     HouseholdRow,
     VoteRow,
 )
+from cocreate_map.storage.db import refresh_statistics
 from cocreate_map.storage.tables import CommunityRow, ElementRow, utcnow
 
 # Wrong household codes are throttled per client, per address and per typed code, never per
@@ -62,6 +63,9 @@ JOIN_ADDRESS = Policy(40, timedelta(minutes=15), timedelta(minutes=5), timedelta
 #: one typed code (e.g. a shared link with a wrong ?code=): 5 per 15 min
 JOIN_CODE = Policy(5, timedelta(minutes=15), timedelta(minutes=15), timedelta(hours=24))
 JOIN_MAX_FAILURES = JOIN_CLIENT.limit
+
+#: a register import adding this many households refreshes the planner's statistics
+ANALYZE_AFTER = 100
 
 DEMO_CODE_SEED = "cotton-compound demo codes v1"
 DEMO_SEEDED_CODES = 6  # the first households of building 1 get public, seeded codes
@@ -99,8 +103,10 @@ def record(
     and the commit (issue 16.4). A signed checkpoint follows when one is due (services/audit)."""
     from cocreate_map.services import audit
 
+    session.flush()  # the caller's rows, and the chain's id, before the lock
+    chain_id = _chain_id(session, community_id)
+    at = (now or utcnow()).isoformat(timespec="microseconds")
     lock_chain(session, community_id)
-    session.flush()
     head = session.execute(
         select(AuditRow.seq, AuditRow.hash)
         .where(AuditRow.community_id == community_id)
@@ -109,8 +115,6 @@ def record(
     ).first()
     seq = 1 if head is None else head.seq + 1
     prev = audit_domain.GENESIS if head is None else head.hash
-    at = (now or utcnow()).isoformat(timespec="microseconds")
-    chain_id = _chain_id(session, community_id)
     body = _audit_body(chain_id, seq, at, actor, action, payload)
     row = AuditRow(
         community_id=community_id,
@@ -152,10 +156,13 @@ def audit_entries(session: Session, community_id: int) -> list[AuditRow]:
 def _chain_id(session: Session, community_id: int) -> int:
     """The id the community's chain is hashed under: its own, or the one it had in the database
     it moved from (``cocreate community move`` keeps the chain's hashes as they were)."""
-    moved = session.scalar(
-        select(CommunityRow.audit_chain_id).where(CommunityRow.id == community_id)
-    )
-    return community_id if moved is None else moved
+    known: dict[int, int] = session.info.setdefault("audit_chain_ids", {})
+    if community_id not in known:
+        moved = session.scalar(
+            select(CommunityRow.audit_chain_id).where(CommunityRow.id == community_id)
+        )
+        known[community_id] = community_id if moved is None else moved
+    return known[community_id]
 
 
 def chain_of(rows: Sequence[AuditRow], chain_id: int | None = None) -> list[audit_domain.Entry]:
@@ -367,6 +374,8 @@ def add_register_rows(
         new_rows.append([r.label, area, r.owner_id, r.residents])
         created += 1
     session.flush()
+    if created >= ANALYZE_AFTER:
+        refresh_statistics(session, HouseholdRow.__tablename__)
     if created or changes:
         _log_register_change(
             session,

@@ -277,17 +277,41 @@ def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) ->
     """No row of an archived community is added, changed or deleted (its own row may be, to
     restore it)."""
     ids = _community_ids(session)
+    # Communities found live earlier in this transaction need no second look (a vote flushes
+    # twice), unless a community row itself is changing (an archive or restore in progress):
+    # then every flush of the transaction looks again.
+    live: set[int] = session.info.setdefault("live_communities", set())
+    if any(isinstance(o, CommunityRow) for o in (*session.new, *session.dirty)):
+        session.info["community_changed"] = True
+    if session.info.get("community_changed"):
+        live.clear()
+    ids -= live
     if not ids:
         return
     with session.no_autoflush:
-        archived = session.scalars(
-            select(CommunityRow).where(
-                CommunityRow.id.in_(ids), CommunityRow.archived_at.is_not(None)
+        archived = (
+            session.execute(
+                select(CommunityRow.id).where(
+                    CommunityRow.id.in_(ids), CommunityRow.archived_at.is_not(None)
+                )
             )
-        ).all()
-    for community in archived:
-        if community.archived_at is not None:  # the session's own value (a restore in progress)
+            .scalars()
+            .all()
+        )
+    if not session.info.get("community_changed"):
+        live |= ids - set(archived)
+    for community_id in archived:
+        community = session.get(CommunityRow, community_id)
+        if community is not None and community.archived_at is not None:
+            # (the session's own value counts: a restore in progress may write)
             raise PermissionDenied(key="imports.archived_read_only", name=community.name)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_live_communities(session: Session) -> None:
+    session.info.pop("live_communities", None)
+    session.info.pop("community_changed", None)
 
 
 # ---------------------------------------------------------------- what the import page offers

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cocreate_map import config
@@ -96,6 +96,15 @@ def upsert_insert(session: Session) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     return insert
+
+
+def refresh_statistics(session: Session, table: str) -> None:
+    """Let PostgreSQL's planner see a table that just grew in bulk (a register import), as
+    autovacuum would a minute later: meanwhile it takes a fresh table for a row or two and may
+    tally a ballot by reading every vote once per household. SQLite: nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()
+        session.execute(text(f'ANALYZE "{table}"'))
 
 
 @contextmanager

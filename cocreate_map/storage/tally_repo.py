@@ -1,9 +1,10 @@
-"""A ballot's tally as SQL aggregates: one ``GROUP BY`` per measure, nothing loaded per row.
+"""A ballot's tally as SQL aggregates: one ``GROUP BY`` for all measures, nothing loaded per row.
 
 Areas are stored as exact two-decimal text ("65.37", ``domain.households.area_text``); they are
 summed here as integer hundredths of m² (``CAST(REPLACE(area, '.', '') AS INTEGER)``), exact on
-SQLite and PostgreSQL alike, and become Fractions once, from the sums. The owner roll (R2: several
-units of one owner are one head) is a ``GROUP BY`` on the owner key too. These sums feed the
+SQLite and PostgreSQL alike, and become Fractions once, from the sums. Whether the owner roll
+matters (R2: several units of one owner are one head) is one more ``GROUP BY`` on the owner, run
+only when some unit has an owner. These sums feed the
 domain's rule evaluation (``domain.voting.tally_sums``); they never decide anything themselves.
 """
 
@@ -17,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Integer,
     String,
     and_,
     case,
@@ -32,20 +32,6 @@ from cocreate_map.storage.ballot_tables import HouseholdRow, VoteRow
 
 H, V = HouseholdRow, VoteRow
 CENTS = cast(func.replace(H.area_m2, ".", ""), BigInteger)
-# The head a unit counts toward (R2): its owner, else the unit itself.
-OWNER_KEY = case(
-    (and_(H.owner_id.is_not(None), func.trim(H.owner_id) != ""), "owner:" + H.owner_id),
-    else_="household:" + cast(H.id, String),
-)
-
-
-@dataclass(frozen=True)
-class ElectorateSums:
-    households: int
-    owner_heads: int
-    area_cents: int
-    malformed_areas: int  # not "digits.dd": the sums cannot be trusted, count per household
-    multi_unit_owners: int  # owners holding several units of the electorate
 
 
 @dataclass(frozen=True)
@@ -64,6 +50,22 @@ class TurnoutRow:
     voted_area_cents: int
 
 
+@dataclass(frozen=True)
+class BallotSums:
+    """Everything the tally reads, from one ``GROUP BY building, content`` over the electorate
+    left-joined with the ballot's votes, one count per channel, and (only when some unit has an
+    owner) one count of owners holding several units."""
+
+    households: int
+    area_cents: int
+    malformed_areas: int  # not "digits.dd": the sums cannot be trusted, count per household
+    multi_unit_owners: int  # owners holding several units of the electorate
+    votes_outside: int  # votes of the ballot from households outside its electorate
+    by_choice: tuple[ChoiceRow, ...]
+    turnout: tuple[TurnoutRow, ...]
+    channels: dict[str, int]
+
+
 def electorate_filter(
     community_id: int, buildings: Sequence[str], units: Sequence[Sequence[str]]
 ) -> ColumnElement[bool]:
@@ -78,48 +80,63 @@ def electorate_filter(
     return clause
 
 
-def electorate_sums(session: Session, where: ColumnElement[bool]) -> ElectorateSums:
-    malformed = case((H.area_m2.like("%_.__") & ~H.area_m2.like("%.%.%"), 0), else_=1)
-    n, area, bad = session.execute(
-        select(func.count(), func.coalesce(func.sum(CENTS), 0), func.coalesce(func.sum(malformed), 0))
-        .where(where)
-    ).one()  # fmt: skip
-    per_owner = (
-        select(OWNER_KEY.label("k"), func.count().label("n")).where(where).group_by(OWNER_KEY)
-    )
-    sub = per_owner.subquery()
-    heads, multi = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((sub.c.n > 1, 1), else_=0)), 0),
-        )
-    ).one()
-    return ElectorateSums(int(n), int(heads), int(area), int(bad), int(multi))
-
-
-def votes_outside(session: Session, ballot_id: int, where: ColumnElement[bool]) -> int:
-    """Votes of the ballot from households not in its electorate (the domain refuses those)."""
-    inside = select(H.id).where(where)
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(V)
-            .where(V.ballot_id == ballot_id, V.household_id.not_in(inside))
-        )
-        or 0
-    )
-
-
-def choice_sums(session: Session, ballot_id: int, where: ColumnElement[bool]) -> list[ChoiceRow]:
-    """Households and area per stored ballot content, in one GROUP BY."""
+def ballot_sums(session: Session, ballot_id: int, where: ColumnElement[bool]) -> BallotSums:
+    # Two plain aggregates rather than one over an outer join: the join's plan depends on fresh
+    # statistics (a new ballot's votes looked like one row to PostgreSQL, which then scanned
+    # them once per household), while a vote → household join by primary key is always cheap.
     text = cast(V.choice, String)
-    rows = session.execute(
-        select(text, func.count(), func.coalesce(func.sum(CENTS), 0))
+    malformed = case((H.area_m2.like("%_.__") & ~H.area_m2.like("%.%.%"), 0), else_=1)
+    owned = case((and_(H.owner_id.is_not(None), func.trim(H.owner_id) != ""), 1), else_=0)
+    electorate = session.execute(
+        select(
+            H.building, func.count(), func.coalesce(func.sum(CENTS), 0),
+            func.coalesce(func.sum(malformed), 0), func.coalesce(func.sum(owned), 0),
+        )
+        .where(where)
+        .group_by(H.building)
+    ).all()  # fmt: skip
+    voted = session.execute(
+        select(H.building, text, func.count(), func.coalesce(func.sum(CENTS), 0))
         .join(H, H.id == V.household_id)
         .where(V.ballot_id == ballot_id, where)
-        .group_by(text)
+        .group_by(H.building, text)
+    ).all()
+    per_building: dict[str, list[int]] = {}
+    n = area = bad = owners = 0
+    for building, count, cents, wrong, with_owner in electorate:
+        per_building[str(building)] = [int(count), 0, int(cents), 0]
+        n, area = n + int(count), area + int(cents)
+        bad, owners = bad + int(wrong), owners + int(with_owner)
+    by_choice: dict[str, list[int]] = {}
+    for building, choice, count, cents in voted:
+        t = per_building[str(building)]
+        t[1] += int(count)
+        t[3] += int(cents)
+        c = by_choice.setdefault(choice, [0, 0])
+        c[0] += int(count)
+        c[1] += int(cents)
+    channels = channel_counts(session, ballot_id)
+    inside = sum(t[1] for t in per_building.values())
+    multi = 0
+    if owners > 1:
+        per_owner = (
+            select(H.owner_id)
+            .where(where, H.owner_id.is_not(None), func.trim(H.owner_id) != "")
+            .group_by(H.owner_id)
+            .having(func.count() > 1)
+            .subquery()
+        )
+        multi = int(session.scalar(select(func.count()).select_from(per_owner)) or 0)
+    return BallotSums(
+        households=n,
+        area_cents=area,
+        malformed_areas=bad,
+        multi_unit_owners=multi,
+        votes_outside=sum(channels.values()) - inside,
+        by_choice=tuple(ChoiceRow(json.loads(c), v[0], v[1]) for c, v in by_choice.items()),
+        turnout=tuple(TurnoutRow(b, *t) for b, t in per_building.items()),
+        channels=channels,
     )
-    return [ChoiceRow(json.loads(c), int(n), int(a)) for c, n, a in rows]
 
 
 def channel_counts(session: Session, ballot_id: int) -> dict[str, int]:
@@ -129,32 +146,11 @@ def channel_counts(session: Session, ballot_id: int) -> dict[str, int]:
     return {str(c): int(n) for c, n in rows}
 
 
-def turnout_sums(session: Session, ballot_id: int, where: ColumnElement[bool]) -> list[TurnoutRow]:
-    """Per building: households, voted, area, voted area (one GROUP BY over a left join)."""
-    voted = case((V.id.is_not(None), 1), else_=0)
-    rows = session.execute(
-        select(
-            H.building,
-            func.count(),
-            func.coalesce(func.sum(voted), 0),
-            func.coalesce(func.sum(CENTS), 0),
-            func.coalesce(func.sum(CENTS * cast(voted, Integer)), 0),
-        )
-        .outerjoin(V, and_(V.household_id == H.id, V.ballot_id == ballot_id))
-        .where(where)
-        .group_by(H.building)
-    )
-    return [TurnoutRow(str(b), int(n), int(v), int(a), int(va)) for b, n, v, a, va in rows]
-
-
 __all__ = [
+    "BallotSums",
     "ChoiceRow",
-    "ElectorateSums",
     "TurnoutRow",
+    "ballot_sums",
     "channel_counts",
-    "choice_sums",
     "electorate_filter",
-    "electorate_sums",
-    "turnout_sums",
-    "votes_outside",
 ]

@@ -4,6 +4,7 @@ the entry or the row."""
 
 from __future__ import annotations
 
+import shutil
 import stat
 
 import pytest
@@ -111,7 +112,7 @@ def test_deleting_the_last_ten_entries_is_seen(engine, voted):
 
 def test_deleting_the_last_entries_and_the_heads_file_is_still_seen_at_a_close(engine, voted):
     """Without the outside heads file, the checkpoint signed at the close still holds."""
-    (config.data_dir() / audit.HEADS_FILE).unlink()
+    shutil.rmtree(config.data_dir() / audit.HEADS_DIR)
     close = next(r for r in entries(engine) if r.action == "ballot.close")
     with transaction(engine) as s:
         s.execute(delete(AuditRow).where(AuditRow.seq >= close.seq))

@@ -1,0 +1,77 @@
+"""Writing a vote row: one row per (ballot, household) under concurrent writers, as a UNIQUE
+constraint plus ``INSERT … ON CONFLICT DO UPDATE``. The statement is built once per dialect
+(with bound parameters), not once per vote: its construction cost more than its execution."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlalchemy.orm import Session
+
+from cocreate_map.storage.ballot_tables import VoteRow
+from cocreate_map.storage.db import upsert_insert
+
+_UPSERT: dict[str, Any] = {}
+
+
+def _upsert_statement(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _UPSERT.get(dialect)
+    if stmt is None:
+        insert = upsert_insert(session)
+        new = insert(VoteRow).values(
+            ballot_id=bindparam("ballot_id"),
+            household_id=bindparam("household_id"),
+            choice=bindparam("choice", type_=VoteRow.__table__.c.choice.type),
+            channel=bindparam("channel"),
+            ballot_no=bindparam("ballot_no"),
+            cast_at=bindparam("cast_at", type_=VoteRow.__table__.c.cast_at.type),
+            casts=1,
+        )
+        stmt = new.on_conflict_do_update(
+            index_elements=["ballot_id", "household_id"],
+            set_={
+                "choice": new.excluded.choice,
+                "channel": new.excluded.channel,
+                "ballot_no": new.excluded.ballot_no,
+                "cast_at": new.excluded.cast_at,
+                "casts": VoteRow.casts + 1,
+            },
+            # Replace only within one family: a household's own (online) vote, or staff's
+            # entries (paper, assisted). Staff over a household's own vote, or the reverse, is
+            # a conflict: nothing is written and None comes back.
+            where=(VoteRow.channel == "online") == (new.excluded.channel == "online"),
+        ).returning(VoteRow.casts)
+        _UPSERT[dialect] = stmt
+    return stmt
+
+
+def upsert_vote(
+    session: Session,
+    *,
+    ballot_id: int,
+    household_id: int,
+    choice: Any,
+    channel: str,
+    ballot_no: str | None,
+    cast_at: datetime,
+) -> int | None:
+    """Write the household's vote; how many times it has now been cast (1 = first), or None
+    when the stored vote is of the other family and was left as it is (a conflict)."""
+    casts = session.execute(
+        _upsert_statement(session),
+        {
+            "ballot_id": ballot_id,
+            "household_id": household_id,
+            "choice": choice,
+            "channel": channel,
+            "ballot_no": ballot_no,
+            "cast_at": cast_at,
+        },
+    ).scalar()
+    return None if casts is None else int(casts)
+
+
+__all__ = ["upsert_vote"]
