@@ -44,11 +44,16 @@ def tie_text(lang: str, tie: Tie, label: Callable[[str], str] = str) -> str:
     return head + " — " + translate(lang, f"decision.tie_way.{tie.tie_break}")
 
 
-def headline(lang: str, d: Decision, label: Callable[[str], str] = str) -> str:
-    """The binding outcome with its first reason, e.g. '依法未通过 — 参与面积 58.3 % < 66.7 %'."""
-    head = translate(lang, f"decision.{d.basis}.{d.outcome}")
+def headline(
+    lang: str, d: Decision, label: Callable[[str], str] = str, *, running: bool = False
+) -> str:
+    """The binding outcome with its first reason, e.g. '依法未通过 — 参与面积 58.3 % < 66.7 %'.
+    ``running``: the count of a ballot still open, worded as where it stands now ('尚未达到 —
+    …'), never as passed or not passed."""
+    head = translate(lang, f"decision.{d.basis}.{d.outcome}" + (".so_far" if running else ""))
     if d.winner is not None and d.binding.kind != "yes-no":
-        head += " · " + translate(lang, "results.winner", choice=label(d.winner))
+        key = "results.leader" if running else "results.winner"
+        head += " · " + translate(lang, key, choice=label(d.winner))
     b = d.binding
     if d.tie_headline and b.tie is not None:
         return head + " — " + tie_text(lang, b.tie, label)

@@ -1,7 +1,8 @@
 """A convention's signing progress on the map: each building shaded by the share of its
 households that signed, darker as more sign (lightness steps of one colour, so the bands differ
 by more than hue), with "signed/all" written on the building itself — the figure can be read
-without telling colours apart. One GeoJSON layer; every label goes through ``escape_text``."""
+without telling colours apart. One GeoJSON layer and a label marker per building; every label
+goes through ``escape_text``."""
 
 from __future__ import annotations
 
@@ -68,17 +69,24 @@ def add_progress(
     data = progress_geojson(shapes, lang, coords)
     if not data["features"]:
         return
-    folium.GeoJson(
-        data,
-        name="convention",
-        style_function=_style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["tip"], labels=False, permanent=True, direction="center",
-            class_name="cc-sign-label",
-        ),
-        control=False,
-        pane=PANE,
-    ).add_to(m)  # fmt: skip
+    folium.GeoJson(data, name="convention", style_function=_style, control=False, pane=PANE).add_to(
+        m
+    )
+    # One label per building, always shown: a permanent tooltip bound to the GeoJSON layer
+    # opens for one feature only (Leaflet binds it to the group), so each label is its own
+    # marker at a point inside its building, which taps and drags pass through.
+    for feature in data["features"]:
+        spot = shapely.geometry.shape(feature["geometry"]).representative_point()
+        folium.Marker(
+            [spot.y, spot.x],
+            icon=folium.DivIcon(
+                html=f'<div class="cc-sign-label">{feature["properties"]["tip"]}</div>',
+                icon_size=(0, 0),
+                class_name="cc-sign-anchor",
+            ),
+            interactive=False,
+            keyboard=False,
+        ).add_to(m)
 
 
 def legend_rows(
@@ -96,8 +104,9 @@ def legend_rows(
 
 
 LABEL_CSS = (
-    "<style>.cc-sign-label{font-size:15px;font-weight:700;padding:2px 6px;"
-    "background:rgba(255,255,255,.92);border:1px solid #000;box-shadow:none}</style>"
+    "<style>.cc-sign-label{display:inline-block;transform:translate(-50%,-50%);"
+    "white-space:nowrap;font:700 16px sans-serif;padding:2px 6px;pointer-events:none;"
+    "background:rgba(255,255,255,.92);border:1px solid #000;border-radius:3px}</style>"
 )
 
 

@@ -275,9 +275,13 @@ def test_register_changes_while_open_are_told_in_words(entry, sqlite_url, lang, 
 
 
 @pytest.mark.parametrize(
-    ("lang", "words"), [("zh", "目前（表决尚未结束"), ("en", "So far (voting is still open")]
+    ("lang", "words", "verdicts"),
+    [
+        ("zh", "目前（表决尚未结束", ("依法通过", "依法未通过", "**通过", "**未通过")),
+        ("en", "So far (voting is still open", ("Passed", "Not passed")),
+    ],
 )
-def test_an_open_ballot_is_never_announced_as_decided(entry, sqlite_url, lang, words):
+def test_an_open_ballot_is_never_announced_as_decided(entry, sqlite_url, lang, words, verdicts):
     """While a ballot is open its running count is marked as such, in a neutral box: not a
     green "passed" or red "not passed" that reads like the result (issue 17.1)."""
     open_page(entry, VOTE)
@@ -287,7 +291,9 @@ def test_an_open_ballot_is_never_announced_as_decided(entry, sqlite_url, lang, w
         services.cast_vote(s, bid, hid, "yes", "online")
     at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
     assert not at.success and not at.error
-    assert any(words in html.unescape(i.value) for i in at.info), [i.value for i in at.info]
+    shown = [html.unescape(i.value) for i in at.info]
+    assert any(words in i for i in shown), shown
+    assert not any(v in i for v in verdicts for i in shown), shown  # where it stands, no verdict
     close(sqlite_url, bid)
     at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
     assert at.success or at.error or at.warning  # now the outcome is announced

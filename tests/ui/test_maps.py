@@ -315,3 +315,27 @@ def test_legend_draws_each_kind_as_the_map_does(data: MapData) -> None:
     m = maps.build_map(data, "zh")
     html = m.get_root().render()
     assert "stroke-dasharray=" in html  # the legend on the map carries the patterns
+
+
+def test_every_building_of_a_signing_map_carries_its_own_label() -> None:
+    """A permanent tooltip bound to the GeoJSON layer opened for one building only (the
+    projector showed "1栋 18/24" and nothing else); each building now has its own label, which
+    taps pass through, with the building's name escaped."""
+    import shapely.geometry
+
+    from cocreate_map.domain.evaluation import BuildingProgress
+    from cocreate_map.ui import convention_maps
+
+    shapes = [
+        (BuildingProgress(b, 24, s), shapely.geometry.shape(_square(114.3 + i * 0.001, 30.5)))
+        for i, (b, s) in enumerate([("1", 18), ("2", 24), (HOSTILE, 0)])
+    ]
+    m = folium.Map(location=[30.5, 114.3], zoom_start=17)
+    convention_maps.add_progress(m, shapes, "zh", "wgs84")
+    page = m.get_root().render()
+    icons = [json.loads(h) for h in re.findall(r'"html": ("(?:[^"\\]|\\.)*")', page)]
+    labels = [re.fullmatch(r'<div class="cc-sign-label">(.*)</div>', h) for h in icons]
+    texts = [m.group(1) for m in labels if m]
+    assert texts[:2] == ["1栋 18/24", "2栋 24/24"] and len(texts) == 3, icons
+    assert "<img" not in texts[2] and "&lt;img" in texts[2]
+    assert page.count('"interactive": false') == 3

@@ -54,6 +54,14 @@ BASE_CSS = """<style>
 .cc-choice .track {flex: 1; height: 40px; background: #EEE; border: 2px solid #000;}
 .cc-choice .fill {height: 100%; background: #56B4E9;}
 .cc-choice .cc-cn {width: 18%; font-size: 32px; font-weight: 800; text-align: right;}
+.cc-signing {display: grid; grid-template-columns: 1fr; column-gap: 36px; margin-top: 40px;}
+.cc-signing.two {grid-template-columns: 1fr 1fr;}
+.cc-signing .cc-choice {gap: 10px; margin: 8px 0;}
+.cc-signing .cc-name {flex: none; width: 3.4em; font-size: 28px; font-weight: 700;}
+.cc-signing .track {height: 36px;}
+.cc-signing .cc-n {flex: none; width: 3.6em; font-size: 28px; font-weight: 800; text-align: right;
+  font-variant-numeric: tabular-nums;}
+@media (max-width: 700px) {.cc-signing.two {grid-template-columns: 1fr;}}
 .cc-outcome {font-size: 72px; font-weight: 900; padding: 12px 24px; border-radius: 8px;
   color: #fff; display: inline-block;}
 .cc-outcome.passed {background: #007A4D;} .cc-outcome.rejected {background: #B00020;}
@@ -669,10 +677,10 @@ def convention_panel() -> None:
     pct_text = percent_text(None if not whole else Fraction(p.signed, whole)) or "—"
     rows = "".join(
         f'<div class="cc-choice" data-building="{html.escape(b.building, quote=True)}">'
-        f'<span class="name">{html.escape(t("evaluate.building_n", b=b.building))}</span>'
+        f'<span class="cc-name">{html.escape(t("evaluate.building_n", b=b.building))}</span>'
         f'<span class="track"><span class="fill" style="display:block;width:'
         f'{0 if not b.households else 100 * b.signed / b.households:.1f}%"></span></span>'
-        f'<span class="n">{b.signed}/{b.households}</span></div>'
+        f'<span class="cc-n">{b.signed}/{b.households}</span></div>'
         for b in p.by_building
     )
     left, right = st.columns([3, 2] if projector else [2, 1])
@@ -691,7 +699,7 @@ def convention_panel() -> None:
         "</div>"
         f'<div class="cc-bar"><div class="fill" style="width:'
         f'{0 if not whole else 100 * p.signed / whole:.1f}%"></div></div>'
-        f'<div style="margin-top:48px">{rows}</div>'
+        f'<div class="cc-signing{" two" if len(p.by_building) > 6 else ""}">{rows}</div>'
     )
 
 

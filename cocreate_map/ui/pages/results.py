@@ -77,11 +77,13 @@ st.caption(
 if res.status == "open":
     st.caption(t("results.running"))
 decision = res.decision  # the outcome that binds: the statutory one for a reserved matter
-headline = f"**{escape_markdown(decision_text.headline(lang(), decision, label))}**"
+running = res.status == "open"
+headline = decision_text.headline(lang(), decision, label, running=running)
+headline = f"**{escape_markdown(headline)}**"
 if decision.winner is None and r.leader and res.kind != "yes-no" and r.tie is None:
     headline += " · " + t("results.leader", choice=escape_markdown(label(r.leader)))
 box = {"passed": st.success, "rejected": st.error, "invalid": st.warning}[decision.outcome]
-if res.status == "open":  # a running count is never announced as the result
+if running:  # a running count is never announced as the result
     headline = t("results.so_far", headline=headline)
     box = st.info
 box(headline)
@@ -95,7 +97,8 @@ if r.tie is not None and not decision.tie_headline:
     )
 if res.kind != "yes-no":
     st.caption(decision_text.tie_break_text(lang(), res.tie_break))
-if res.partial_owners and res.status != "closed":
+who = widgets.current_staff()
+if res.partial_owners and res.status != "closed" and who and who.may_work_in(community.id):
     st.warning(t("decision.partial_owners", n=len(res.partial_owners)), icon=":material/warning:")
 st.markdown(
     " · ".join(
