@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cocreate_map.domain.china_time import from_china
 from cocreate_map.errors import InvalidInput
 from cocreate_map.services.access import local_admin
-
-CHINA = timedelta(hours=8)
 
 
 def _engine() -> Any:
@@ -28,7 +27,7 @@ def _china_time(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.strip().replace("/", "-")) - CHINA
+        return from_china(datetime.fromisoformat(text.strip().replace("/", "-")))
     except ValueError:
         raise InvalidInput(
             f"a time is written like 2026-12-01 20:00 (China time), got {text!r}"

@@ -10,7 +10,7 @@ import io
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,15 +21,9 @@ from fpdf import FPDF
 
 from cocreate_map import decision_text
 from cocreate_map.decision_text import reason_text
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.errors import InvalidInput
 from cocreate_map.i18n import translate
-
-try:
-    from zoneinfo import ZoneInfo
-
-    _CHINA: Any = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database: China has had no DST since 1991
-    _CHINA = timezone(timedelta(hours=8), "CST")
 
 _FONT_CANDIDATES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -395,12 +389,7 @@ def ballot_notice(res: Any, public_url: str, out: Path, now: datetime, anchor: A
 
 def _dt(d: datetime | str | None) -> str:
     """Naive UTC (or ISO text of the audit log) → "2026-11-22 16:41" China time."""
-    if d is None or d == "":
-        return "—"
-    dt = datetime.fromisoformat(d) if isinstance(d, str) else d
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return f"{dt.astimezone(_CHINA):%Y-%m-%d %H:%M}"
+    return china_time(d) or "—"
 
 
 def _irv_rounds(pdf: FPDF, res: Any) -> None:

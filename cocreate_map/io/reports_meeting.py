@@ -10,20 +10,20 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import segno
 from fpdf import FPDF
 
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.layout import COMPARISON_ROWS, metric_value
 from cocreate_map.errors import InvalidInput
 from cocreate_map.i18n import rule_name
 from cocreate_map.io.reports_options import _delta, _fmt, _t, cjk_font, static_map
 
 FONT = "NotoSansCJKsc"
-CHINA = timedelta(hours=8)
 CHOICE_WORDS = {"yes": "同意 Yes", "no": "反对 No", "abstain": "弃权 Abstain"}
 KIND_HINT = {
     "yes-no": "请在一个方框内打 ✓  Tick one box",
@@ -60,7 +60,7 @@ def _pdf() -> FPDF:
 
 
 def _china(d: datetime | None) -> str:
-    return "—" if d is None else f"{d + CHINA:%Y-%m-%d %H:%M}"
+    return "—" if d is None else china_time(d)
 
 
 def _qr(url: str) -> io.BytesIO:

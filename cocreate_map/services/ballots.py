@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain import audit as audit_domain
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.households import area_text, clean_label
 from cocreate_map.domain.voting import (
     ABSTAIN,
@@ -82,13 +83,6 @@ from cocreate_map.storage.ballot_tables import (
 )
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
-try:
-    from zoneinfo import ZoneInfo
-
-    CHINA_TZ: Any = ZoneInfo("Asia/Shanghai")
-except Exception:  # noqa: BLE001 - no tz database: China has had no DST since 1991
-    CHINA_TZ = timezone(timedelta(hours=8), "CST")
-
 CHANNELS = ("online", "paper", "assisted")
 MATTER_CLASSES = ("ordinary", "special", "consultative")
 PAPER_WORDS = {
@@ -104,17 +98,6 @@ PAPER_WORDS = {
 
 
 # ---------------------------------------------------------------- times
-
-
-def china_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored time (naive UTC, or ISO text of the audit log) as China time, e.g.
-    "2026-11-22 16:41"; "" for None."""
-    if value is None or value == "":
-        return ""
-    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(CHINA_TZ).strftime(fmt)
 
 
 # ---------------------------------------------------------------- options of a ballot

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain import funds as dom
 from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.china_time import to_china
 from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_staff
@@ -345,7 +346,7 @@ def _parse_day(value: date | str | None, now: datetime) -> date | None:
             day = date.fromisoformat(value.strip())
         except ValueError:
             raise InvalidInput(key="labour.date", date=value) from None
-    if day > (now + timedelta(hours=8)).date():  # not later than today in China
+    if day > to_china(now).date():  # not later than today in China
         raise InvalidInput(key="labour.date", date=str(value))
     return day
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from cocreate_map import config, keys
 from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.households import clean_label
 from cocreate_map.domain.throttle import Policy, split_client
 from cocreate_map.errors import (
@@ -39,7 +40,6 @@ from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.mark_tables import StaffUserRow
 from cocreate_map.storage.tables import utcnow
 
-CHINA = timedelta(hours=8)  # pause times are shown in Beijing time
 MAX_FAILURES = 5  # wrong passwords per (account, client) in a window
 #: per (account, client): 5 tries per 15 min, then 5, 10, 20 … min (at most 4 h)
 ACCOUNT_POLICY = Policy(
@@ -225,7 +225,7 @@ def _throttled(name: str, until: datetime, now: datetime) -> PermissionDenied:
         key="auth.staff_throttled",
         user=name,
         minutes=_minutes(until, now),
-        until=(until + CHINA).strftime("%H:%M"),  # the catalogs say Beijing time
+        until=china_time(until, "%H:%M"),  # the catalogs say Beijing time
     )
 
 

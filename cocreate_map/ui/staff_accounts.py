@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.services import staff as staff_service
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import t
-
-CHINA = timedelta(hours=8)
 
 
 def unlock_panel(who: StaffIdentity) -> None:
@@ -31,7 +28,7 @@ def unlock_panel(who: StaffIdentity) -> None:
             st.caption(t("auth.unlock_none"))
         for k, (name, address, until) in enumerate(paused):
             left, right = st.columns([3, 1], vertical_alignment="center")
-            local = (until + CHINA).strftime("%H:%M")
+            local = china_time(until, "%H:%M")
             left.markdown(t("auth.unlock_row", user=name, address=address, until=local))
             if right.button(t("auth.unlock_button", user=name), key=f"staff_unlock_{k}"):
                 if act(lambda s, name=name: staff_service.unlock_user(s, name, who)):

@@ -18,13 +18,13 @@ from typing import Any
 import streamlit as st
 
 from cocreate_map import decision_text
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.evaluation import percent_text
 from cocreate_map.domain.voting import percent
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.errors import CocreateError, NotFound
 from cocreate_map.io.limits import heavy_job
 from cocreate_map.io.reports_story import story_notice
-from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import funds as funds_service
 from cocreate_map.services import story as story_service
 from cocreate_map.services import works as work_service
@@ -150,8 +150,8 @@ def ballot_section(s: story_service.Story) -> None:
     st.caption(
         t(
             "results.voting_period",
-            opens=ballot_service.china_time(b.opens_at) or "—",
-            closes=ballot_service.china_time(b.closed_at) or "—",
+            opens=china_time(b.opens_at) or "—",
+            closes=china_time(b.closed_at) or "—",
         )
     )
     d = b.decision

@@ -14,6 +14,7 @@ import streamlit as st
 
 from cocreate_map import decision_text
 from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.china_time import china_time, from_china, to_china
 from cocreate_map.domain.voting import KINDS, RULES, TIE_BREAKS
 from cocreate_map.i18n import rule_name
 from cocreate_map.io.reports_ballots import Slip, household_slips
@@ -30,8 +31,6 @@ from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.register_edit import register_editor
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
-
-CHINA = timedelta(hours=8)
 
 
 def choice_label(choice: object) -> str:
@@ -159,7 +158,7 @@ with tab_list:
             )
             parts = [t(f"ballots.kind.{b.kind}"), rule_name(lang(), b.rule)]
             if b.closes_at:
-                parts.append(t("vote.until", when=f"{b.closes_at + CHINA:%Y-%m-%d %H:%M}"))
+                parts.append(t("vote.until", when=china_time(b.closes_at)))
             st.caption(" · ".join(parts))
             if states[b.id] == "open":
                 with shown_errors(), transaction(engine()) as session:
@@ -232,7 +231,7 @@ with tab_new, st.form("new_ballot"):
         placeholder=t("marks.choose"),
     )
     c1, c2 = st.columns(2)
-    today_china = (utcnow() + CHINA).date()
+    today_china = to_china(utcnow()).date()
     closes_date = c1.date_input(
         t("ballots.closes_date"), value=today_china + timedelta(days=7), key="new_closes_date"
     )
@@ -251,7 +250,7 @@ with tab_new, st.form("new_ballot"):
             key, _, value = line.partition("=")
             if key.strip():
                 params[key.strip()] = value.strip()
-        closes = datetime.combine(closes_date, closes_time) - CHINA
+        closes = from_china(datetime.combine(closes_date, closes_time))
         with shown_errors(), transaction(engine()) as session:
             advice = (
                 ballot_service.rule_for_options(session, slug, picked_options)

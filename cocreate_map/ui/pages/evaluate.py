@@ -7,12 +7,12 @@ household signs or withdraws its signature from. ``?work=ID`` puts one work firs
 
 from __future__ import annotations
 
-from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
 import streamlit as st
 
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.evaluation import percent_text
 from cocreate_map.errors import CocreateError
 from cocreate_map.services import conventions as convention_service
@@ -23,7 +23,6 @@ from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
-CHINA = timedelta(hours=8)
 MSG = "evaluate_msg"  # (where, "ok" | "error", text): the last action's answer, shown next to it
 
 st.html(
@@ -57,7 +56,7 @@ def share(part: int, whole: int) -> str:
 
 
 def local_day(value: Any) -> str:
-    return "" if value is None else f"{value + CHINA:%Y-%m-%d}"
+    return china_time(value, "%Y-%m-%d")
 
 
 def attempt(where: str, work: Any, ok_text: str) -> bool:

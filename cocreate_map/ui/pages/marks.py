@@ -7,7 +7,7 @@ its "me too", comments, history and — once resolved — the residents' rating.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -22,6 +22,7 @@ from cocreate_map.domain.annotations import (
     RenovationClass,
     Status,
 )
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.errors import CocreateError, InvalidGeometry
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
@@ -31,7 +32,6 @@ from cocreate_map.ui.feedback import act, shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
-CHINA = timedelta(hours=8)
 MAP_HEIGHT = 440
 PAGE_SIZE = 20
 SHAPE = "marks_shape"
@@ -57,7 +57,7 @@ TEXT_FIELD_KEYS = ("annotations.empty_say_few_words", "annotations.characters_mo
 
 
 def local(dt: datetime | None) -> str:
-    return "" if dt is None else f"{dt + CHINA:%m-%d %H:%M}"
+    return china_time(dt, "%m-%d %H:%M")
 
 
 def cat_label(category: str) -> str:

@@ -6,7 +6,6 @@ opinions collected on paper. Building chiefs see and act on the marks of their b
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ from cocreate_map.domain.annotations import (
     Status,
     allowed_actions,
 )
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.services import mark_files
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
@@ -30,7 +30,6 @@ from cocreate_map.ui.feedback import act, shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
-CHINA = timedelta(hours=8)
 NOTICE = "marks_staff_notice"
 # in the order staff usually want them; hiding is last so it is never the default
 BULK_ACTIONS = [
@@ -84,7 +83,7 @@ def table(marks: list[mark_service.MarkInfo]) -> pd.DataFrame:
             "supports": [m.supports for m in marks],
             "building": [m.building or "" for m in marks],
             "source": [t(f"marks.source_{m.source}") for m in marks],
-            "submitted": [f"{m.submitted_at + CHINA:%m-%d %H:%M}" for m in marks],
+            "submitted": [china_time(m.submitted_at, "%m-%d %H:%M") for m in marks],
             "text": [m.text for m in marks],
         }
     )

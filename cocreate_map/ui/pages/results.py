@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from cocreate_map import decision_text
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.voting import percent
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.storage.db import transaction
@@ -70,8 +71,8 @@ st.subheader(escape_markdown(res.title))
 st.caption(
     t(
         "results.voting_period",
-        opens=ballot_service.china_time(res.opens_at) or "—",
-        closes=ballot_service.china_time(res.closed_at or res.closes_at) or "—",
+        opens=china_time(res.opens_at) or "—",
+        closes=china_time(res.closed_at or res.closes_at) or "—",
     )
 )
 if res.status == "open":
@@ -241,7 +242,7 @@ if res.register_changes:
         for change in res.register_changes:
             st.markdown(
                 escape_markdown(
-                    f"{ballot_service.china_time(change.get('at'))} · {change.get('actor', '')} · "
+                    f"{china_time(change.get('at'))} · {change.get('actor', '')} · "
                     f"{widgets.register_change_text(change)}"
                 )
             )

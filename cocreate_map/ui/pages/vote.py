@@ -1,11 +1,12 @@
 """The resident's ballot page, phone first: join by code (or ?code= from the slip's QR), tap a
 choice, confirm, see the receipt; change the vote until the ballot closes."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.errors import CocreateError
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.storage.db import transaction
@@ -17,7 +18,6 @@ from cocreate_map.ui.state import lang, t
 
 PENDING = "vote_pending"  # {"ballot_id", "choice"} awaiting confirmation
 RECEIPT = "vote_receipt"  # {"ballot_id", "status", "choice", "at"}
-CHINA = timedelta(hours=8)
 OPTION_MAP_HEIGHT = 320
 
 st.html(
@@ -32,7 +32,7 @@ st.html(
 def local(dt: datetime | None, with_date: bool = False) -> str:
     if dt is None:
         return ""
-    return f"{dt + CHINA:%m-%d %H:%M}" if with_date else f"{dt + CHINA:%H:%M}"
+    return china_time(dt, "%m-%d %H:%M" if with_date else "%H:%M")
 
 
 def choice_label(choice: Any) -> str:
