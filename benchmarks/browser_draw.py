@@ -7,8 +7,12 @@ Starts ``streamlit run app.py`` on a scratch SQLite database with two synthetic 
 (``map_payload.synthetic_geojson``: 2,000 polygons; 5,000 points) on a free port, and serves the
 bare pages from the same server (``static/data/bench-*.html``, git-ignored) so both load our
 locally served Leaflet from ``static/vendor``. Each run is a fresh browser context (cold cache);
-project and floor alternate. "Drawn" = the count of features Leaflet holds on the map reaches the number of features; for the map page, the layers holding a feature. The load average is printed: absolute times on a busy
-machine are noisy, the ratios are the point.
+project and floor alternate. "Drawn" = the count of features Leaflet holds on the map reaches
+the number of features; for the map page, the layers holding a feature. "mounted" = until the
+map's iframe exists (Streamlit has started, run the page and mounted the component); "map" =
+from then until drawn, the map's own share, against the bare page ("map/SVG"). An empty
+Streamlit page is timed too: Streamlit's own start, which no map can undercut. The load average
+is printed: absolute times on a busy machine are noisy, the ratios are the point.
 """
 
 from __future__ import annotations
@@ -98,12 +102,35 @@ def communities(db: str, tmp: Path) -> dict[str, int]:
     return made
 
 
-def until_drawn(browser, url: str, n: int) -> float:  # noqa: ANN001
+IFRAME = """() => !!document.querySelector('iframe[title="streamlit_folium.st_folium"]')"""
+EMPTY_READY = """() => document.body && document.body.innerText.includes("cc-empty-ready")"""
+EMPTY_APP = 'import streamlit as st\n\nst.write("cc-empty-ready")\n'
+
+
+def until_drawn(browser, url: str, n: int, ours: bool = False) -> tuple[float, float]:  # noqa: ANN001
+    """(seconds until all ``n`` features are drawn, seconds until the map's iframe exists —
+    0 for a page without one)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     start = time.perf_counter()
     page.goto(url)
-    page.wait_for_function(f"() => ({COUNT})() >= {n}", timeout=300_000, polling=50)
+    mounted = 0.0
+    if ours:
+        page.wait_for_function(IFRAME, timeout=300_000, polling=20)
+        mounted = time.perf_counter() - start
+    page.wait_for_function(f"() => ({COUNT})() >= {n}", timeout=300_000, polling=20)
+    seconds = time.perf_counter() - start
+    context.close()
+    return seconds, mounted
+
+
+def until_empty(browser, url: str) -> float:  # noqa: ANN001
+    """Seconds until an empty Streamlit page shows its one line: Streamlit's own floor."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(EMPTY_READY, timeout=300_000, polling=20)
     seconds = time.perf_counter() - start
     context.close()
     return seconds
@@ -125,16 +152,26 @@ def main() -> None:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    (tmp / "empty_app.py").write_text(EMPTY_APP, "utf-8")
+    empty_port = free_port()
+    empty_server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(tmp / "empty_app.py"),
+         "--server.port", str(empty_port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
-        for _ in range(120):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(1)
+        for p_ in (port, empty_port):
+            for _ in range(120):
+                try:
+                    socket.create_connection(("127.0.0.1", p_), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(1)
         print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'case':<16}{'features':>9}{'ours ms':>10}{'SVG ms':>9}{'canvas ms':>11}"
-              f"{'ours/SVG':>10}{'ours/canvas':>13}  (medians; minima in brackets)")  # fmt: skip
+              f"{'ours/SVG':>10}{'ours/canvas':>13}{'mounted ms':>12}{'map ms':>8}"
+              f"{'map/SVG':>9}  (medians; minima in brackets)")  # fmt: skip
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path="/usr/bin/chromium",
@@ -147,23 +184,36 @@ def main() -> None:
                     "svg": f"{base}/app/static/data/bench-{slug}-false.html",
                     "canvas": f"{base}/app/static/data/bench-{slug}-true.html",
                 }
-                need = {"ours": n, "svg": n, "canvas": n}
                 times: dict[str, list[float]] = {k: [] for k in urls}
+                mounted: list[float] = []
                 for i in range(args.repeat):
                     order = list(urls) if i % 2 == 0 else list(reversed(urls))
                     for k in order:
-                        times[k].append(until_drawn(browser, urls[k], need[k]))
+                        total, at = until_drawn(browser, urls[k], n, ours=k == "ours")
+                        times[k].append(total)
+                        if k == "ours":
+                            mounted.append(at)
                 med = {k: statistics.median(v) for k, v in times.items()}
                 mn = {k: min(v) for k, v in times.items()}
+                # the map's own share: from its iframe appearing to every feature drawn
+                own = statistics.median(t - m for t, m in zip(times["ours"], mounted, strict=True))
                 print(
                     f"{slug:<16}{n:>9,}{med['ours'] * 1000:>7.0f} [{mn['ours'] * 1000:.0f}]"
                     f"{med['svg'] * 1000:>6.0f}{med['canvas'] * 1000:>9.0f}"
                     f"{med['ours'] / med['svg']:>10.2f}{med['ours'] / med['canvas']:>13.2f}"
+                    f"{statistics.median(mounted) * 1000:>12.0f}{own * 1000:>8.0f}"
+                    f"{own / med['svg']:>9.2f}"
                 )
+            empty = [until_empty(browser, f"http://127.0.0.1:{empty_port}/") for _ in range(3)]
+            print(
+                f"an empty Streamlit page (st.write of one line): {statistics.median(empty) * 1000:.0f}"
+                f" ms [{min(empty) * 1000:.0f}] — Streamlit's own start, before any map"
+            )
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for proc in (server, empty_server):
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 if __name__ == "__main__":
