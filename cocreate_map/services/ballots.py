@@ -1198,7 +1198,10 @@ def tally_ballot(session: Session, ballot_id: int, now: datetime | None = None) 
 def register_changes_during(
     session: Session, ballot: BallotRow, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Register changes logged while this ballot was open (shown with its result)."""
+    """Register changes logged while this ballot was open (shown with its result). An entry
+    names the ballots open when it was made (``open_ballots``): that list decides, so a change
+    made before a ballot existed is not one "during" it even if the ballot was back-dated (the
+    demo's is); entries without the list fall back to the ballot's dates."""
     rows = session.scalars(
         select(AuditRow)
         .where(AuditRow.community_id == ballot.community_id, AuditRow.action == "register.change")
@@ -1209,7 +1212,8 @@ def register_changes_during(
     end = end_dt.isoformat(timespec="microseconds") if end_dt else "9999"
     out = []
     for r in rows:
-        if ballot.id in (r.payload.get("open_ballots") or []) or start <= r.at < end:
+        listed = r.payload.get("open_ballots")
+        if (ballot.id in listed) if isinstance(listed, list) else (start <= r.at < end):
             out.append({"at": r.at, "actor": r.actor, "seq": r.seq, **r.payload})
     return out
 

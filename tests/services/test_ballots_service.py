@@ -14,6 +14,7 @@ from cocreate_map.services import ballots as B
 from cocreate_map.services.access import local_admin
 from cocreate_map.storage.ballot_tables import (
     AuditRow,
+    BallotRow,
     HouseholdRow,
     PaperBallotNumberRow,
     VoteConflictRow,
@@ -243,6 +244,24 @@ def test_register_change_under_open_ballot_is_logged_and_shown(engine, reg):
     assert change["household"] == "1-1-101" and bid in change["open_ballots"]
     assert change["changed"]["area_m2"][1] == "99.99"
     assert res.to_dict()["register_changes"][0]["actor"] == "staff:王"
+
+
+def test_a_register_change_before_the_ballot_existed_is_not_one_during_it(engine, reg):
+    """The demo back-dates its ballot to day two: its register import (made a moment before the
+    ballot, listing no open ballot) was shown as a change "while open"."""
+    hid = reg["1-1-101"][0]
+    with transaction(engine) as s:
+        services.update_household(s, hid, area_m2="88.88", who=local_admin("王"))
+    bid = new_ballot(engine, rule="civil-code-ordinary")
+    with transaction(engine) as s:
+        b = s.get(BallotRow, bid)
+        b.opens_at = b.opens_at - timedelta(days=1)  # as the demo does
+    with transaction(engine) as s:
+        assert services.tally_ballot(s, bid).register_changes == []
+        services.update_household(s, hid, area_m2="77.77", who=local_admin("王"))
+    with transaction(engine) as s:
+        [change] = services.tally_ballot(s, bid).register_changes
+    assert change["changed"]["area_m2"][1] == "77.77"
 
 
 def test_tally_equals_the_domain_tally(engine, reg):
