@@ -301,6 +301,7 @@ def _read_head(db: str, community_id: int) -> tuple[dict[str, Any], Path] | None
 def _after_commit(session: Session) -> None:
     session.info.pop("audit_locked", None)
     session.info.pop("audit_chain_ids", None)
+    session.info.pop("audit_chain_heads", None)
     heads = session.info.pop("audit_heads", None)
     if heads:
         try:
@@ -313,6 +314,7 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop("audit_locked", None)
     session.info.pop("audit_chain_ids", None)
+    session.info.pop("audit_chain_heads", None)
     session.info.pop("audit_heads", None)
 
 

@@ -107,14 +107,21 @@ def record(
     chain_id = _chain_id(session, community_id)
     at = (now or utcnow()).isoformat(timespec="microseconds")
     lock_chain(session, community_id)
-    head = session.execute(
-        select(AuditRow.seq, AuditRow.hash)
-        .where(AuditRow.community_id == community_id)
-        .order_by(AuditRow.seq.desc())
-        .limit(1)
-    ).first()
-    seq = 1 if head is None else head.seq + 1
-    prev = audit_domain.GENESIS if head is None else head.hash
+    # Under the chain lock, held to the end of the transaction, the head this transaction
+    # appended last is the head: a second append in it need not read it again.
+    heads: dict[int, tuple[int, str]] = session.info.setdefault("audit_chain_heads", {})
+    if community_id in heads:
+        seq, prev = heads[community_id]
+        seq += 1
+    else:
+        head = session.execute(
+            select(AuditRow.seq, AuditRow.hash)
+            .where(AuditRow.community_id == community_id)
+            .order_by(AuditRow.seq.desc())
+            .limit(1)
+        ).first()
+        seq = 1 if head is None else head.seq + 1
+        prev = audit_domain.GENESIS if head is None else head.hash
     body = _audit_body(chain_id, seq, at, actor, action, payload)
     row = AuditRow(
         community_id=community_id,
@@ -128,6 +135,7 @@ def record(
     )
     session.add(row)
     session.flush()
+    heads[community_id] = (seq, row.hash)
     audit.after_append(session, row, chain_id)
     return row
 

@@ -278,10 +278,13 @@ def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) ->
     restore it)."""
     ids = _community_ids(session)
     # Communities found live earlier in this transaction need no second look (a vote flushes
-    # twice), unless a community row itself is changing (an archive or restore in progress):
-    # then every flush of the transaction looks again.
+    # twice, the demo a thousand times), unless one is being archived in it: then every later
+    # flush of the transaction looks again.
     live: set[int] = session.info.setdefault("live_communities", set())
-    if any(isinstance(o, CommunityRow) for o in (*session.new, *session.dirty)):
+    if any(
+        isinstance(o, CommunityRow) and o.archived_at is not None
+        for o in (*session.new, *session.dirty)
+    ):
         session.info["community_changed"] = True
     if session.info.get("community_changed"):
         live.clear()
