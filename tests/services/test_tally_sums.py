@@ -128,3 +128,25 @@ def test_a_whole_ballot_is_tallied_from_sums_when_no_owner_holds_two_units(engin
         assert turnout[0].voted == 9
         via_service = services.tally_ballot(s, ballot.id)
         assert via_service.result.to_dict() == result.to_dict()
+
+
+def test_a_large_register_import_lets_postgresql_plan_the_tally(fresh_pg_url) -> None:
+    """A table PostgreSQL has never analysed looks like a row or two to its planner, which then
+    tallied a 1,000-household ballot by reading every vote once per household (35 ms instead of
+    1). A register import of 100 or more households refreshes the statistics at once."""
+    from sqlalchemy import text
+
+    from cocreate_map.storage.db import make_engine, migrate
+
+    eng = make_engine(fresh_pg_url)
+    migrate(eng)
+    rows = [RegisterRow("1", "1", f"{101 + i}", Fraction(6000 + i, 100)) for i in range(150)]
+    with transaction(eng) as s:
+        services.create_community(s, "big", "大院", who=local_admin("test"))
+        H.add_register_rows(s, repo.community_by_slug(s, "big"), rows, who=local_admin("test"))
+    with eng.connect() as conn:
+        known = conn.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'households'")
+        ).scalar_one()
+    eng.dispose()
+    assert known >= 150  # -1 (never analysed) without the refresh
