@@ -7,7 +7,6 @@ its "me too", comments, history and — once resolved — the residents' rating.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -20,20 +19,17 @@ from cocreate_map.domain.annotations import (
     SAFETY_BY_DEFAULT,
     Category,
     RenovationClass,
-    Status,
 )
-from cocreate_map.domain.china_time import china_time
 from cocreate_map.errors import CocreateError, InvalidGeometry
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.ui import mark_maps, style, widgets
+from cocreate_map.ui import mark_views as views
 from cocreate_map.ui.escape import escape_markdown
-from cocreate_map.ui.feedback import act, shown_errors
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
 MAP_HEIGHT = 440
-PAGE_SIZE = 20
 SHAPE = "marks_shape"
 CATEGORY = "marks_category"
 TEXT = "marks_text"
@@ -51,36 +47,8 @@ KEPT = "marks_kept_pick"  # {"shape", "geometry"}: the picked place, kept while 
 FORM_KEYS = (SHAPE, CATEGORY, TEXT, SAFETY, "marks_view")
 DONE = "marks_done"  # message after a submit
 RESET = "marks_reset"
-SHOWN = "marks_shown"
 FIELD_ERROR = "marks_field_error"  # (field, message) from the last submit, shown at that field
 TEXT_FIELD_KEYS = ("annotations.empty_say_few_words", "annotations.characters_most_fit_shorten")
-
-
-def local(dt: datetime | None) -> str:
-    return china_time(dt, "%m-%d %H:%M")
-
-
-def cat_label(category: str) -> str:
-    return t(f"category.{category}")
-
-
-def class_label(category: str) -> str:
-    return t(f"class.{CATEGORY_CLASS[Category(category)].value}")
-
-
-def status_label(status: str) -> str:
-    return t(f"mark_status.{status}")
-
-
-def author_label(author: str) -> str:
-    if author.startswith("staff:"):
-        name = author.removeprefix("staff:")
-        return t("marks.staff_author", name=name) if name else t("marks.staff")
-    if author.startswith("building:"):
-        return t("marks.building_resident", b=author.removeprefix("building:"))
-    b, _, rest = author.partition("-")
-    u, _, r = rest.partition("-")
-    return t("vote.household_label", b=b, u=u, r=r) if r else author
 
 
 community = widgets.current_community()
@@ -108,186 +76,7 @@ if me is not None:
 elif not wanted:
     st.caption(t("marks.join_hint"))
 my_id = me["id"] if me else None
-
-
-def open_mark(mark_id: int | None) -> None:
-    if mark_id is None:
-        st.query_params.pop("mark", None)
-    else:
-        st.query_params["mark"] = str(mark_id)
-
-
-def support(mark_id: int) -> None:
-    """ "Me too" from a button callback: the outcome as a toast, where a phone user looks."""
-    assert my_id is not None
-    try:
-        with transaction(engine()) as session:
-            added, n = mark_service.support_mark(session, mark_id, my_id)
-    except CocreateError as exc:
-        st.toast(exc.render(lang()), icon=":material/warning:")
-        return
-    st.toast(t("marks.supported", n=n) if added else t("marks.already_supported"))
-
-
-# ---------------------------------------------------------------- one mark
-
-
-def show_detail(mark_id: int) -> None:
-    st.button(t("marks.back"), icon=":material/arrow_back:", on_click=open_mark, args=(None,))
-    try:
-        with transaction(engine()) as session:
-            d = mark_service.mark_detail(
-                session, mark_id, my_id, widgets.current_staff(), community_id=community.id
-            )
-            photos = [mark_service.photo(session, pid).data for pid in d.photo_ids]
-    except CocreateError as exc:
-        st.warning(exc.render(lang()), icon=":material/info:")
-        return
-    m = d.mark
-    st.subheader(f"{cat_label(m.category.value)} · #{m.id}")
-    badges = [class_label(m.category.value), status_label(m.status.value)]
-    if m.safety:
-        badges.append(t("marks.safety_tag"))
-    if m.source == "paper":
-        badges.append(t("marks.paper"))
-    st.markdown(" · ".join(f"**{b}**" for b in badges))
-    st.markdown(escape_markdown(m.text))
-    if m.status is Status.DECLINED and m.decline_reason:
-        st.info(
-            f"{t('marks.declined_because')} {escape_markdown(m.decline_reason)}",
-            icon=":material/info:",
-        )
-    if m.status is Status.HIDDEN and m.hidden_reason:
-        st.warning(
-            f"{t('marks.hidden_because')} {escape_markdown(m.hidden_reason)}",
-            icon=":material/info:",
-        )
-    if m.status is Status.SUBMITTED:
-        st.caption(t("marks.waiting_review"))
-    for data in photos:
-        st.image(data, width="stretch")
-    with transaction(engine()) as session:
-        base = services.map_data(session, slug)
-    mark_maps.render_marks_map(
-        base, [m], lang(), key=f"marks_detail_map_{m.id}", focus=m.geometry, height=260,
-        legends=False,
-    )  # fmt: skip
-    meta = [t("marks.supports_n", n=m.supports)]
-    if m.building:
-        meta.append(t("marks.building_n", b=m.building))
-    meta.append(local(m.submitted_at))
-    st.caption(" · ".join(meta))
-    if d.can_support:
-        st.button(
-            t("marks.me_too"),
-            type="primary",
-            width="stretch",
-            icon=":material/thumb_up:",
-            key=f"marks_support_{m.id}",
-            on_click=support,
-            args=(m.id,),
-        )
-    elif d.supported_by_me:
-        st.success(t("marks.you_support"), icon=":material/thumb_up:")
-    if m.status in (Status.RESOLVED, Status.EVALUATED):
-        rating_block(d)
-    if d.can_edit:
-        own_mark_block(d)
-    with st.expander(t("marks.history"), icon=":material/history:"):
-        for state, when in d.history:
-            st.markdown(f"- {status_label(state)} · {local(when)}")
-    st.markdown(f"#### {t('marks.comments', n=m.comments)}")
-    for c in d.comments:
-        comment_block(m.id, c, d.can_comment)
-    if d.can_comment:
-        with st.form(f"marks_comment_{m.id}", clear_on_submit=True):
-            text = st.text_area(t("marks.comment_label"), max_chars=500, height=90)
-            if st.form_submit_button(t("marks.comment_send"), type="primary"):
-                if act(lambda s: mark_service.add_comment(s, m.id, text, household_id=my_id)):
-                    st.rerun()
-    elif my_id is None:
-        st.caption(t("marks.join_to_comment"))
-
-
-def comment_block(mark_id: int, c: mark_service.Comment, can_reply: bool) -> None:
-    with st.container(border=True):
-        who = author_label(c.author)
-        tag = f" · **{t('marks.official')}**" if c.official else ""
-        st.caption(f"{escape_markdown(who)}{tag} · {local(c.created_at)}")
-        st.markdown(escape_markdown(c.text))
-        for r in c.replies:
-            rtag = f" · **{t('marks.official')}**" if r.official else ""
-            st.caption(f"↳ {escape_markdown(author_label(r.author))}{rtag} · {local(r.created_at)}")
-            st.markdown(escape_markdown(r.text))
-        if can_reply and my_id is not None:
-            with st.popover(t("marks.reply"), icon=":material/reply:"):
-                with st.form(f"marks_reply_{c.id}", clear_on_submit=True):
-                    text = st.text_area(t("marks.comment_label"), max_chars=500, height=80)
-                    if st.form_submit_button(t("marks.comment_send"), type="primary"):
-                        if act(
-                            lambda s: mark_service.add_comment(
-                                s, mark_id, text, household_id=my_id, parent_id=c.id
-                            )
-                        ):
-                            st.rerun()
-
-
-def rating_block(d: mark_service.MarkDetail) -> None:
-    m = d.mark
-    if m.ratings:
-        st.markdown(t("marks.rating_mean", mean=f"{m.rating_mean:.1f}", n=m.ratings))
-    if not d.can_rate:
-        return
-    st.markdown(t("marks.rate_prompt"))
-    stars = st.feedback("stars", key=f"marks_rate_{m.id}")
-    if stars is not None and stars + 1 != d.my_rating:
-        with shown_errors(), transaction(engine()) as session:
-            mark_service.rate_mark(session, m.id, my_id or 0, stars + 1)
-            st.success(t("marks.rated", n=stars + 1), icon=":material/star:")
-    elif d.my_rating:
-        st.caption(t("marks.your_rating", n=d.my_rating))
-
-
-def own_mark_block(d: mark_service.MarkDetail) -> None:
-    m = d.mark
-    with st.expander(t("marks.edit_own"), icon=":material/edit:"):
-        text = st.text_area(t("marks.text_label"), m.text, max_chars=500, key=f"marks_edit_{m.id}")
-        c1, c2 = st.columns(2)
-        if c1.button(t("marks.save"), key=f"marks_save_{m.id}", type="primary"):
-            if act(lambda s: mark_service.edit_mark(s, m.id, my_id or 0, text=text)):
-                st.rerun()
-        if c2.button(t("marks.withdraw"), key=f"marks_withdraw_{m.id}"):
-            if act(lambda s: mark_service.withdraw_mark(s, m.id, my_id or 0)):
-                open_mark(None)
-                st.rerun()
-
-
-# ---------------------------------------------------------------- lists
-
-
-def mark_card(m: mark_service.MarkInfo, *, offer_support: bool = False) -> None:
-    with st.container(border=True):
-        head = f"**{cat_label(m.category.value)}** · {class_label(m.category.value)} · "
-        head += status_label(m.status.value)
-        if m.safety:
-            head += f" · :red[**{t('marks.safety_tag')}**]"
-        if m.source == "paper":
-            head += f" · {t('marks.paper')}"
-        st.markdown(head)
-        text = m.text if len(m.text) <= 140 else m.text[:139] + "…"
-        st.markdown(escape_markdown(text))
-        meta = [t("marks.supports_n", n=m.supports), t("marks.comments_n", n=m.comments)]
-        if m.building:
-            meta.append(t("marks.building_n", b=m.building))
-        meta.append(local(m.submitted_at))
-        st.caption(" · ".join(meta))
-        if offer_support and my_id is not None:
-            offer_block(m)
-            return
-        st.button(
-            t("marks.open"), key=f"marks_open_{m.id}", on_click=open_mark, args=(m.id,),
-            width="stretch",
-        )  # fmt: skip
+viewer = views.Viewer(slug, community.id, my_id)
 
 
 def offer_block(m: mark_service.MarkInfo) -> None:
@@ -304,20 +93,21 @@ def offer_block(m: mark_service.MarkInfo) -> None:
         )  # fmt: skip
     elif m.status in OPEN_FOR_COMMENTS:
         st.info(
-            t("marks.offer_handled", state=status_label(m.status.value)), icon=":material/info:"
+            t("marks.offer_handled", state=views.status_label(m.status.value)),
+            icon=":material/info:",
         )
         st.button(
             t("marks.offer_add_comment"), key=f"marks_similar_comment_{m.id}", type="primary",
             width="stretch", on_click=comment_instead, args=(m.id,), icon=":material/comment:",
         )  # fmt: skip
     st.button(
-        t("marks.offer_open"), key=f"marks_open_{m.id}", on_click=open_mark, args=(m.id,),
+        t("marks.offer_open"), key=f"marks_open_{m.id}", on_click=views.open_mark, args=(m.id,),
         width="stretch",
     )  # fmt: skip
 
 
 def support_instead(mark_id: int) -> None:
-    support(mark_id)
+    views.support(viewer, mark_id)
     st.session_state.pop(SIMILAR, None)
     st.session_state.pop(TAPPED, None)
     st.session_state[RESET] = True
@@ -340,47 +130,6 @@ def comment_instead(mark_id: int) -> None:
     st.session_state.pop(TAPPED, None)
     st.session_state[DONE] = t("marks.offer_commented", id=mark_id)
     st.session_state[RESET] = True
-
-
-def list_tab() -> None:
-    with transaction(engine()) as session:
-        buildings = mark_service.buildings_of(session, slug)
-    with st.expander(t("marks.filters"), icon=":material/filter_list:"):
-        cats = st.multiselect(
-            t("marks.filter_category"), [c.value for c in Category], format_func=cat_label,
-            key="marks_f_cat", placeholder=t("marks.choose"),
-        )  # fmt: skip
-        states = st.multiselect(
-            t("marks.filter_status"),
-            [s.value for s in Status if s not in (Status.HIDDEN, Status.WITHDRAWN)],
-            format_func=status_label,
-            key="marks_f_status",
-            placeholder=t("marks.choose"),
-        )
-        building = st.selectbox(
-            t("marks.filter_building"), ["", *buildings],
-            format_func=lambda b: b or t("marks.all_buildings"), key="marks_f_building",
-        )  # fmt: skip
-        mine = st.toggle(t("marks.only_mine"), key="marks_f_mine", disabled=my_id is None)
-    sort = st.segmented_control(
-        t("marks.sort"), ["supported", "newest"], format_func=lambda s: t(f"marks.sort_{s}"),
-        default="supported", key="marks_sort",
-    ) or "supported"  # fmt: skip
-    with shown_errors(), transaction(engine()) as session:
-        marks = mark_service.list_marks(
-            session, slug, categories=cats, statuses=states, building=building or None,
-            mine_household_id=my_id if mine else None, viewer_household_id=my_id, sort=sort,
-        )  # fmt: skip
-    if "marks" not in locals():
-        return
-    st.caption(t("marks.count", n=len(marks)))
-    shown = st.session_state.get(SHOWN, PAGE_SIZE)
-    for m in marks[:shown]:
-        mark_card(m)
-    if len(marks) > shown:
-        if st.button(t("marks.more"), key="marks_more", width="stretch"):
-            st.session_state[SHOWN] = shown + PAGE_SIZE
-            st.rerun()
 
 
 # ---------------------------------------------------------------- marking
@@ -473,7 +222,7 @@ def tapped_block(result: dict[str, Any], marks: list[mark_service.MarkInfo]) -> 
         return
     with st.container(key="marks_tapped_offer"):
         st.warning(t("marks.tapped_pin", id=tapped.id), icon=":material/push_pin:")
-        mark_card(tapped, offer_support=True)
+        views.mark_card(tapped, offer_block if my_id is not None else None)
 
 
 def category_pills() -> str | None:
@@ -490,7 +239,7 @@ def category_pills() -> str | None:
         # one choice across the groups: a pick in one group clears the others
         st.session_state[key] = chosen if chosen in cats else None
         st.pills(
-            t(f"class.{cls}"), cats, format_func=cat_label, key=key,
+            t(f"class.{cls}"), cats, format_func=views.cat_label, key=key,
             on_change=_category_changed, args=(key,),
         )  # fmt: skip
         if chosen in cats:
@@ -560,7 +309,7 @@ def mark_tab() -> None:
             offered = [mark_service.get_mark(session, i) for i in similar_ids]
         st.warning(t("marks.similar_found", n=len(offered)), icon=":material/help:")
         for m in offered:
-            mark_card(m, offer_support=True)
+            views.mark_card(m, offer_block if my_id is not None else None)
         go_on = st.button(t("marks.submit_anyway"), key="marks_submit_anyway", width="stretch")
     else:
         go_on = False
@@ -596,7 +345,7 @@ def mark_tab() -> None:
 # ---------------------------------------------------------------- page
 
 if wanted is not None:
-    show_detail(wanted)
+    views.show_detail(viewer, wanted)
     st.stop()
 
 if my_id is not None and not st.session_state.get("_marks_view_joined"):
@@ -610,4 +359,4 @@ view = st.segmented_control(
 if view == "mark":
     mark_tab()
 else:
-    list_tab()
+    views.list_tab(viewer)
