@@ -1,10 +1,11 @@
-"""A ballot's tally as SQL aggregates: one ``GROUP BY`` for all measures, nothing loaded per row.
+"""A ballot's tally as SQL aggregates, nothing loaded per row: the electorate per building, the
+votes per building and content (joined to their household by key), the votes per channel, and
+only when some unit has an owner, whether one owner holds several units (R2: they are one head,
+and then the tally is counted household by household).
 
 Areas are stored as exact two-decimal text ("65.37", ``domain.households.area_text``); they are
-summed here as integer hundredths of m² (``CAST(REPLACE(area, '.', '') AS INTEGER)``), exact on
-SQLite and PostgreSQL alike, and become Fractions once, from the sums. Whether the owner roll
-matters (R2: several units of one owner are one head) is one more ``GROUP BY`` on the owner, run
-only when some unit has an owner. These sums feed the
+summed here as integer hundredths of m² (``CAST(REPLACE(area, '.', '') AS BIGINT)``), exact on
+SQLite and PostgreSQL alike, and become Fractions once, from the sums. These sums feed the
 domain's rule evaluation (``domain.voting.tally_sums``); they never decide anything themselves.
 """
 
@@ -52,9 +53,7 @@ class TurnoutRow:
 
 @dataclass(frozen=True)
 class BallotSums:
-    """Everything the tally reads, from one ``GROUP BY building, content`` over the electorate
-    left-joined with the ballot's votes, one count per channel, and (only when some unit has an
-    owner) one count of owners holding several units."""
+    """Everything the tally reads of the database (see the module's docstring)."""
 
     households: int
     area_cents: int
