@@ -213,7 +213,7 @@ def option_preview(session: Session, ballot_id: int, name: str) -> OptionPreview
 # ---------------------------------------------------------------- ballots
 
 
-def status(ballot: BallotRow, now: datetime | None = None) -> str:
+def status(ballot: BallotRow | BallotInfo, now: datetime | None = None) -> str:
     """``draft`` (not open yet), ``open`` or ``closed`` — derived from the timestamps."""
     now = now or utcnow()
     if ballot.closed_at is not None or (ballot.closes_at is not None and now >= ballot.closes_at):
@@ -228,6 +228,59 @@ def get_ballot(session: Session, ballot_id: int) -> BallotRow:
     if row is None:
         raise NotFound(key="ballots.ballot_list_ballots_staff", ballot_id=ballot_id)
     return row
+
+
+@dataclass(frozen=True)
+class BallotInfo:
+    """A ballot as pages read it: plain values, and its status when it was read."""
+
+    id: int
+    community_id: int
+    title: str
+    description: str
+    kind: str
+    rule: str
+    matter_class: str
+    choices: tuple[str, ...]
+    options: tuple[str, ...]  # the layout options it decides on
+    opens_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+    show_running: bool
+    e_voting_recognised: bool
+    status: str  # draft | open | closed (see :func:`status`)
+
+
+def ballot_info(row: BallotRow, now: datetime | None = None) -> BallotInfo:
+    return BallotInfo(
+        id=row.id,
+        community_id=row.community_id,
+        title=row.title,
+        description=row.description or "",
+        kind=row.kind,
+        rule=row.rule,
+        matter_class=row.matter_class,
+        choices=tuple(row.choices or ()),
+        options=tuple(row.options or ()),
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        closed_at=row.closed_at,
+        show_running=bool(row.show_running),
+        e_voting_recognised=bool(row.e_voting_recognised),
+        status=status(row, now),
+    )
+
+
+def ballot_infos(session: Session, slug: str, now: datetime | None = None) -> list[BallotInfo]:
+    """The community's ballots, newest first, as :class:`BallotInfo` (for pages)."""
+    return [ballot_info(b, now) for b in list_ballots(session, slug)]
+
+
+def household_ballot_infos(
+    session: Session, household_id: int, now: datetime | None = None
+) -> list[BallotInfo]:
+    """:func:`ballots_for_household` as :class:`BallotInfo` (for pages)."""
+    return [ballot_info(b, now) for b in ballots_for_household(session, household_id, now)]
 
 
 def list_ballots(session: Session, slug: str) -> list[BallotRow]:

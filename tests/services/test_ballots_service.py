@@ -264,6 +264,21 @@ def test_a_register_change_before_the_ballot_existed_is_not_one_during_it(engine
     assert change["changed"]["area_m2"][1] == "77.77"
 
 
+def test_pages_read_ballots_as_plain_values_with_their_status(engine, reg):
+    """Pages get frozen BallotInfo values, never ORM rows (issue 12.3)."""
+    import dataclasses
+
+    bid = new_ballot(engine, choices=["红", "蓝"])
+    with transaction(engine) as s:
+        [info] = B.ballot_infos(s, SLUG)
+        mine = B.household_ballot_infos(s, reg["1-1-101"][0])
+    assert (info.id, info.status, info.choices) == (bid, "open", ("红", "蓝"))
+    assert [b.id for b in mine] == [bid]
+    assert not isinstance(info, BallotRow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.title = "改了"  # type: ignore[misc]
+
+
 def test_tally_equals_the_domain_tally(engine, reg):
     bid = new_ballot(engine, rule="civil-code-special")
     choices = {"1-1-101": "yes", "1-1-201": "no", "1-1-301": "yes", "2-1-101": "abstain"}

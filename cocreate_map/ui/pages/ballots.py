@@ -126,8 +126,8 @@ if who.role is Role.BUILDING_CHIEF or not who.may_work_in(community.id):
 
 slug = community.slug
 with transaction(engine()) as session:
-    ballots = ballot_service.list_ballots(session, slug)
-    states = {b.id: ballot_service.status(b) for b in ballots}
+    ballots = ballot_service.ballot_infos(session, slug)
+    states = {b.id: b.status for b in ballots}
     counts = {b.id: ballot_service.vote_count(session, b.id) for b in ballots}
     open_conflicts = {b.id: ballot_service.conflicts(session, b.id) for b in ballots}
     register = household_service.list_households(session, slug)

@@ -24,8 +24,8 @@ if community is None:
 st.title(t("results.title"))
 
 with transaction(engine()) as session:
-    ballots = ballot_service.list_ballots(session, community.slug)
-    states = {b.id: ballot_service.status(b) for b in ballots}
+    ballots = ballot_service.ballot_infos(session, community.slug)
+    states = {b.id: b.status for b in ballots}
     visible = [b for b in ballots if states[b.id] != "draft"]
 if not visible:
     st.info(t("results.none"))

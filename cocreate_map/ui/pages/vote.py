@@ -114,9 +114,9 @@ if pending is not None:
 # ---------------------------------------------------------------- ballots of this household
 try:
     with transaction(engine()) as session:
-        ballots = ballot_service.ballots_for_household(session, me["id"])
+        ballots = ballot_service.household_ballot_infos(session, me["id"])
         mine = {b.id: ballot_service.my_vote(session, b.id, me["id"]) for b in ballots}
-        states = {b.id: ballot_service.status(b) for b in ballots}
+        states = {b.id: b.status for b in ballots}
 except CocreateError as exc:
     st.session_state.pop(state.HOUSEHOLD, None)
     st.error(exc.render(lang()))
