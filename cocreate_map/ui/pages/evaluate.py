@@ -7,17 +7,16 @@ household signs or withdraws its signature from. ``?work=ID`` puts one work firs
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import streamlit as st
 
-from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.evaluation import percent_text
 from cocreate_map.errors import CocreateError
 from cocreate_map.services import conventions as convention_service
 from cocreate_map.services import evaluation as evaluation_service
 from cocreate_map.storage.db import transaction
+from cocreate_map.ui import evaluation_views as views
 from cocreate_map.ui import style, widgets
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.resources import engine
@@ -48,17 +47,6 @@ st.title(t("evaluate.title"))
 st.caption(t("evaluate.intro"))
 
 
-def share(part: int, whole: int) -> str:
-    """ "88.9%（48/54）": the percentage with its denominator, or a dash when there is none."""
-    if whole == 0:
-        return "—"
-    return t("evaluate.share", pct=percent_text(Fraction(part, whole)), part=part, whole=whole)
-
-
-def local_day(value: Any) -> str:
-    return china_time(value, "%Y-%m-%d")
-
-
 def attempt(where: str, work: Any, ok_text: str) -> bool:
     """Run one action in one transaction; its answer (or the refusal, in the reader's language)
     is shown next to the button that asked for it, after the rerun."""
@@ -81,12 +69,6 @@ def answer(where: str) -> None:
         st.success(msg[2], icon=":material/check_circle:")
     else:
         st.error(msg[2], icon=":material/warning:")
-
-
-def vote_label(choice: str) -> str:
-    if choice in ("yes", "no", "abstain"):
-        return t(f"choice.{choice}")
-    return choice
 
 
 # ---------------------------------------------------------------- who is here
@@ -137,8 +119,8 @@ except CocreateError as exc:
 st.markdown(f"### {t('evaluate.summary')}")
 with st.container(border=True, key="evaluate_summary"):
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("evaluate.resolution"), share(summary.marks_resolved, summary.marks_adopted))
-    c2.metric(t("evaluate.satisfaction"), share(summary.works_satisfied, summary.works_rated))
+    c1.metric(t("evaluate.resolution"), views.share(summary.marks_resolved, summary.marks_adopted))
+    c2.metric(t("evaluate.satisfaction"), views.share(summary.works_satisfied, summary.works_rated))
     c3.metric(t("evaluate.complaints"), t("evaluate.complaints_n", n=summary.contests))
     st.caption(
         t(
@@ -164,55 +146,6 @@ def rate(work_id: int, stars: int) -> None:
         lambda s: evaluation_service.rate_work(s, work_id, me["id"], stars, comment=keep),
         t("evaluate.rated", n=stars),
     )
-
-
-def results_block(r: evaluation_service.WorkRatings) -> None:
-    s = r.summary
-    cols = st.columns(3)
-    cols[0].metric(
-        t("evaluate.average"), t("evaluate.stars_value", v=s.average_text) if s.rated else "—"
-    )
-    cols[1].metric(t("evaluate.satisfied"), share(s.satisfied, s.rated))
-    cols[2].metric(t("evaluate.response"), share(s.rated, s.households))
-    st.caption(t("evaluate.results_note"))
-    with st.expander(t("evaluate.by_building"), icon=":material/apartment:"):
-        rows = [
-            f"| {t('evaluate.col.building')} | {t('evaluate.col.rated')} "
-            f"| {t('evaluate.col.average')} |",
-            "|:--|--:|--:|",
-        ]
-        for g in s.by_building:
-            rows.append(
-                f"| {t('evaluate.building_n', b=escape_markdown(g.key))} "
-                f"| {g.rated}/{g.households} | {g.average_text or '—'} |"
-            )
-        st.markdown("\n".join(rows))
-    if s.by_vote:
-        with st.expander(t("evaluate.by_vote"), icon=":material/how_to_vote:"):
-            rows = [
-                f"| {t('evaluate.col.vote')} | {t('evaluate.col.rated')} "
-                f"| {t('evaluate.col.average')} | {t('evaluate.col.satisfied')} |",
-                "|:--|--:|--:|--:|",
-            ]
-            for g in s.by_vote:
-                rows.append(
-                    f"| {escape_markdown(vote_label(g.key))} | {g.rated} | {g.average_text} "
-                    f"| {share(g.satisfied, g.rated)} |"
-                )
-            st.markdown("\n".join(rows))
-            st.caption(t("evaluate.by_vote_note"))
-    if r.comments:
-        with st.expander(t("evaluate.comments", n=len(r.comments)), icon=":material/chat:"):
-            for c in r.comments:
-                st.markdown(
-                    f"**{'★' * c.stars}{'☆' * (5 - c.stars)}** · "
-                    f"{t('evaluate.building_n', b=escape_markdown(c.building))} · "
-                    f"{local_day(c.at)}"
-                )
-                if c.text:
-                    st.markdown(escape_markdown(c.text))
-                for pid in c.photo_ids:
-                    st.image(photos[pid], width="stretch")
 
 
 def rate_block(w_id: int, r: evaluation_service.WorkRatings) -> None:
@@ -242,7 +175,9 @@ def rate_block(w_id: int, r: evaluation_service.WorkRatings) -> None:
             )
     answer(f"rate_{w_id}")
     st.caption(
-        t("evaluate.stars_scale") + " " + t("evaluate.change_until", day=local_day(r.open_until))
+        t("evaluate.stars_scale")
+        + " "
+        + t("evaluate.change_until", day=views.local_day(r.open_until))
     )
     if current:
         with st.expander(t("evaluate.add_comment"), icon=":material/edit_note:"):
@@ -326,7 +261,7 @@ for w in ordered:
             else t("works.whole_community")
         )
         state = (
-            t("evaluate.open_until", day=local_day(r.open_until))
+            t("evaluate.open_until", day=views.local_day(r.open_until))
             if r.open_until
             else t("evaluate.closed_state")
         )
@@ -338,7 +273,7 @@ for w in ordered:
             )
         if me is not None and not r.reopened:
             rate_block(w.id, r)
-        results_block(r)
+        views.results_block(r, photos)
         st.page_link(
             "cocreate_map/ui/pages/works.py",
             label=t("evaluate.open_work"),
@@ -382,7 +317,7 @@ for c in conventions:
                 else t("works.whole_community")
             )
         )
-        st.metric(t("evaluate.signed_households"), share(p.signed, p.households))
+        st.metric(t("evaluate.signed_households"), views.share(p.signed, p.households))
         st.progress(
             0.0 if not p.households else p.signed / p.households,
             text=t("evaluate.signed_of", signed=p.signed, total=p.households),
