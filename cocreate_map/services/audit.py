@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from cocreate_map import config
 from cocreate_map.domain.audit import canonical_json
+from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditCheckpointRow, AuditRow
 from cocreate_map.storage.tables import utcnow
 
@@ -172,13 +173,7 @@ def checkpoint(
 ) -> Checkpoint:
     """Sign the community's current head (inside the caller's transaction)."""
     session.flush()
-    head = session.execute(
-        select(AuditRow.seq, AuditRow.hash)
-        .where(AuditRow.community_id == community_id)
-        .order_by(AuditRow.seq.desc())
-        .limit(1)
-    ).first()
-    seq, hash_ = (0, "0" * 64) if head is None else (head.seq, head.hash)
+    seq, hash_ = repo.chain_head(session, community_id) or (0, "0" * 64)
     return _write_checkpoint(session, community_id, chain_id, seq, hash_, reason, now)
 
 

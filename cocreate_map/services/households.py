@@ -114,14 +114,9 @@ def record(
         seq, prev = heads[community_id]
         seq += 1
     else:
-        head = session.execute(
-            select(AuditRow.seq, AuditRow.hash)
-            .where(AuditRow.community_id == community_id)
-            .order_by(AuditRow.seq.desc())
-            .limit(1)
-        ).first()
-        seq = 1 if head is None else head.seq + 1
-        prev = audit_domain.GENESIS if head is None else head.hash
+        head = repo.chain_head(session, community_id)
+        seq = 1 if head is None else head[0] + 1
+        prev = audit_domain.GENESIS if head is None else head[1]
     body = _audit_body(chain_id, seq, at, actor, action, payload)
     row = AuditRow(
         community_id=community_id,
@@ -194,13 +189,8 @@ def chain_of(rows: Sequence[AuditRow], chain_id: int | None = None) -> list[audi
 
 
 def audit_head(session: Session, community_id: int) -> str:
-    head = session.scalar(
-        select(AuditRow.hash)
-        .where(AuditRow.community_id == community_id)
-        .order_by(AuditRow.seq.desc())
-        .limit(1)
-    )
-    return head or audit_domain.GENESIS
+    head = repo.chain_head(session, community_id)
+    return audit_domain.GENESIS if head is None else head[1]
 
 
 # ---------------------------------------------------------------- register

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cocreate_map.errors import NotFound
+from cocreate_map.storage.ballot_tables import AuditRow
 from cocreate_map.storage.tables import CommunityRow, ElementRow
 
 
@@ -73,3 +74,14 @@ def elements_of(session: Session, community_id: int) -> Sequence[ElementRow]:
 
 def count_communities(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(CommunityRow)) or 0
+
+
+def chain_head(session: Session, community_id: int) -> tuple[int, str] | None:
+    """(seq, hash) of the community's newest audit entry; None for an empty chain."""
+    head = session.execute(
+        select(AuditRow.seq, AuditRow.hash)
+        .where(AuditRow.community_id == community_id)
+        .order_by(AuditRow.seq.desc())
+        .limit(1)
+    ).first()
+    return None if head is None else (int(head.seq), str(head.hash))

@@ -27,6 +27,7 @@ from cocreate_map.storage.db import transaction
 from cocreate_map.ui import widgets
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import act, shown_errors
+from cocreate_map.ui.mark_views import cat_label, status_label
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
 
@@ -58,14 +59,6 @@ if who.buildings:
 notice = st.session_state.pop(NOTICE, None)
 if notice:
     st.success(notice, icon=":material/check_circle:")
-
-
-def cat_label(category: str) -> str:
-    return t(f"category.{category}")
-
-
-def status_label(status: str) -> str:
-    return t(f"mark_status.{status}")
 
 
 def action_label(action: str) -> str:
