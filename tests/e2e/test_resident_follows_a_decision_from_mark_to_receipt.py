@@ -89,7 +89,9 @@ def test_resident_follows_a_decision_from_mark_to_receipt(story_server, chromium
 
         # the marks that led to it, with their "me too"
         [mark] = story.marks
-        page.get_by_text(mark.text).wait_for(timeout=30_000)
+        # (exactly: the work page's link to the mark, "墙面立面 · 处理中 · …", may linger while
+        # Streamlit swaps the page for the story)
+        page.get_by_text(mark.text, exact=True).wait_for(timeout=30_000)
         page.get_by_text(f"我也是 {mark.supports} 人").wait_for(timeout=30_000)
         # the ballot: the binding outcome as the headline, both measures beside it
         page.get_by_text("通过 · 胜出：棉花白").wait_for(timeout=30_000)
