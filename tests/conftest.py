@@ -37,8 +37,14 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     """Under pytest-xdist (scripts/test runs two workers) the browser tests and the concurrency
     tests share one group, so they never run beside each other: one Chromium at a time, and
     the many-client tests do not starve a browser test's timeouts. (Marked as each test is
-    collected: xdist reads the groups in its own collection_modifyitems.)"""
-    if item.get_closest_marker("e2e") or "concurrency" in item.nodeid:
+    collected: xdist reads the groups in its own collection_modifyitems.) Every test under
+    tests/e2e/ is in the group, marked or not: a browser test that forgot its e2e mark once ran
+    beside another Chromium and both timed out."""
+    if (
+        item.nodeid.startswith("tests/e2e/")
+        or item.get_closest_marker("e2e")
+        or "concurrency" in item.nodeid
+    ):
         item.add_marker(pytest.mark.xdist_group("serial"))
 
 

@@ -15,6 +15,8 @@ from cocreate_map.services import staff as ST
 from cocreate_map.storage.db import make_engine, transaction
 from tests.e2e.conftest import Server, app_server, first_page_load
 
+pytestmark = pytest.mark.e2e
+
 FOLIUM_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SYNC_IFRAME = 'iframe[srcdoc*="cc-sync"]'  # the one page holding the synced option maps
 CENTERS = "() => window.ccSyncedMaps.map(m => [m.getCenter().lat, m.getCenter().lng])"
