@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from cocreate_map.storage import scope
 from cocreate_map.ui import style, widgets
 from cocreate_map.ui.state import t
 
@@ -32,6 +33,9 @@ NAVIGATION = [
 ]
 
 st.set_page_config(page_title=t("app.title"), page_icon="🗺️", layout="wide")
+# No community's scope until the page names its community (widgets.current_community); a run
+# on a thread that served another page before starts clean.
+scope.enter(None)
 # Staff pages stay reachable by their address (they show the sign-in form) but are out of the
 # navigation until a staff member signs in; then the sign-in entry gives way to them.
 signed_in = widgets.current_staff() is not None

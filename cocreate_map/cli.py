@@ -347,11 +347,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _named_community(args: argparse.Namespace) -> int | None:
+    """The id of the existing community the command names with ``--community``, else None (no
+    such option, a community still to be created, a database not made yet)."""
+    slug = getattr(args, "community", None)
+    if not isinstance(slug, str) or not slug:
+        return None
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from cocreate_map.storage.db import make_engine
+    from cocreate_map.storage.tables import CommunityRow
+
+    engine = make_engine()
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(CommunityRow.id).where(CommunityRow.slug == slug))
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        result: int = args.func(args)
+        from cocreate_map.storage import scope
+
+        # a command naming its community (--community SLUG) reads and writes only that
+        # community's rows, whatever ids it is given (storage/scope.py)
+        with scope.within(_named_community(args)):
+            result: int = args.func(args)
         return result
     except CocreateError as exc:
         print(f"cocreate: {exc.message}", file=sys.stderr)

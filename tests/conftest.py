@@ -80,6 +80,30 @@ def scratch_database(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def module_database(kind: str, folder: Path) -> Iterator[Engine]:
+    """A migrated database for a module-scoped fixture ("sqlite": a file in ``folder``;
+    "postgres": a scratch database, dropped afterwards)."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'module.sqlite3'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    try:
+        probe = create_engine(PG_URL)
+        with probe.connect():
+            pass
+        probe.dispose()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+        _unavailable(f"PostgreSQL not reachable: {exc}")
+    with scratch_database("cocreate_module") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A fresh PostgreSQL database with PostGIS for this test session."""

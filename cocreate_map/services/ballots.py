@@ -791,7 +791,9 @@ def resolve_conflict(
     """Staff settle a conflict: keep the counted vote, or count this (paper) one instead."""
     now = now or utcnow()
     c = session.get(VoteConflictRow, conflict_id)
-    if c is None or c.resolved_at is not None:
+    if c is None:  # (or another community's: storage/scope.py)
+        raise NotFound(key="ballots.conflict_does_exist_settled", conflict_id=conflict_id)
+    if c.resolved_at is not None:
         raise InvalidTransition(key="ballots.conflict_does_exist_settled", conflict_id=conflict_id)
     ballot = get_ballot(session, c.ballot_id)
     actor = require_staff(who, ballot.community_id, action="vote.conflict").actor

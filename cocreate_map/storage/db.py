@@ -108,8 +108,13 @@ def refresh_statistics(session: Session, table: str) -> None:
 
 
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One user action = one transaction: commit on success, roll back on any error."""
+def transaction(engine: Engine, community: int | None = None) -> Iterator[Session]:
+    """One user action = one transaction: commit on success, roll back on any error. Opened while
+    a community is in scope (:mod:`cocreate_map.storage.scope`), the transaction is confined to
+    it; ``community`` confines it explicitly (None: the scope of the context, if any)."""
+    from cocreate_map.storage import scope
+
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
+        scope.confine(session, community if community is not None else scope.current())
         yield session

@@ -16,6 +16,7 @@ from cocreate_map.services import staff as staff_service
 from cocreate_map.services.access import EDITORS
 from cocreate_map.services.sessions import STAFF_LIFETIME
 from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage import scope
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import cookies, state
@@ -78,7 +79,11 @@ def current_community() -> CommunityInfo | None:
     st.session_state[state.COMMUNITY] = current
     if st.query_params.get("community") != current:
         st.query_params["community"] = current
-    return next(c for c in known if c.slug == current)
+    chosen = next(c for c in known if c.slug == current)
+    # from here on this run's transactions see and change only this community's rows
+    # (storage/scope.py), whatever id a link or a form carries
+    scope.enter(chosen.id)
+    return chosen
 
 
 # ---------------------------------------------------------------- numbers in the address

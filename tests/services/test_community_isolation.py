@@ -7,7 +7,8 @@ change nothing in B."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -28,6 +29,7 @@ from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.schema import metadata
+from tests.conftest import module_database
 
 A, B_SLUG = services.DEMO_SLUG, "second-estate"
 
@@ -47,8 +49,32 @@ def _b_rows(engine) -> dict[str, int]:
     return out
 
 
-@pytest.fixture
-def two(engine):
+@pytest.fixture(scope="module")
+def _module_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("isolation-data")
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(_module_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """One data folder (audit key and signed heads) for the module's shared databases."""
+    monkeypatch.setenv("COCREATE_DATA_DIR", str(_module_data))
+    return _module_data
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def two(request: pytest.FixtureRequest, _module_data: Path) -> Iterator[tuple]:
+    """A and B, built once per database for the module: the refused attempts change nothing,
+    and the controls below only add to B (the one that closes B's ballot runs last)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COCREATE_DATA_DIR", str(_module_data))
+    with module_database(request.param, _module_data) as engine:
+        yield _setup(engine)
+    mp.undo()
+
+
+def _setup(engine):
     admin = local_admin()
     with transaction(engine) as s:
         services.load_demo(s)
@@ -133,7 +159,6 @@ def test_community_a_cannot_write_into_community_b(two, name):
 # The same use cases succeed for B's own staff and households: the refusals above come from
 # the community check, not from a broken call.
 CONTROLS = {
-    "close B's ballot": lambda s, ids, staff: B.close_ballot(s, ids["b_open_ballot"], who=staff),
     "paper vote in B": lambda s, ids, staff: B.cast_vote(
         s, ids["b_open_ballot"], ids["b_household"], "yes", "paper", who=staff
     ),
@@ -148,6 +173,7 @@ CONTROLS = {
     "convention in B": lambda s, ids, staff: C.create_convention(
         s, B_SLUG, "公约", "一条", who=staff
     ),
+    "close B's ballot": lambda s, ids, staff: B.close_ballot(s, ids["b_open_ballot"], who=staff),
 }
 
 

@@ -129,7 +129,7 @@ def show_detail(work_id: int) -> None:
             )  # fmt: skip
             money_box(money_session, w)
     except CocreateError as exc:
-        st.warning(exc.render(lang()), icon=":material/info:")
+        st.warning(exc.render(lang(), page=True), icon=":material/info:")
         return
     if w.status.value in ("completed", "accepted") or w.reopen_reason:
         st.page_link(
