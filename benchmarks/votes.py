@@ -82,6 +82,7 @@ def bench_tally(url: str, households: int = HOUSEHOLDS, repeat: int = 5) -> dict
     from sqlalchemy import insert, text
 
     from cocreate_map import services
+    from cocreate_map.services.ballots import get_ballot
     from cocreate_map.storage.ballot_tables import VoteRow
     from cocreate_map.storage.db import transaction
     from cocreate_map.storage.tables import utcnow
@@ -106,7 +107,7 @@ def bench_tally(url: str, households: int = HOUSEHOLDS, repeat: int = 5) -> dict
         "GROUP BY CAST(v.choice AS TEXT)"
     )
     with transaction(engine) as s:
-        community_id = services.get_ballot(s, ballot_id).community_id
+        community_id = get_ballot(s, ballot_id).community_id
     project, scoped, floor = [], [], []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -152,11 +153,12 @@ def print_tally_rows(name: str, url_for, sizes: tuple[int, ...]) -> float:  # no
 
 def _cast_worker(url: str, ballot_id: int, ids: list[int], start, out) -> None:  # noqa: ANN001
     from cocreate_map import services
+    from cocreate_map.services.ballots import get_ballot
     from cocreate_map.storage.db import make_engine, transaction
 
     engine = make_engine(url)
     with transaction(engine) as s:
-        community_id = services.get_ballot(s, ballot_id).community_id
+        community_id = get_ballot(s, ballot_id).community_id
     start.wait()
     t0 = time.perf_counter()
     for i, hid in enumerate(ids):
