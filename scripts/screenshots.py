@@ -40,6 +40,7 @@ PAGES = {
     "district": "/district",
     "works": "/works",
     "works-detail": "/works?work=1",
+    "works-missing": "/works?work=999",  # a link from another community, or out of date
     "works-admin": "/works-admin",
     "projector-works": "/meeting?view=projector&panel=works",
     "works-story": "/works?work=1&view=story",
