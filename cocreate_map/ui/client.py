@@ -10,6 +10,7 @@ import streamlit as st
 
 from cocreate_map import config
 from cocreate_map.domain.throttle import client_address
+from cocreate_map.ui import state
 
 
 def trusted_proxies() -> frozenset[str]:
@@ -27,7 +28,7 @@ def client_key() -> str:
     address = client_address(
         remote, forwarded if isinstance(forwarded, str) else None, trusted_proxies()
     )
-    session_id = st.session_state.get("_client_session")
+    session_id = st.session_state.get(state.CLIENT_SESSION)
     if not isinstance(session_id, str):  # one random id per browser session (tab)
-        session_id = st.session_state["_client_session"] = secrets.token_hex(8)
+        session_id = st.session_state[state.CLIENT_SESSION] = secrets.token_hex(8)
     return f"{address}|{session_id}"

@@ -9,6 +9,7 @@ from cocreate_map.domain.china_time import china_time
 from cocreate_map.services import staff as staff_service
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.db import transaction
+from cocreate_map.ui import state
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import t
@@ -18,7 +19,7 @@ def unlock_panel(who: StaffIdentity) -> None:
     """Only for admins (the service checks again): who is paused, and a button to lift it."""
     if who.role is not Role.ADMIN:
         return
-    done = st.session_state.pop("_staff_unlocked", None)
+    done = st.session_state.pop(state.STAFF_UNLOCKED, None)
     with transaction(engine()) as session:
         paused = staff_service.locked_accounts(session)
     with st.expander(t("auth.unlock_title"), icon=":material/lock_open:", expanded=bool(paused)):
@@ -32,5 +33,5 @@ def unlock_panel(who: StaffIdentity) -> None:
             left.markdown(t("auth.unlock_row", user=name, address=address, until=local))
             if right.button(t("auth.unlock_button", user=name), key=f"staff_unlock_{k}"):
                 if act(lambda s, name=name: staff_service.unlock_user(s, name, who)):
-                    st.session_state["_staff_unlocked"] = name
+                    st.session_state[state.STAFF_UNLOCKED] = name
                     st.rerun()

@@ -20,14 +20,31 @@ HOUSEHOLD_COOKIE = "cocreate_household"  # keeps a household signed in on one ph
 HOUSEHOLD_TOKEN = "household_token"  # the household's session token (services/sessions.py)
 STAFF_COOKIE = "cocreate_staff"  # keeps a staff member signed in across reloads and tabs
 STAFF_TOKEN = "staff_token"  # the staff member's session token
+LANG_PARAM_SEEN = "_lang_param_seen"  # the ?lang= already applied (then the radio wins)
+CLIENT_SESSION = "_client_session"  # a random id of this browser session, for rate limits
+STAFF_UNLOCKED = "_staff_unlocked"  # the account just unlocked, for the confirmation line
+STAFF_LEFT = "_staff_left"  # signed out: ignore the cookie until the next sign-in
+STAFF_FORGET = "_staff_forget"  # signed out: clear the cookie on the next run
+STAFF_COOKIE_PENDING = "_staff_cookie_pending"  # a new staff token to write into the cookie
+HOUSEHOLD_LEFT = "_household_left"  # left: ignore the cookie until the next join
+HOUSEHOLD_FORGET = "_household_forget"  # left: clear the cookie on the next run
+HOUSEHOLD_COOKIE_PENDING = "_household_cookie_pending"  # a new token for the cookie
+HOUSEHOLD_QR_TRIED = "_household_qr_tried"  # the ?code= of a scanned slip, tried once
+MARKS_VIEW_JOINED = "_marks_view_joined"  # just joined: open the marking view once
+MARKS_VIEW = "marks_view"  # the marks page's view: list | mark
+IMPORT_LOOK = "import_look"  # (file key, what the file holds, an earlier import of it)
+SLIPS_PDF = "slips_pdf"  # (PDF bytes, household labels) of the code slips just made
+FUNDS_FILES = "funds_files"  # the funds notice files just made, for download
+EVALUATE_STAFF_SHEET = "evaluate_staff_sheet"  # (convention, building, PDF) of a signature sheet
+EVALUATE_STAFF_FORM = "evaluate_staff_form"  # (work, PDF) of a paper rating form
 
 
 def lang() -> str:
     """Language from ?lang=, else the session's choice, else the configured default."""
     param = st.query_params.get("lang")
-    if param in LANGS and st.session_state.get("_lang_param_seen") != param:
+    if param in LANGS and st.session_state.get(LANG_PARAM_SEEN) != param:
         st.session_state[LANG] = param
-        st.session_state["_lang_param_seen"] = param
+        st.session_state[LANG_PARAM_SEEN] = param
     if st.session_state.get(LANG) not in LANGS:
         st.session_state[LANG] = config.get("default_lang")
     value: str = st.session_state[LANG]

@@ -32,7 +32,7 @@ LANG_LABELS = {"zh": "中文", "en": "English"}
 
 def _on_lang_change() -> None:
     st.query_params["lang"] = st.session_state[state.LANG]
-    st.session_state["_lang_param_seen"] = st.session_state[state.LANG]
+    st.session_state[state.LANG_PARAM_SEEN] = st.session_state[state.LANG]
 
 
 def sidebar() -> None:
@@ -139,7 +139,7 @@ def _household_token() -> str | None:
     if isinstance(token, str):
         return token
     return cookies.read(
-        state.HOUSEHOLD_COOKIE, ignore=bool(st.session_state.get("_household_left"))
+        state.HOUSEHOLD_COOKIE, ignore=bool(st.session_state.get(state.HOUSEHOLD_LEFT))
     )
 
 
@@ -185,8 +185,8 @@ def join_household(slug: str, code: str) -> bool:
         return False
     _remember(result.household)
     st.session_state[state.HOUSEHOLD_TOKEN] = token
-    st.session_state["_household_cookie_pending"] = token
-    st.session_state.pop("_household_left", None)
+    st.session_state[state.HOUSEHOLD_COOKIE_PENDING] = token
+    st.session_state.pop(state.HOUSEHOLD_LEFT, None)
     return True
 
 
@@ -203,17 +203,17 @@ def household_gate(
     With ``required`` the page stops below the form; else the caller goes on read-only.
     ``compact`` folds the form into an expander (pages that are useful without joining).
     """
-    if st.session_state.pop("_household_forget", False):
+    if st.session_state.pop(state.HOUSEHOLD_FORGET, False):
         cookies.write(state.HOUSEHOLD_COOKIE, "", 0)
     me = current_household(slug)
-    pending = st.session_state.pop("_household_cookie_pending", None)
+    pending = st.session_state.pop(state.HOUSEHOLD_COOKIE_PENDING, None)
     if me is not None:
         if pending:
             cookies.write(state.HOUSEHOLD_COOKIE, pending, COOKIE_DAYS * 86400)
         return me
     qr_code = st.query_params.get("code")
-    if qr_code and st.session_state.get("_household_qr_tried") != qr_code:
-        st.session_state["_household_qr_tried"] = qr_code
+    if qr_code and st.session_state.get(state.HOUSEHOLD_QR_TRIED) != qr_code:
+        st.session_state[state.HOUSEHOLD_QR_TRIED] = qr_code
         if join_household(slug, qr_code):
             del st.query_params["code"]  # the code does not stay in the address bar
             st.rerun()
@@ -243,8 +243,8 @@ def leave_household() -> None:
             session_service.end_session(session, token)
     st.session_state.pop(state.HOUSEHOLD, None)
     st.session_state.pop(state.HOUSEHOLD_TOKEN, None)
-    st.session_state["_household_left"] = True
-    st.session_state["_household_forget"] = True
+    st.session_state[state.HOUSEHOLD_LEFT] = True
+    st.session_state[state.HOUSEHOLD_FORGET] = True
 
 
 def household_label(me: dict[str, Any]) -> str:
@@ -258,7 +258,7 @@ def _staff_token() -> str | None:
     token = st.session_state.get(state.STAFF_TOKEN)
     if isinstance(token, str):
         return token
-    return cookies.read(state.STAFF_COOKIE, ignore=bool(st.session_state.get("_staff_left")))
+    return cookies.read(state.STAFF_COOKIE, ignore=bool(st.session_state.get(state.STAFF_LEFT)))
 
 
 def current_staff() -> StaffIdentity | None:
@@ -285,8 +285,8 @@ def _sign_out_staff() -> None:
             session_service.end_session(session, token)
     st.session_state.pop(state.STAFF, None)
     st.session_state.pop(state.STAFF_TOKEN, None)
-    st.session_state["_staff_left"] = True
-    st.session_state["_staff_forget"] = True
+    st.session_state[state.STAFF_LEFT] = True
+    st.session_state[state.STAFF_FORGET] = True
 
 
 def may_edit(community_id: int) -> bool:
@@ -314,10 +314,10 @@ def staff_entry() -> None:
 
 def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:
     """The signed-in staff member, or the sign-in form (the page stops below it)."""
-    if st.session_state.pop("_staff_forget", False):
+    if st.session_state.pop(state.STAFF_FORGET, False):
         cookies.write(state.STAFF_COOKIE, "", 0)
     who = current_staff()
-    pending = st.session_state.pop("_staff_cookie_pending", None)
+    pending = st.session_state.pop(state.STAFF_COOKIE_PENDING, None)
     if who is not None:
         if pending:
             cookies.write(state.STAFF_COOKIE, pending, int(STAFF_LIFETIME.absolute.total_seconds()))
@@ -344,8 +344,8 @@ def staff_gate(form_key: str = "staff_sign_in") -> StaffIdentity:
                     token = session_service.open_staff_session(session, identity)
             if identity is not None and token is not None:
                 st.session_state[state.STAFF_TOKEN] = token
-                st.session_state["_staff_cookie_pending"] = token
-                st.session_state.pop("_staff_left", None)
+                st.session_state[state.STAFF_COOKIE_PENDING] = token
+                st.session_state.pop(state.STAFF_LEFT, None)
                 st.rerun()
             if error is not None:
                 st.error(error.render(lang()), icon=":material/lock:")

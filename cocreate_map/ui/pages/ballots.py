@@ -24,7 +24,7 @@ from cocreate_map.services import options as option_service
 from cocreate_map.services.address import PublicAddress, printable
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
-from cocreate_map.ui import staff_accounts, widgets
+from cocreate_map.ui import staff_accounts, state, widgets
 from cocreate_map.ui.address import page_address
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import shown_errors
@@ -71,12 +71,12 @@ def slips_panel(register: list, ballot_open: bool) -> None:
     if ballot_open and mode != "new":
         confirm = st.checkbox(t("slips.confirm_open"), key="slips_confirm")
     if st.button(t("slips.make"), type="primary", icon=":material/print:", key="slips_make"):
-        st.session_state.pop("slips_pdf", None)
+        st.session_state.pop(state.SLIPS_PDF, None)
         if mode == "chosen" and not chosen:
             st.warning(t("slips.pick_first"))
         else:
             make_slips(address, allow, mode, [labels[i] for i in chosen], confirm)
-    made = st.session_state.get("slips_pdf")
+    made = st.session_state.get(state.SLIPS_PDF)
     if made:
         pdf, done = made
         st.success(t("slips.made", n=len(done), households="、".join(done[:8])))
@@ -111,7 +111,7 @@ def make_slips(
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "slips.pdf"
             household_slips(slips, community.name, slug, url, out)
-            st.session_state["slips_pdf"] = (out.read_bytes(), [h.label for h, _ in pairs])
+            st.session_state[state.SLIPS_PDF] = (out.read_bytes(), [h.label for h, _ in pairs])
 
 
 community = widgets.current_community()

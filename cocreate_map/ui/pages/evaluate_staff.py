@@ -22,7 +22,7 @@ from cocreate_map.services import evaluation as evaluation_service
 from cocreate_map.services.access import EDITORS
 from cocreate_map.services.works import building_labels, household_by_label
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import convention_maps, widgets
+from cocreate_map.ui import convention_maps, state, widgets
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
@@ -269,10 +269,10 @@ with tab_print:
                         convention_service.signature_sheet_pdf(
                             session, pid, out, building=None if building == everyone else building
                         )
-                    st.session_state["evaluate_staff_sheet"] = (pid, building, out.read_bytes())
+                    st.session_state[state.EVALUATE_STAFF_SHEET] = (pid, building, out.read_bytes())
                 except CocreateError as exc:
                     st.error(exc.render(lang()), icon=":material/warning:")
-        sheet = st.session_state.get("evaluate_staff_sheet")
+        sheet = st.session_state.get(state.EVALUATE_STAFF_SHEET)
         if sheet and sheet[:2] == (pid, building):
             st.download_button(
                 t("evaluate_staff.download_sheet"), sheet[2],
@@ -291,10 +291,10 @@ with tab_print:
                 try:
                     with transaction(engine()) as session:
                         evaluation_service.ratings_form_pdf(session, fid, out)
-                    st.session_state["evaluate_staff_form"] = (fid, out.read_bytes())
+                    st.session_state[state.EVALUATE_STAFF_FORM] = (fid, out.read_bytes())
                 except CocreateError as exc:
                     st.error(exc.render(lang()), icon=":material/warning:")
-        form = st.session_state.get("evaluate_staff_form")
+        form = st.session_state.get(state.EVALUATE_STAFF_FORM)
         if form and form[0] == fid:
             st.download_button(
                 t("evaluate_staff.download_form"), form[1], file_name=f"work-{fid}-form.pdf",

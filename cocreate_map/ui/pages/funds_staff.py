@@ -16,7 +16,7 @@ from cocreate_map.io.reports_funds import export_ledger, funds_notice
 from cocreate_map.services import funds as funds_service
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import utcnow
-from cocreate_map.ui import widgets
+from cocreate_map.ui import state, widgets
 from cocreate_map.ui.address import page_address
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
@@ -189,11 +189,11 @@ with tab_print:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "funds.pdf"
             funds_notice(data, page_address().url, out, utcnow())
-            st.session_state["funds_files"] = {
+            st.session_state[state.FUNDS_FILES] = {
                 "pdf": out.read_bytes(), "csv": export_ledger(data, "csv"),
                 "xlsx": export_ledger(data, "xlsx"),
             }  # fmt: skip
-    files = st.session_state.get("funds_files")
+    files = st.session_state.get(state.FUNDS_FILES)
     if files:
         st.download_button(
             t("funds_staff.download_notice"), files["pdf"], file_name=f"{slug}-funds.pdf",

@@ -55,7 +55,7 @@ if files:
     # What the file holds, read once per upload; a file that cannot be read says so when
     # previewed or imported (one message, where the person pressed).
     look_key = (tuple((f.name, f.size) for f in files), slug, target)
-    cached = st.session_state.get("import_look")
+    cached = st.session_state.get(state.IMPORT_LOOK)
     if cached is None or cached[0] != look_key:
         try:
             path, name = uploads.stage(files)
@@ -66,8 +66,8 @@ if files:
                 )
         except CocreateError:
             found, earlier = None, None
-        st.session_state["import_look"] = (look_key, found, earlier)
-    _, look, earlier_import = st.session_state["import_look"]
+        st.session_state[state.IMPORT_LOOK] = (look_key, found, earlier)
+    _, look, earlier_import = st.session_state[state.IMPORT_LOOK]
 
 # The file's layers → kinds (a two-layer GeoPackage or KML is not all "other").
 layer_map: dict[str, Kind] = {}
@@ -180,7 +180,7 @@ if commit_clicked and files:
                 replace=replace,
             )
         st.session_state.pop(state.IMPORT_PREVIEW, None)
-        st.session_state.pop("import_look", None)
+        st.session_state.pop(state.IMPORT_LOOK, None)
         st.session_state[state.COMMUNITY] = summary.slug
         st.success(t("import.done", n=summary.imported, name=summary.slug))
         for line in summary.repairs:
@@ -234,7 +234,7 @@ def _history(slug_now: str) -> None:
             if col_button.button(t("import.undo"), key=f"import_undo_{row.id}", width="stretch"):
                 done = act(lambda s, i=row.id: services.undo_import(s, i, who=who))
                 if done:
-                    st.session_state.pop("import_look", None)
+                    st.session_state.pop(state.IMPORT_LOOK, None)
                     st.rerun()
 
 

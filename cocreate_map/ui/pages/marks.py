@@ -23,7 +23,7 @@ from cocreate_map.domain.annotations import (
 from cocreate_map.errors import CocreateError, InvalidGeometry
 from cocreate_map.services import marks as mark_service
 from cocreate_map.storage.db import transaction
-from cocreate_map.ui import mark_maps, style, widgets
+from cocreate_map.ui import mark_maps, state, style, widgets
 from cocreate_map.ui import mark_views as views
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.resources import engine
@@ -44,7 +44,7 @@ SEEN = "marks_seen_taps"  # (last tap on the ground, last tap on an object) of t
 KEPT = "marks_kept_pick"  # {"shape", "geometry"}: the picked place, kept while the map is away
 # The form's widgets keep their values while the resident looks at an offered mark's page (a
 # widget not drawn in a run loses its value; assigning it keeps it): never lose the drawing.
-FORM_KEYS = (SHAPE, CATEGORY, TEXT, SAFETY, "marks_view")
+FORM_KEYS = (SHAPE, CATEGORY, TEXT, SAFETY, state.MARKS_VIEW)
 DONE = "marks_done"  # message after a submit
 RESET = "marks_reset"
 FIELD_ERROR = "marks_field_error"  # (field, message) from the last submit, shown at that field
@@ -65,7 +65,7 @@ me = widgets.household_gate(
     slug,
     form_key="marks_join",
     required=False,
-    compact=bool(wanted) or st.session_state.get("marks_view") == "list",
+    compact=bool(wanted) or st.session_state.get(state.MARKS_VIEW) == "list",
 )
 if me is not None:
     left, right = st.columns([3, 1], vertical_alignment="center")
@@ -348,13 +348,13 @@ if wanted is not None:
     views.show_detail(viewer, wanted)
     st.stop()
 
-if my_id is not None and not st.session_state.get("_marks_view_joined"):
-    st.session_state["_marks_view_joined"] = True  # just joined: go to marking
-    st.session_state["marks_view"] = "mark"
-st.session_state.setdefault("marks_view", "list")
+if my_id is not None and not st.session_state.get(state.MARKS_VIEW_JOINED):
+    st.session_state[state.MARKS_VIEW_JOINED] = True  # just joined: go to marking
+    st.session_state[state.MARKS_VIEW] = "mark"
+st.session_state.setdefault(state.MARKS_VIEW, "list")
 view = st.segmented_control(
     t("marks.view"), ["mark", "list"], format_func=lambda v: t(f"marks.tab_{v}"),
-    key="marks_view", width="stretch", required=True,
+    key=state.MARKS_VIEW, width="stretch", required=True,
 ) or "list"  # fmt: skip
 if view == "mark":
     mark_tab()
