@@ -50,9 +50,37 @@ PAGES = {
     "evaluate": "/evaluate",
     "projector-convention": "/meeting?view=projector&panel=convention",
     "funds-admin": "/funds-admin",
+    "funds-admin-district": "/funds-admin",  # signed in as the sub-district's read-only account
     "staff": "/staff",
     "root-projector": "/?view=projector&panel=map",
 }
+#: pages shown signed in: (username, password) of an account made before the app starts
+SIGNED_IN = {"funds-admin-district": ("jiedao", "screenshots-district-pw")}
+
+
+def _accounts(url: str) -> None:
+    """The demo, in 银行街道, and the accounts of SIGNED_IN (district_admin of 银行街道)."""
+    sys.path.insert(0, str(ROOT))
+    from cocreate_map import services
+    from cocreate_map.services import district, staff
+    from cocreate_map.services.access import local_admin
+    from cocreate_map.storage.db import migrated_engine, transaction
+
+    engine = migrated_engine(url)
+    services.ensure_demo(engine)
+    with transaction(engine) as session:
+        district.set_district(session, services.DEMO_SLUG, "银行街道", local_admin("shots"))
+        for user, password in SIGNED_IN.values():
+            staff.add_user(session, user, password, "district_admin", district="银行街道")
+    engine.dispose()
+
+
+def _sign_in(page, user: str, password: str) -> None:  # noqa: ANN001 - a Playwright page
+    page.locator("input[type='text']").first.fill(user)
+    field = page.locator("input[type='password']").first
+    field.fill(password)
+    field.press("Enter")  # submits the sign-in form
+    page.wait_for_timeout(3000)
 
 
 def main(argv: list[str]) -> int:
@@ -63,6 +91,8 @@ def main(argv: list[str]) -> int:
         port = s.getsockname()[1]
     tmp = Path(tempfile.mkdtemp(prefix="cocreate-shots-"))
     env = dict(os.environ, COCREATE_DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}")
+    if any(p in SIGNED_IN for p in pages):
+        _accounts(env["COCREATE_DATABASE_URL"])
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -106,6 +136,8 @@ def main(argv: list[str]) -> int:
                         page.goto(f"{base}{PAGES[page_name]}{sep}lang={lang}")
                         page.wait_for_selector("[data-testid='stApp']")
                         page.wait_for_timeout(6000)
+                        if page_name in SIGNED_IN:
+                            _sign_in(page, *SIGNED_IN[page_name])
                         path = OUT / f"{page_name}-{lang}-{size_name}.png"
                         page.screenshot(path=str(path))
                         print(path.relative_to(ROOT))

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -78,6 +79,24 @@ def scratch_database(prefix: str) -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def shared_data_dir(name: str) -> tuple[Any, Any]:
+    """Fixtures for a module whose databases are built once (:func:`module_database`): a
+    module-wide data folder, and an autouse override of ``_data_dir`` that points every test of
+    the module at it (the audit key and signed heads must be the ones the data was built with).
+    Use: ``_module_data, _data_dir = shared_data_dir("my-data")`` at module level."""
+
+    @pytest.fixture(scope="module")
+    def _module_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return tmp_path_factory.mktemp(name)
+
+    @pytest.fixture(autouse=True)
+    def _data_dir(_module_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+        monkeypatch.setenv("COCREATE_DATA_DIR", str(_module_data))
+        return _module_data
+
+    return _module_data, _data_dir
 
 
 @contextmanager

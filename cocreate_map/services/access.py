@@ -43,6 +43,28 @@ def require_staff(
     return who
 
 
+def require_reader(
+    who: StaffIdentity | None,
+    community_id: int,
+    community_district: str | None,
+    roles: Iterable[Role] = EVERY_STAFF,
+    *,
+    action: str = "",
+) -> bool:
+    """May ``who`` read the community's staff records (the ledger with donors' names, pending
+    expenses, volunteer hours)? True: read only — a district admin whose sub-district holds the
+    community (issue 15); False: read and write — the community's own staff (``roles``). Anyone
+    else: :class:`PermissionDenied`. Writing use cases still call :func:`require_staff`."""
+    if who is None:
+        raise PermissionDenied(key="access.sign_in", action=action)
+    if who.role is Role.DISTRICT_ADMIN:
+        if who.district is not None and who.district == community_district:
+            return True
+        raise PermissionDenied(key="access.other_district", user=who.username)
+    require_staff(who, community_id, roles, action=action)
+    return False
+
+
 def require_creator(who: StaffIdentity | None, *, action: str = "") -> StaffIdentity:
     """``who`` if it may create a new community: an admin or planner of every community."""
     if who is None:

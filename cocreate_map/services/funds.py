@@ -25,7 +25,7 @@ from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.china_time import to_china
 from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_staff
+from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_reader, require_staff
 from cocreate_map.services.households import audit_entries, audit_head, lock_chain, record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import funds_repo as repo
@@ -818,6 +818,37 @@ def list_entries(session: Session, slug: str, limit: int = 200, offset: int = 0)
         _entry_info(r, a.name, ap, rid, works, photos)
         for r, a, ap, rid in repo.entry_page(session, community.id, limit, offset)
     ]
+
+
+@dataclass(frozen=True)
+class StaffLedger:
+    """What the funds staff page shows: the ledger with donors' names, the expenses waiting for
+    a second account, and the volunteer hours. ``read_only``: a district admin overseeing the
+    community (no forms; every writing use case refuses it anyway)."""
+
+    read_only: bool
+    summary: FundsSummary
+    pending: list[EntryInfo]
+    recent: list[EntryInfo]
+    labour: list[LabourInfo]
+
+
+def staff_ledger(
+    session: Session, who: StaffIdentity | None, slug: str, recent: int = 100
+) -> StaffLedger:
+    """The staff view of the money, for the community's staff or its district's admin."""
+    community = _community(session, slug)
+    read_only = require_reader(
+        who, community.id, community.district, EVERY_STAFF, action="funds.staff_view"
+    )
+    entries = list_entries(session, slug, limit=10**9)
+    return StaffLedger(
+        read_only=read_only,
+        summary=summary(session, slug, with_labour=False),
+        pending=[e for e in entries if e.status == "pending"],
+        recent=entries[:recent],
+        labour=list_labour(session, slug),
+    )
 
 
 def pending_expenses(session: Session, slug: str) -> list[EntryInfo]:

@@ -29,7 +29,7 @@ from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import transaction
 from cocreate_map.storage.schema import metadata
-from tests.conftest import module_database
+from tests.conftest import module_database, shared_data_dir
 
 A, B_SLUG = services.DEMO_SLUG, "second-estate"
 
@@ -49,16 +49,8 @@ def _b_rows(engine) -> dict[str, int]:
     return out
 
 
-@pytest.fixture(scope="module")
-def _module_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("isolation-data")
-
-
-@pytest.fixture(autouse=True)
-def _data_dir(_module_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """One data folder (audit key and signed heads) for the module's shared databases."""
-    monkeypatch.setenv("COCREATE_DATA_DIR", str(_module_data))
-    return _module_data
+# one data folder (audit key and signed heads) for the module's shared databases
+_module_data, _data_dir = shared_data_dir("isolation-data")
 
 
 @pytest.fixture(

@@ -52,7 +52,7 @@ from cocreate_map.storage.options_tables import OptionChangeRow
 from cocreate_map.storage.schema import metadata
 from cocreate_map.storage.tables import ElementRow, ImportRow, utcnow
 from cocreate_map.storage.work_tables import WorkPhotoRow
-from tests.conftest import module_database
+from tests.conftest import module_database, shared_data_dir
 
 A, B_SLUG = services.DEMO_SLUG, "second-estate"
 ADMIN = local_admin()
@@ -63,16 +63,8 @@ PNG = (
 )
 
 
-@pytest.fixture(scope="module")
-def _module_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("scope-data")
-
-
-@pytest.fixture(autouse=True)
-def _data_dir(_module_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """One data folder (audit key and signed heads) for the module's shared databases."""
-    monkeypatch.setenv("COCREATE_DATA_DIR", str(_module_data))
-    return _module_data
+# one data folder (audit key and signed heads) for the module's shared databases
+_module_data, _data_dir = shared_data_dir("scope-data")
 
 
 @pytest.fixture(

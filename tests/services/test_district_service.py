@@ -131,3 +131,39 @@ def test_a_district_admin_writes_nothing_and_acts_for_no_community(engine):
         D.set_district(s, "estate-0", "别的街道", who)
     with pytest.raises(InvalidInput), transaction(engine) as s:
         add_user(s, "nodistrict", "a-long-password-1", "district_admin")
+
+
+def test_a_district_admin_reads_its_communities_staff_ledger_and_no_other(engine):
+    """Read-only oversight (issue 15.1): the ledger with donors' names, pending expenses and
+    hours of a community in the admin's sub-district; another district's community is refused;
+    and a read-only view writes nothing (the same account cannot approve or record)."""
+    from cocreate_map.services import funds as F
+    from cocreate_map.services.staff import StaffIdentity, add_user
+
+    with transaction(engine) as s:
+        services.load_demo(s)
+        services.load_demo(s, "elsewhere")
+        D.set_district(s, services.DEMO_SLUG, "银行街道", local_admin("test"))
+        D.set_district(s, "elsewhere", "别的街道", local_admin("test"))
+        jiedao = add_user(s, "jiedao", "a-long-password-1", "district_admin", district="银行街道")
+        cid = repo.community_by_slug(s, services.DEMO_SLUG).id
+    with transaction(engine) as s:
+        ledger = F.staff_ledger(s, jiedao, services.DEMO_SLUG)
+        assert ledger.read_only
+        assert ledger.pending and ledger.recent and ledger.labour
+        assert any(e.donor_private == "杨继安" for e in ledger.recent)
+        with pytest.raises(PermissionDenied) as other:
+            F.staff_ledger(s, jiedao, "elsewhere")
+        assert other.value.key == "access.other_district"
+        with pytest.raises(PermissionDenied):
+            F.approve_entry(s, jiedao, ledger.pending[0].id)
+        with pytest.raises(PermissionDenied):
+            F.add_entry(s, jiedao, services.DEMO_SLUG, "donation", "10.00")
+    # the community's own staff read and write; a visitor reads nothing
+    with transaction(engine) as s:
+        assert not F.staff_ledger(
+            s, StaffIdentity("wang", Role.ADMIN, cid), services.DEMO_SLUG
+        ).read_only
+        with pytest.raises(PermissionDenied) as anonymous:
+            F.staff_ledger(s, None, services.DEMO_SLUG)
+        assert anonymous.value.key == "access.sign_in"

@@ -114,3 +114,26 @@ def test_projector_works_panel_shows_the_money(entry):
     at = open_page(entry, MEETING, community=SLUG, view="projector", panel="works")
     html = " ".join(h.proto.body for h in at.get("html"))
     assert 'data-funds="balance"' in html and "45,200.00" in html and "已支出 ¥23,000.00" in html
+
+
+def test_a_district_admin_sees_the_staff_ledger_read_only(entry, sqlite_url):
+    from cocreate_map.services import district as district_service
+    from cocreate_map.services.access import local_admin
+
+    with transaction(make_engine(sqlite_url)) as s:
+        district_service.set_district(s, SLUG, "银行街道", local_admin("test"))
+        staff_service.add_user(s, "jiedao", PASSWORD, "district_admin", district="银行街道")
+    at = open_page(entry, STAFF)
+    at.text_input(key="funds_staff_sign_in_user").set_value("jiedao")
+    at.text_input(key="funds_staff_sign_in_pw").set_value(PASSWORD)
+    press(at, "登录")
+    assert any("只读" in i.value for i in at.info)
+    text = texts(at)
+    assert "杨继安" in text and "待审核" in text  # donors' names and the pending expense
+    assert not at.button or not any(b.label in ("记入账目", "审核通过", "冲正") for b in at.button)
+    assert not [ti for ti in at.text_input if ti.label.startswith("金额")]
+    # the same account on a community outside its sub-district: refused, in Chinese
+    with transaction(make_engine(sqlite_url)) as s:
+        district_service.set_district(s, SLUG, "别的街道", local_admin("test"))
+    at.run()
+    assert any("不在它所管的街道" in w.value for w in at.warning)
