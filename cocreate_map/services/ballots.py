@@ -58,7 +58,7 @@ from cocreate_map.errors import (
     at_line,
     first_errors,
 )
-from cocreate_map.services.access import EVERY_STAFF, require_staff
+from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_reader, require_staff
 from cocreate_map.services.households import (
     _chain_id,
     audit_entries,
@@ -268,6 +268,32 @@ def ballot_info(row: BallotRow, now: datetime | None = None) -> BallotInfo:
         show_running=bool(row.show_running),
         e_voting_recognised=bool(row.e_voting_recognised),
         status=status(row, now),
+    )
+
+
+@dataclass(frozen=True)
+class BallotsOverview:
+    """What the ballots staff page lists: each ballot with its votes and open conflicts.
+    ``read_only``: a district admin overseeing the community (no forms)."""
+
+    read_only: bool
+    ballots: list[BallotInfo]
+    votes: dict[int, int]
+    open_conflicts: dict[int, int]
+
+
+def staff_overview(
+    session: Session, who: StaffIdentity | None, slug: str, now: datetime | None = None
+) -> BallotsOverview:
+    """The ballots staff view, for the community's admins and planners or its district's admin."""
+    community = repo.community_by_slug(session, slug)
+    read_only = require_reader(who, community.id, community.district, EDITORS, action="ballots")
+    ballots = ballot_infos(session, slug, now)
+    return BallotsOverview(
+        read_only=read_only,
+        ballots=ballots,
+        votes={b.id: vote_count(session, b.id) for b in ballots},
+        open_conflicts={b.id: len(conflicts(session, b.id)) for b in ballots},
     )
 
 

@@ -10,6 +10,7 @@ from streamlit.errors import StreamlitAPIException
 
 from cocreate_map import config, services
 from cocreate_map.domain.community import CommunityInfo
+from cocreate_map.errors import PermissionDenied
 from cocreate_map.services import households as household_service
 from cocreate_map.services import sessions as session_service
 from cocreate_map.services import staff as staff_service
@@ -297,6 +298,17 @@ def may_edit(community_id: int) -> bool:
 
 
 STAFF_PAGE = "cocreate_map/ui/pages/staff.py"
+
+
+def staff_refused(exc: PermissionDenied) -> None:
+    """A staff page's records refused to the signed-in account: the page's sentence for a
+    building chief or another community's account, else the use case's own words (another
+    sub-district's admin)."""
+    if exc.key in ("access.role", "access.other_community"):
+        text = t("staff.not_for_role")
+    else:
+        text = exc.render(lang(), page=True)
+    st.warning(text, icon=":material/lock:")
 
 
 def staff_entry() -> None:

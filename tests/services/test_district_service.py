@@ -137,6 +137,7 @@ def test_a_district_admin_reads_its_communities_staff_ledger_and_no_other(engine
     """Read-only oversight (issue 15.1): the ledger with donors' names, pending expenses and
     hours of a community in the admin's sub-district; another district's community is refused;
     and a read-only view writes nothing (the same account cannot approve or record)."""
+    from cocreate_map.services import ballots as B
     from cocreate_map.services import funds as F
     from cocreate_map.services.staff import StaffIdentity, add_user
 
@@ -159,6 +160,14 @@ def test_a_district_admin_reads_its_communities_staff_ledger_and_no_other(engine
             F.approve_entry(s, jiedao, ledger.pending[0].id)
         with pytest.raises(PermissionDenied):
             F.add_entry(s, jiedao, services.DEMO_SLUG, "donation", "10.00")
+        ballots = B.staff_overview(s, jiedao, services.DEMO_SLUG)
+        assert ballots.read_only and ballots.ballots
+        live = next(b for b in ballots.ballots if b.status == "open")
+        assert ballots.votes[live.id] > 0
+        with pytest.raises(PermissionDenied):
+            B.close_ballot(s, live.id, who=jiedao)
+        with pytest.raises(PermissionDenied):
+            B.staff_overview(s, jiedao, "elsewhere")
     # the community's own staff read and write; a visitor reads nothing
     with transaction(engine) as s:
         assert not F.staff_ledger(

@@ -298,3 +298,34 @@ def test_an_open_ballot_is_never_announced_as_decided(entry, sqlite_url, lang, w
     at = open_page(entry, RESULTS, lang=lang, ballot=str(bid))
     assert at.success or at.error or at.warning  # now the outcome is announced
     assert not any(words in html.unescape(i.value) for i in at.info)
+
+
+def test_a_district_admin_sees_the_ballots_read_only(entry, sqlite_url):
+    from cocreate_map.services import district as district_service
+    from cocreate_map.services import staff as staff_service
+
+    services.ensure_demo(migrated_engine(sqlite_url))
+    with transaction(make_engine(sqlite_url)) as s:
+        district_service.set_district(s, services.DEMO_SLUG, "银行街道", local_admin("test"))
+        staff_service.add_user(
+            s, "jiedao", "a-long-district-pw", "district_admin", district="银行街道"
+        )
+        staff_service.add_user(
+            s, "chief", "a-long-chief-pw1", "building_chief",
+            community_slug=services.DEMO_SLUG, buildings=["1"],
+        )  # fmt: skip
+    at = open_page(entry, STAFF)
+    at.text_input(key="staff_sign_in_user").set_value("jiedao")
+    at.text_input(key="staff_sign_in_pw").set_value("a-long-district-pw")
+    press(at, "登录")
+    assert any("只读" in i.value for i in at.info)
+    shown = " ".join(m.value for m in at.markdown)
+    assert "停车和绿地怎么改" in shown and "进行中" in shown
+    assert not any(b.label in ("结束表决", "创建并开始表决") for b in at.button)
+    assert not at.text_input or not any("标题" in ti.label for ti in at.text_input)
+    # a building chief is still refused, with the page's sentence
+    at = open_page(entry, STAFF)
+    at.text_input(key="staff_sign_in_user").set_value("chief")
+    at.text_input(key="staff_sign_in_pw").set_value("a-long-chief-pw1")
+    press(at, "登录")
+    assert any("不能使用此页面" in w.value for w in at.warning)

@@ -8,14 +8,15 @@ COCREATE_ADMIN_PASSWORD); admins and planners of this community use this page.
 import tempfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from cocreate_map import decision_text
-from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.china_time import china_time, from_china, to_china
 from cocreate_map.domain.voting import KINDS, RULES, TIE_BREAKS
+from cocreate_map.errors import PermissionDenied
 from cocreate_map.i18n import rule_name
 from cocreate_map.io.reports_ballots import Slip, household_slips
 from cocreate_map.services import ballots as ballot_service
@@ -120,15 +121,51 @@ if community is None:
 st.title(t("ballots.title"))
 
 who = widgets.staff_gate()
-if who.role is Role.BUILDING_CHIEF or not who.may_work_in(community.id):
-    st.warning(t("staff.not_for_role"), icon=":material/lock:")
+slug = community.slug
+try:
+    with transaction(engine()) as session:
+        overview = ballot_service.staff_overview(session, who, slug)
+except PermissionDenied as exc:
+    widgets.staff_refused(exc)
+    st.stop()
+ballots = overview.ballots
+states = {b.id: b.status for b in ballots}
+counts = overview.votes
+
+
+def ballot_line(b: ballot_service.BallotInfo) -> None:
+    st.markdown(
+        f"**#{b.id} {escape_markdown(b.title)}** · {t(f'ballots.status.{states[b.id]}')} · "
+        f"{t('ballots.votes', n=counts[b.id])}"
+    )
+    parts = [t(f"ballots.kind.{b.kind}"), rule_name(lang(), b.rule)]
+    if b.closes_at:
+        parts.append(t("vote.until", when=china_time(b.closes_at)))
+    if overview.open_conflicts[b.id]:
+        parts.append(t("ballots.tab_conflicts", n=overview.open_conflicts[b.id]))
+    st.caption(" · ".join(parts))
+
+
+def results_link(b: ballot_service.BallotInfo, where: Any = st) -> None:
+    where.page_link(
+        "cocreate_map/ui/pages/results.py",
+        label=t("ballots.results"),
+        icon=":material/bar_chart:",
+        query_params={"community": slug, "ballot": str(b.id), "lang": lang()},
+    )
+
+
+if overview.read_only:  # a district admin of the community's sub-district: read only
+    st.info(t("ballots.read_only"), icon=":material/visibility:")
+    if not ballots:
+        st.info(t("ballots.none"))
+    for b in ballots:
+        with st.container(border=True):
+            ballot_line(b)
+            results_link(b)
     st.stop()
 
-slug = community.slug
 with transaction(engine()) as session:
-    ballots = ballot_service.ballot_infos(session, slug)
-    states = {b.id: b.status for b in ballots}
-    counts = {b.id: ballot_service.vote_count(session, b.id) for b in ballots}
     open_conflicts = {b.id: ballot_service.conflicts(session, b.id) for b in ballots}
     register = household_service.list_households(session, slug)
     option_names = [o.name for o in option_service.list_options(session, slug)]
@@ -152,14 +189,7 @@ with tab_list:
         st.info(t("ballots.none"))
     for b in ballots:
         with st.container(border=True):
-            st.markdown(
-                f"**#{b.id} {escape_markdown(b.title)}** · {t(f'ballots.status.{states[b.id]}')} · "
-                f"{t('ballots.votes', n=counts[b.id])}"
-            )
-            parts = [t(f"ballots.kind.{b.kind}"), rule_name(lang(), b.rule)]
-            if b.closes_at:
-                parts.append(t("vote.until", when=china_time(b.closes_at)))
-            st.caption(" · ".join(parts))
+            ballot_line(b)
             if states[b.id] == "open":
                 with shown_errors(), transaction(engine()) as session:
                     partial = ballot_service.tally_ballot(session, b.id).partial_owners
@@ -183,12 +213,7 @@ with tab_list:
                         icon=":material/warning:",
                     )
             cols = st.columns([1, 1, 3])
-            cols[0].page_link(
-                "cocreate_map/ui/pages/results.py",
-                label=t("ballots.results"),
-                icon=":material/bar_chart:",
-                query_params={"community": slug, "ballot": str(b.id), "lang": lang()},
-            )
+            results_link(b, cols[0])
             if states[b.id] == "open" and cols[1].button(
                 t("ballots.close"), key=f"close_{b.id}", type="primary"
             ):

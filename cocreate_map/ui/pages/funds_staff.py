@@ -23,7 +23,7 @@ from cocreate_map.ui.address import page_address
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.resources import engine
-from cocreate_map.ui.state import lang, t
+from cocreate_map.ui.state import t
 
 NOTICE = "funds_staff_notice"
 KINDS = [k.value for k in dom.Kind]
@@ -43,7 +43,7 @@ try:
     with transaction(engine()) as session:
         ledger = funds_service.staff_ledger(session, who, slug)
 except PermissionDenied as exc:
-    st.warning(exc.render(lang(), page=True), icon=":material/lock:")
+    widgets.staff_refused(exc)
     st.stop()
 s, pending, recent, labour = ledger.summary, ledger.pending, ledger.recent, ledger.labour
 
