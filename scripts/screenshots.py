@@ -51,11 +51,13 @@ PAGES = {
     "projector-convention": "/meeting?view=projector&panel=convention",
     "funds-admin": "/funds-admin",
     "funds-admin-district": "/funds-admin",  # signed in as the sub-district's read-only account
+    "ballots-district": "/ballots",  # the same account
     "staff": "/staff",
     "root-projector": "/?view=projector&panel=map",
 }
 #: pages shown signed in: (username, password) of an account made before the app starts
-SIGNED_IN = {"funds-admin-district": ("jiedao", "screenshots-district-pw")}
+DISTRICT_ACCOUNT = ("jiedao", "screenshots-district-pw")
+SIGNED_IN = {"funds-admin-district": DISTRICT_ACCOUNT, "ballots-district": DISTRICT_ACCOUNT}
 
 
 def _accounts(url: str) -> None:
@@ -70,7 +72,7 @@ def _accounts(url: str) -> None:
     services.ensure_demo(engine)
     with transaction(engine) as session:
         district.set_district(session, services.DEMO_SLUG, "银行街道", local_admin("shots"))
-        for user, password in SIGNED_IN.values():
+        for user, password in set(SIGNED_IN.values()):
             staff.add_user(session, user, password, "district_admin", district="银行街道")
     engine.dispose()
 

@@ -55,7 +55,7 @@ def y(fen: int) -> str:
 def read_only_view() -> None:
     """A district admin of the community's sub-district: the same records, no forms."""
     st.info(t("funds_staff.read_only"), icon=":material/visibility:")
-    st.subheader(t("funds_staff.tab_approve", n=len(pending)))
+    st.subheader(t("funds_staff.pending_heading", n=len(pending)))
     if not pending:
         st.caption(t("funds_staff.none_pending"))
     for e in pending:
@@ -72,7 +72,7 @@ def read_only_view() -> None:
                 t("funds.col.date"): [str(e.occurred_on or "") for e in recent],
                 t("funds.col.kind"): [t(f"funds.kind.{e.kind.value}") for e in recent],
                 t("funds.col.amount"): [y(e.amount_fen) for e in recent],
-                t("funds.col.donor"): [e.donor_private or e.payee for e in recent],
+                t("funds.col.source"): [e.donor_private or e.payee for e in recent],
                 t("funds.col.work"): [e.work_title for e in recent],
                 t("funds.col.status"): [t(f"funds.status.{e.status}") for e in recent],
                 t("funds.col.approved"): [e.approved_by or "" for e in recent],
