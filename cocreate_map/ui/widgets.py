@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
+from sqlalchemy.orm import Session
 from streamlit.errors import StreamlitAPIException
 
 from cocreate_map import config, services
@@ -27,6 +29,8 @@ from cocreate_map.ui.feedback import shown_errors
 from cocreate_map.ui.i18n import LANGS
 from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import lang, t
+
+T = TypeVar("T")
 
 LANG_LABELS = {"zh": "中文", "en": "English"}
 
@@ -300,15 +304,21 @@ def may_edit(community_id: int) -> bool:
 STAFF_PAGE = "cocreate_map/ui/pages/staff.py"
 
 
-def staff_refused(exc: PermissionDenied) -> None:
-    """A staff page's records refused to the signed-in account: the page's sentence for a
-    building chief or another community's account, else the use case's own words (another
-    sub-district's admin)."""
-    if exc.key in ("access.role", "access.other_community"):
-        text = t("staff.not_for_role")
-    else:
-        text = exc.render(lang(), page=True)
-    st.warning(text, icon=":material/lock:")
+def staff_records(read: Callable[[Session], T]) -> T:
+    """What a staff page shows, read by a use case that checks the signed-in account (its own
+    community's staff, or its sub-district's admin read only). Refused: the page's sentence for
+    a building chief or another community's account, else the use case's own words (another
+    sub-district's admin); the page stops there."""
+    try:
+        with transaction(engine()) as session:
+            return read(session)
+    except PermissionDenied as exc:
+        if exc.key in ("access.role", "access.other_community"):
+            text = t("staff.not_for_role")
+        else:
+            text = exc.render(lang(), page=True)
+        st.warning(text, icon=":material/lock:")
+        st.stop()
 
 
 def staff_entry() -> None:

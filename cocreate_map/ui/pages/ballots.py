@@ -16,7 +16,6 @@ import streamlit as st
 from cocreate_map import decision_text
 from cocreate_map.domain.china_time import china_time, from_china, to_china
 from cocreate_map.domain.voting import KINDS, RULES, TIE_BREAKS
-from cocreate_map.errors import PermissionDenied
 from cocreate_map.i18n import rule_name
 from cocreate_map.io.reports_ballots import Slip, household_slips
 from cocreate_map.services import ballots as ballot_service
@@ -122,12 +121,7 @@ st.title(t("ballots.title"))
 
 who = widgets.staff_gate()
 slug = community.slug
-try:
-    with transaction(engine()) as session:
-        overview = ballot_service.staff_overview(session, who, slug)
-except PermissionDenied as exc:
-    widgets.staff_refused(exc)
-    st.stop()
+overview = widgets.staff_records(lambda session: ballot_service.staff_overview(session, who, slug))
 ballots = overview.ballots
 states = {b.id: b.status for b in ballots}
 counts = overview.votes

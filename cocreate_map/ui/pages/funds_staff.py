@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from cocreate_map.domain import funds as dom
-from cocreate_map.errors import PermissionDenied
 from cocreate_map.io.reports_funds import export_ledger, funds_notice
 from cocreate_map.services import funds as funds_service
 from cocreate_map.storage.db import transaction
@@ -39,12 +38,7 @@ notice = st.session_state.pop(NOTICE, None)
 if notice:
     st.success(notice, icon=":material/check_circle:")
 
-try:
-    with transaction(engine()) as session:
-        ledger = funds_service.staff_ledger(session, who, slug)
-except PermissionDenied as exc:
-    widgets.staff_refused(exc)
-    st.stop()
+ledger = widgets.staff_records(lambda session: funds_service.staff_ledger(session, who, slug))
 s, pending, recent, labour = ledger.summary, ledger.pending, ledger.recent, ledger.labour
 
 
