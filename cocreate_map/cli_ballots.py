@@ -294,7 +294,7 @@ def cmd_ballot_notice(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from cocreate_map.services.ballots import verify_audit
+    from cocreate_map.services.verification import verify_audit
     from cocreate_map.storage.db import transaction
 
     with transaction(_engine()) as session:

@@ -166,7 +166,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_options_delete(args: argparse.Namespace) -> int:
-    from cocreate_map.services.imports import delete_unused_option
+    from cocreate_map.services.options import delete_unused_option
     from cocreate_map.services.staff import staff_identity
     from cocreate_map.storage.db import transaction
 

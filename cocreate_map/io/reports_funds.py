@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from cocreate_map.domain import funds as dom
 from cocreate_map.errors import InvalidInput
 from cocreate_map.io.reports_ballots import FONT, _dt, _pdf, _qr_png
+from cocreate_map.io.spreadsheet import safe_cell as safe
 
 #: rows of a printed list (expenses, named donors); the rest are in the live ledger and the export
 MAX_LISTED = 200
@@ -218,10 +219,45 @@ def _line(pdf: Any, text: str) -> None:
     pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
 
 
+EXPORT_COLUMNS = (
+    "id", "date", "account", "kind", "amount_yuan", "effect_yuan", "status", "method", "source",
+    "work_id", "work", "payee", "receipt_no", "note", "recorded_by", "approved_by", "reverses",
+    "reversed_by", "photos",
+)  # fmt: skip
+
+
+def export_rows(data: Any) -> list[list[Any]]:
+    """The public ledger as rows of plain values (every text neutralised for spreadsheets);
+    ``data`` is a ``services.funds.NoticeData``."""
+    by_id = {e.id: e for e in data.entries}
+    rows: list[list[Any]] = []
+    for e in data.entries:
+        entry = dom.LedgerEntry(
+            e.id, e.account, e.kind, e.amount_fen, e.recorded_by, e.approved_by, e.reverses_id,
+            e.work_id,
+        )  # fmt: skip
+        orig = by_id.get(e.reverses_id) if e.reverses_id is not None else e
+        lookup = {e.id: entry}
+        if orig is not None and orig is not e:
+            lookup[orig.id] = dom.LedgerEntry(
+                orig.id, orig.account, orig.kind, orig.amount_fen, orig.recorded_by,
+                orig.approved_by, None, orig.work_id,
+            )  # fmt: skip
+        effect = dom.effect_fen(entry, lookup)
+        rows.append(
+            [
+                e.id, e.occurred_on.isoformat() if e.occurred_on else "", safe(e.account),
+                e.kind.value, dom.yuan_plain(e.amount_fen), dom.yuan_plain(effect), e.status,
+                e.method, safe(e.source), e.work_id or "", safe(e.work_title), safe(e.payee),
+                safe(e.receipt_no), safe(e.note), safe(e.recorded_by), safe(e.approved_by or ""),
+                e.reverses_id or "", e.reversed_by_id or "", len(e.photo_ids),
+            ]
+        )  # fmt: skip
+    return rows
+
+
 def export_ledger(data: Any, fmt: str) -> bytes:
     """The public ledger as CSV (UTF-8 with BOM) or XLSX; texts cannot run as formulas."""
-    from cocreate_map.services.funds import EXPORT_COLUMNS, export_rows
-
     rows = export_rows(data)
     if fmt == "csv":
         buf = io.StringIO()

@@ -18,29 +18,25 @@ from cocreate_map.services.ballots import (
     list_ballots,
     resolve_conflict,
     tally_ballot,
-    verify_audit,
 )
 from cocreate_map.services.community import (
-    DEMO_FILE,
-    DEMO_NAME,
-    DEMO_SLUG,
     ImportSummary,
     MapData,
     MapVersion,
     create_community,
     delete_community,
-    ensure_demo,
     export_community,
     import_file,
     list_communities,
-    load_demo,
     map_data,
     map_version,
     preview_import,
     preview_map_data,
 )
+from cocreate_map.services.demo import DEMO_FILE, DEMO_NAME, DEMO_SLUG, ensure_demo, load_demo
+from cocreate_map.services.demo.options import load_demo_options
+from cocreate_map.services.demo.register import demo_codes
 from cocreate_map.services.households import (
-    demo_codes,
     import_households,
     join_with_code,
     list_households,
@@ -50,7 +46,6 @@ from cocreate_map.services.households import (
 from cocreate_map.services.imports import (
     ImportInfo,
     archive_community,
-    delete_unused_option,
     find_earlier,
     list_imports,
     look_at_file,
@@ -66,12 +61,12 @@ from cocreate_map.services.options import (
     comparison_sheet,
     create_option,
     delete_option,
+    delete_unused_option,
     element_at,
     export_option_geojson,
     get_unit_costs,
     import_option,
     list_options,
-    load_demo_options,
     option_geojson,
     option_map_data,
     option_metrics,
@@ -79,6 +74,7 @@ from cocreate_map.services.options import (
     set_unit_costs,
     undo_last_change,
 )
+from cocreate_map.services.verification import verify_audit
 
 __all__ = [
     "DEMO_FILE",

@@ -31,14 +31,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from cocreate_map import config
+from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain.audit import canonical_json
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditCheckpointRow, AuditRow
-from cocreate_map.storage.tables import utcnow
+from cocreate_map.storage.tables import CommunityRow, utcnow
 
 KEY_FILE = "audit-ed25519.pem"
 HEADS_DIR = "audit-heads"  # one signed head per database and community
@@ -47,6 +48,126 @@ TRUSTED_KEYS = "audit-trusted-keys"  # *.pub of servers a community moved from (
 HOURLY = timedelta(hours=1)
 # Entries whose head must carry a checkpoint of their own.
 ANCHORED_ACTIONS = ("ballot.close", "notice.publish")
+
+# ---------------------------------------------------------------- the chain
+
+
+def lock_chain(session: Session, community_id: int) -> None:
+    """Serialise appends to one community's audit chain until the transaction ends (taken once
+    per transaction: later calls in it cost nothing)."""
+    locked: set[int] = session.info.setdefault("audit_locked", set())
+    if community_id in locked:
+        return
+    locked.add(community_id)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + community_id})
+    else:
+        # Any write takes SQLite's database lock; reads after it see the newest chain head.
+        session.execute(text("UPDATE communities SET id = id WHERE 0 = 1"))
+
+
+def record(
+    session: Session,
+    community_id: int,
+    actor: str,
+    action: str,
+    payload: dict[str, Any],
+    now: datetime | None = None,
+) -> AuditRow:
+    """Append one entry to the community's hash chain (inside the caller's transaction).
+
+    The chain lock is taken here, once per transaction, as late as possible: the caller's own
+    rows are written first, so writers of one community wait for each other only for the append
+    and the commit (issue 16.4). A signed checkpoint follows when one is due (:func:`after_append`)."""
+    session.flush()  # the caller's rows, and the chain's id, before the lock
+    chain_id = chain_id_of(session, community_id)
+    at = (now or utcnow()).isoformat(timespec="microseconds")
+    lock_chain(session, community_id)
+    # Under the chain lock, held to the end of the transaction, the head this transaction
+    # appended last is the head: a second append in it need not read it again.
+    heads: dict[int, tuple[int, str]] = session.info.setdefault("audit_chain_heads", {})
+    if community_id in heads:
+        seq, prev = heads[community_id]
+        seq += 1
+    else:
+        head = repo.chain_head(session, community_id)
+        seq = 1 if head is None else head[0] + 1
+        prev = audit_domain.GENESIS if head is None else head[1]
+    body = _audit_body(chain_id, seq, at, actor, action, payload)
+    row = AuditRow(
+        community_id=community_id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        payload=payload,
+        prev_hash=prev,
+        hash=audit_domain.entry_hash(prev, body),
+    )
+    session.add(row)
+    session.flush()
+    heads[community_id] = (seq, row.hash)
+    after_append(session, row, chain_id)
+    return row
+
+
+def _audit_body(
+    community_id: int, seq: int, at: str, actor: str, action: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "community_id": community_id,
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "payload": payload,
+    }
+
+
+def audit_entries(session: Session, community_id: int) -> list[AuditRow]:
+    return list(
+        session.scalars(
+            select(AuditRow).where(AuditRow.community_id == community_id).order_by(AuditRow.seq)
+        )
+    )
+
+
+def chain_id_of(session: Session, community_id: int) -> int:
+    """The id the community's chain is hashed under: its own, or the one it had in the database
+    it moved from (``cocreate community move`` keeps the chain's hashes as they were)."""
+    known: dict[int, int] = session.info.setdefault("audit_chain_ids", {})
+    if community_id not in known:
+        moved = session.scalar(
+            select(CommunityRow.audit_chain_id).where(CommunityRow.id == community_id)
+        )
+        known[community_id] = community_id if moved is None else moved
+    return known[community_id]
+
+
+def chain_of(rows: Sequence[AuditRow], chain_id: int | None = None) -> list[audit_domain.Entry]:
+    """The rows as domain entries; ``chain_id`` is the id the chain was hashed under (default:
+    the rows' own community id)."""
+    return [
+        audit_domain.Entry(
+            _audit_body(
+                r.community_id if chain_id is None else chain_id,
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                dict(r.payload),
+            ),
+            r.prev_hash,
+            r.hash,
+        )
+        for r in rows
+    ]
+
+
+def audit_head(session: Session, community_id: int) -> str:
+    head = repo.chain_head(session, community_id)
+    return audit_domain.GENESIS if head is None else head[1]
+
 
 # ---------------------------------------------------------------- the key
 

@@ -1,7 +1,8 @@
 """Reconciliation of the data with the audit log (issue 11.4): the checks of the votes, their
-history and conflicts, the household register and the marks, registered with
+history and conflicts and the household register, registered with
 ``services.audit.register_check``. Each replays the log entries that made the rows and names the
-entry (or the row no entry made) where they differ.
+entry (or the row no entry made) where they differ. Other aggregates register their own check
+(the marks in ``services.marks``, the funds ledger in ``services.funds``) with the helpers here.
 
 A ``community.moved`` entry gives the ids anew (``id_maps``): what was replayed before it is
 carried over to the new ids.
@@ -26,7 +27,6 @@ from cocreate_map.storage.ballot_tables import (
     VoteHistoryRow,
     VoteRow,
 )
-from cocreate_map.storage.mark_tables import MarkRow
 from cocreate_map.storage.transfer import from_runs
 
 
@@ -39,7 +39,8 @@ def _choice(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _maps(p: dict[str, Any], *tables: str) -> list[dict[int, int]]:
+def id_maps(p: dict[str, Any], *tables: str) -> list[dict[int, int]]:
+    """The old → new ids of ``tables`` that a ``community.moved`` entry's payload ``p`` gives."""
     id_maps = p.get("id_maps", {})
     return [from_runs(id_maps.get(t, [])) for t in tables]
 
@@ -63,7 +64,7 @@ def _replay_votes(
     for r in rows:
         p = r.payload
         if r.action == "community.moved":
-            b, h = _maps(p, "ballots", "households")
+            b, h = id_maps(p, "ballots", "households")
 
             def move(k: VoteKey, b: dict[int, int] = b, h: dict[int, int] = h) -> VoteKey:
                 return (b.get(k[0], k[0]), h.get(k[1], k[1]))
@@ -235,72 +236,5 @@ def check_register(session: Session, community_id: int, rows: Sequence[AuditRow]
     return problems
 
 
-# ---------------------------------------------------------------- marks
-
-
-def check_marks(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
-    """Every mark's status, category and text as its log entries left them."""
-    from cocreate_map.services.marks import mark_status
-
-    want: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        p = r.payload
-        if r.action == "community.moved":
-            (m,) = _maps(p, "marks")
-            want = {m.get(k, k): v for k, v in want.items()}
-            continue
-        if not r.action.startswith("mark.") or "mark_id" not in p:
-            continue
-        mid = int(p["mark_id"])
-        cur = want.setdefault(mid, {"seq": r.seq, "submitted": False})
-        cur["seq"] = r.seq
-        if r.action == "mark.submit":
-            first = "published" if p.get("source") == "paper" else "submitted"
-            cur.update(submitted=True, status=p.get("status", first), category=p.get("category"))
-            if "text_sha256" in p:
-                cur["text"] = p["text_sha256"]
-        elif r.action == "mark.edit":
-            cur.update({k: v for k, v in (("category", p.get("category")),) if v})
-            if "text_sha256" in p:
-                cur["text"] = p["text_sha256"]
-        elif "to" in p:
-            cur["status"] = p["to"]
-    problems: list[str] = []
-    seen = set()
-    for m in session.scalars(select(MarkRow).where(MarkRow.community_id == community_id)):
-        seen.add(m.id)
-        w = want.get(m.id)
-        if w is None or not w["submitted"]:
-            problems.append(f"mark {m.id} is in no log entry (inserted directly)")
-            continue
-        status = mark_status(m).value
-        if w.get("status") and status != w["status"]:
-            problems.append(
-                f"mark {m.id} is {status} but log entry {w['seq']} left it {w['status']} "
-                "(edited directly)"
-            )
-        if w.get("category") and m.category != w["category"]:
-            problems.append(
-                f"mark {m.id} has category {m.category} but log entry {w['seq']} says "
-                f"{w['category']} (edited directly)"
-            )
-        if "text" in w and text_digest(m.text) != w["text"]:
-            problems.append(
-                f"mark {m.id}: its text differs from the one logged by entry {w['seq']} "
-                "(edited directly)"
-            )
-    for mid in sorted(k for k, v in want.items() if v["submitted"] and k not in seen):
-        problems.append(f"mark {mid} of log entry {want[mid]['seq']} is missing (deleted)")
-    return problems
-
-
-def _check_funds(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
-    from cocreate_map.services.funds import reconcile
-
-    return reconcile(session, community_id)
-
-
 audit.register_check("votes", check_votes)
 audit.register_check("register", check_register)
-audit.register_check("marks", check_marks)
-audit.register_check("funds", _check_funds)

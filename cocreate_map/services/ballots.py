@@ -58,17 +58,16 @@ from cocreate_map.errors import (
     at_line,
     first_errors,
 )
+from cocreate_map.services import audit
 from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_reader, require_staff
-from cocreate_map.services.households import (
-    _chain_id,
-    audit_entries,
+from cocreate_map.services.audit import (
     audit_head,
-    chain_of,
-    households_of,
+    chain_id_of,
     lock_chain,
-    read_table,
     record,
 )
+from cocreate_map.services.households import households_of, read_table
+from cocreate_map.services.options import compare_options, list_options, option_map_data
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage import tally_repo, votes_repo
@@ -125,7 +124,6 @@ class OptionRuleAdvice:
 
 def check_options(session: Session, slug: str, names: Sequence[str]) -> list[str]:
     """The cleaned option names, each an option of this community (else one clear error)."""
-    from cocreate_map.services.options import list_options
 
     known = [o.name for o in list_options(session, slug)]
     clean = [n.strip() for n in names if n.strip()]
@@ -147,7 +145,6 @@ def check_options(session: Session, slug: str, names: Sequence[str]) -> list[str
 def rule_for_options(session: Session, slug: str, names: Sequence[str]) -> OptionRuleAdvice:
     """civil-code-special when an option changes the use of common parts (it loses green, or
     adds an e-bike shed on common land), else civil-code-ordinary."""
-    from cocreate_map.services.options import compare_options
 
     names = check_options(session, slug, names)
     cmp = compare_options(session, slug, names)["options"]
@@ -185,7 +182,6 @@ class OptionPreview:
 
 def option_preview(session: Session, ballot_id: int, name: str) -> OptionPreview:
     """The linked option ``name`` of a ballot, as it stands now."""
-    from cocreate_map.services.options import compare_options, list_options, option_map_data
 
     ballot = get_ballot(session, ballot_id)
     if name not in (ballot.options or []):
@@ -536,9 +532,10 @@ def close_ballot(
         },
         now,
     )
-    from cocreate_map.services import audit
 
-    audit.checkpoint(session, ballot.community_id, _chain_id(session, ballot.community_id), "close")
+    audit.checkpoint(
+        session, ballot.community_id, chain_id_of(session, ballot.community_id), "close"
+    )
     result.audit_head = audit_head(session, ballot.community_id)
     return result
 
@@ -1302,64 +1299,14 @@ def register_changes_during(
 # ---------------------------------------------------------------- audit
 
 
-@dataclass
-class AuditReport:
-    community: str
-    entries: int
-    ok: bool
-    first_bad_seq: int | None = None
-    problems: list[str] = field(default_factory=list)
-    head: str = audit_domain.GENESIS
-
-
-def verify_audit(
-    session: Session, slug: str | None = None, head: str | None = None
-) -> list[AuditReport]:
-    """Check every community's chain (or one): the hashes, the signed checkpoints and heads
-    (``head``: one printed on a public notice), and every aggregate's rows against the log
-    entries that made them (services/audit_checks.py and the checks other aggregates register)."""
-    from cocreate_map.services import audit, audit_checks  # noqa: F401 - registers the checks
-
-    communities = (
-        [repo.community_by_slug(session, slug)] if slug else list(repo.all_communities(session))
-    )
-    reports = []
-    for c in communities:
-        rows = audit_entries(session, c.id)
-        chain = chain_of(rows, c.chain_id)
-        bad = audit_domain.verify(chain)
-        rep = AuditReport(
-            c.slug, len(rows), bad is None, head=rows[-1].hash if rows else audit_domain.GENESIS
-        )
-        if bad is not None:
-            r = rows[bad]
-            expected = bad + 1
-            if r.seq != expected:
-                rep.problems.append(
-                    f"entry {expected - 1}→{r.seq}: {r.seq - expected} entr(y/ies) missing before seq {r.seq} (deleted)"
-                )
-            else:
-                rep.problems.append(
-                    f"entry seq {r.seq} ({r.action}, {r.at}) does not match its hash: edited, or the entry before it was deleted"
-                )
-            rep.first_bad_seq = r.seq
-        rep.problems.extend(audit.verify_anchors(session, c.id, c.chain_id, rows, head))
-        for check in audit.CHECKS.values():
-            rep.problems.extend(check(session, c.id, rows))
-        rep.ok = not rep.problems
-        reports.append(rep)
-    return reports
-
-
 def notice_anchor(session: Session, ballot_id: int, actor: str = "staff") -> Any:
     """Before a notice is printed: log it (``notice.publish``) and sign the head that the
     notice will show with the public key's fingerprint (services/audit ``Checkpoint``)."""
-    from cocreate_map.services import audit
 
     ballot = get_ballot(session, ballot_id)
     record(session, ballot.community_id, actor, "notice.publish", {"ballot_id": ballot_id})
     return audit.checkpoint(
-        session, ballot.community_id, _chain_id(session, ballot.community_id), "notice"
+        session, ballot.community_id, chain_id_of(session, ballot.community_id), "notice"
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, delete
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from cocreate_map import config
@@ -28,16 +28,11 @@ from cocreate_map.io.geo_files import (
     read_geo_file,
     write_export,
 )
-from cocreate_map.services.access import local_admin, require_creator, require_staff
+from cocreate_map.services import imports as imports_svc
+from cocreate_map.services.access import require_creator, require_staff
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
-from cocreate_map.storage.db import transaction
 from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow
-
-DEMO_FILE = config.PROJECT_ROOT / "data" / "demo" / "cotton_compound.geojson"
-DEMO_SLUG = "cotton-compound"
-DEMO_NAME = "棉花小区"
-
 
 # ---------------------------------------------------------------- communities
 
@@ -154,27 +149,6 @@ def _check_near(community: CommunityRow, geoms: list[BaseGeometry], label: str) 
         )
 
 
-def recompute_boundary(session: Session, community: CommunityRow) -> None:
-    """The community's boundary from its elements (a drawn boundary, else their hull); none
-    when it has no element left (its last import undone)."""
-    rows = repo.elements_of(session, community.id)
-    if not rows:
-        community.boundary = None
-        return
-    boundaries = [r.geometry for r in rows if r.kind == Kind.BOUNDARY.value]
-    if boundaries:
-        boundary = shapely.union_all(boundaries)
-    else:
-        # No drawn boundary: the convex hull of everything, 5 m wider, measured in metres.
-        hull = shapely.convex_hull(shapely.union_all([r.geometry for r in rows]))
-        c = hull.centroid
-        epsg = utm_epsg(c.x, c.y)
-        boundary = crs_io.to_wgs84(crs_io.to_metric(hull, epsg).buffer(5.0), epsg)
-    c = boundary.centroid
-    community.boundary = boundary
-    community.metric_epsg = utm_epsg(c.x, c.y)
-
-
 def import_file(
     session: Session,
     path: Path,
@@ -191,8 +165,6 @@ def import_file(
     The same file (by content) imported into the community before is refused, naming the
     earlier import, unless ``replace``: then the earlier import is undone first (audit-logged),
     in the same transaction (services/imports)."""
-    from cocreate_map.services import imports as imports_svc
-
     options = options or ReadOptions()
     label = display_name or path.name
     created = False
@@ -264,7 +236,7 @@ def import_file(
     for f in result.features:
         counts[f.kind.value] = counts.get(f.kind.value, 0) + 1
     session.flush()
-    recompute_boundary(session, community)
+    imports_svc.recompute_boundary(session, community)
     session.flush()
     return ImportSummary(
         slug=community.slug,
@@ -302,56 +274,6 @@ def export_community(session: Session, slug: str, fmt: str, out: Path) -> int:
     ]
     write_export(rows, out, fmt)
     return len(rows)
-
-
-# ---------------------------------------------------------------- demo
-
-
-def load_demo(session: Session, slug: str = DEMO_SLUG) -> ImportSummary:
-    """Load the demo community (棉花小区) from data/demo with the ordinary importer."""
-    if repo.find_community(session, slug) is not None:
-        raise AlreadyExists(key="community.demo_community_loaded_already", slug=slug)
-    summary = import_file(
-        session,
-        DEMO_FILE,
-        slug,
-        create_name=DEMO_NAME,
-        display_name=DEMO_FILE.name,
-        who=local_admin("demo"),
-    )
-    from cocreate_map.services.options import load_demo_options  # the three demo options
-
-    load_demo_options(session, slug, who=local_admin("demo"))
-    from cocreate_map.services.households import add_demo_households  # the household register
-
-    add_demo_households(session, slug)
-    from cocreate_map.services.mark_files import load_demo_marks  # residents' marks (issue 3)
-
-    load_demo_marks(session, slug)
-    from cocreate_map.services.works_demo import load_demo_works  # works (issue 13)
-
-    load_demo_works(session, slug)
-    from cocreate_map.services.funds_demo import load_demo_funds  # funds (issue 13)
-
-    load_demo_funds(session, slug)
-    from cocreate_map.services.evaluation_demo import load_demo_evaluation  # issue 14
-
-    load_demo_evaluation(session, slug)
-    from cocreate_map.services.ballots_demo import load_demo_ballot  # a live vote (issue 10.5)
-
-    load_demo_ballot(session, slug)
-    return summary
-
-
-def ensure_demo(engine: Engine) -> bool:
-    """Load the demo on first start when the database has no community. True if it loaded."""
-    if not config.get("load_demo"):
-        return False
-    with transaction(engine) as session:
-        if repo.count_communities(session) > 0:
-            return False
-        load_demo(session)
-        return True
 
 
 def delete_community(session: Session, slug: str, *, who: StaffIdentity | None) -> None:

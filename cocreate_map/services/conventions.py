@@ -21,7 +21,7 @@ from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import AlreadyExists, InvalidInput, InvalidTransition
 from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_staff
-from cocreate_map.services.households import record
+from cocreate_map.services.audit import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import evaluation_repo as repo
 from cocreate_map.storage import repositories as communities

@@ -22,7 +22,7 @@ from cocreate_map.domain.annotations import Category, Role
 from cocreate_map.errors import InvalidInput
 from cocreate_map.io.spreadsheet import safe_cell as csv_safe
 from cocreate_map.services.access import require_staff
-from cocreate_map.services.households import record
+from cocreate_map.services.audit import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import district_repo as repo
 from cocreate_map.storage import repositories as communities_repo

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain import evaluation as dom
 from cocreate_map.domain import works as works_domain
 from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.china_time import china_time
 from cocreate_map.errors import AlreadyExists, InvalidInput, InvalidTransition, NotFound
 from cocreate_map.io.photos import clean_photo
+from cocreate_map.services import marks as marks_service
 from cocreate_map.services import works as works_service
 from cocreate_map.services.access import EVERY_STAFF, require_staff
-from cocreate_map.services.households import record
+from cocreate_map.services.audit import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import evaluation_repo as repo
 from cocreate_map.storage import funds_repo
@@ -369,7 +371,6 @@ class CommunitySummary:
 
 
 def community_summary(session: Session, slug: str) -> CommunitySummary:
-    from cocreate_map.services import marks as marks_service
 
     marks = marks_service.summary(session, slug)
     rated = satisfied = contests = contested = reopened = evaluated = 0
@@ -390,7 +391,6 @@ def ratings_form_pdf(session: Session, work_id: int, out: Any) -> int:
     """Write the paper self-evaluation form (a page per building, its rooms listed) to ``out``;
     returns the number of buildings."""
     from cocreate_map.io.reports_evaluation import ratings_form
-    from cocreate_map.services.ballots import china_time
 
     work = wrepo.get(session, work_id)
     community = communities.community_by_id(session, work.community_id)

@@ -25,11 +25,15 @@ from cocreate_map.domain.annotations import Role
 from cocreate_map.domain.china_time import to_china
 from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from cocreate_map.services import audit
+from cocreate_map.services import works as works_service
 from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_reader, require_staff
-from cocreate_map.services.households import audit_entries, audit_head, lock_chain, record
-from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.services.audit import audit_entries, audit_head, lock_chain, record
+from cocreate_map.services.ballots import tally_ballot
+from cocreate_map.services.staff import StaffIdentity, staff_identity
 from cocreate_map.storage import funds_repo as repo
 from cocreate_map.storage import repositories as community_repo
+from cocreate_map.storage.ballot_tables import AuditRow
 from cocreate_map.storage.funds_tables import FundEntryRow, LabourEntryRow
 from cocreate_map.storage.tables import CommunityRow, utcnow
 
@@ -263,7 +267,6 @@ def _household(session: Session, community: CommunityRow, label: str) -> Any:
 
 
 def _work(session: Session, community: CommunityRow, work_id: int) -> Any:
-    from cocreate_map.services import works as works_service
 
     try:
         work = works_service.get_work(session, work_id)
@@ -704,7 +707,6 @@ def set_setting(
     if formula != "area":
         if ballot_id is None:
             raise InvalidInput(key="settings.formula_ballot", formula=formula)
-        from cocreate_map.services.ballots import tally_ballot
 
         try:
             res = tally_ballot(session, ballot_id)
@@ -748,7 +750,6 @@ def _set_evaluation_setting(
 
 
 def _work_titles(session: Session, community: CommunityRow) -> dict[int, Any]:
-    from cocreate_map.services import works as works_service
 
     return {w.id: w for w in works_service.list_works(session, community.slug)}
 
@@ -980,7 +981,6 @@ def summary(session: Session, slug: str, with_labour: bool = True) -> FundsSumma
 def work_money(session: Session, work_id: int) -> WorkMoney:
     """Budget, approved spending, pending spending and verified in-kind labour of one work (for
     the works page)."""
-    from cocreate_map.services import works as works_service
 
     w = works_service.get_work(session, work_id)
     ledger = repo.ledger_rows(session, w.community_id)
@@ -1018,7 +1018,6 @@ def photo(session: Session, photo_id: int) -> PhotoData:
 
 def staff_by_name(session: Session, username: str) -> StaffIdentity:
     """The CLI's ``--by USER``: an existing, enabled staff account."""
-    from cocreate_map.services.staff import staff_identity
 
     return staff_identity(session, username)
 
@@ -1204,39 +1203,9 @@ def _decimal_text(value: Any, places: int) -> str:
     return f"{sign}{n // 10**places}.{n % 10**places:0{places}d}"
 
 
-EXPORT_COLUMNS = (
-    "id", "date", "account", "kind", "amount_yuan", "effect_yuan", "status", "method", "source",
-    "work_id", "work", "payee", "receipt_no", "note", "recorded_by", "approved_by", "reverses",
-    "reversed_by", "photos",
-)  # fmt: skip
+def _check_ledger(session: Session, community_id: int, _rows: Sequence[AuditRow]) -> list[str]:
+    """The ledger against the log, for ``cocreate audit verify`` (services.audit.CHECKS)."""
+    return reconcile(session, community_id)
 
 
-def export_rows(data: NoticeData) -> list[list[Any]]:
-    """The public ledger as rows of plain values (every text neutralised for spreadsheets)."""
-    from cocreate_map.io.spreadsheet import safe_cell as safe
-
-    by_id = {e.id: e for e in data.entries}
-    rows: list[list[Any]] = []
-    for e in data.entries:
-        entry = dom.LedgerEntry(
-            e.id, e.account, e.kind, e.amount_fen, e.recorded_by, e.approved_by, e.reverses_id,
-            e.work_id,
-        )  # fmt: skip
-        orig = by_id.get(e.reverses_id) if e.reverses_id is not None else e
-        lookup = {e.id: entry}
-        if orig is not None and orig is not e:
-            lookup[orig.id] = dom.LedgerEntry(
-                orig.id, orig.account, orig.kind, orig.amount_fen, orig.recorded_by,
-                orig.approved_by, None, orig.work_id,
-            )  # fmt: skip
-        effect = dom.effect_fen(entry, lookup)
-        rows.append(
-            [
-                e.id, e.occurred_on.isoformat() if e.occurred_on else "", safe(e.account),
-                e.kind.value, dom.yuan_plain(e.amount_fen), dom.yuan_plain(effect), e.status,
-                e.method, safe(e.source), e.work_id or "", safe(e.work_title), safe(e.payee),
-                safe(e.receipt_no), safe(e.note), safe(e.recorded_by), safe(e.approved_by or ""),
-                e.reverses_id or "", e.reversed_by_id or "", len(e.photo_ids),
-            ]
-        )  # fmt: skip
-    return rows
+audit.register_check("funds", _check_ledger)

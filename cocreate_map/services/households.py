@@ -1,9 +1,5 @@
-"""Use cases of the household register, access codes and the hash-chained audit log.
-
-The audit log lives here (not in ``ballots``) because register changes and votes both write it.
-Writers call :func:`lock_chain` first: on PostgreSQL a per-community advisory lock, on SQLite the
-database write lock, so two transactions never append to the same chain head.
-"""
+"""Use cases of the household register and its access codes; every change is an entry of the
+community's hash-chained audit log (:mod:`cocreate_map.services.audit`)."""
 
 from __future__ import annotations
 
@@ -14,15 +10,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cocreate_map import keys
-from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain.households import (
     REQUIRED,
     RegisterRow,
@@ -41,18 +35,18 @@ from cocreate_map.errors import (
     NeedsConfirmation,
     NotFound,
 )
-from cocreate_map.services.access import local_admin, require_staff
+from cocreate_map.services.access import require_staff
+from cocreate_map.services.audit import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import auth_repo
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import (
-    AuditRow,
     BallotRow,
     HouseholdRow,
     VoteRow,
 )
 from cocreate_map.storage.db import refresh_statistics
-from cocreate_map.storage.tables import CommunityRow, ElementRow, utcnow
+from cocreate_map.storage.tables import CommunityRow, utcnow
 
 # Wrong household codes are throttled per client, per address and per typed code, never per
 # community: a guesser locks only themself (issue 11). Each lock doubles the one before.
@@ -66,131 +60,6 @@ JOIN_MAX_FAILURES = JOIN_CLIENT.limit
 
 #: a register import adding this many households refreshes the planner's statistics
 ANALYZE_AFTER = 100
-
-DEMO_CODE_SEED = "cotton-compound demo codes v1"
-DEMO_SEEDED_CODES = 6  # the first households of building 1 get public, seeded codes
-
-
-# ---------------------------------------------------------------- audit log
-
-
-def lock_chain(session: Session, community_id: int) -> None:
-    """Serialise appends to one community's audit chain until the transaction ends (taken once
-    per transaction: later calls in it cost nothing)."""
-    locked: set[int] = session.info.setdefault("audit_locked", set())
-    if community_id in locked:
-        return
-    locked.add(community_id)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + community_id})
-    else:
-        # Any write takes SQLite's database lock; reads after it see the newest chain head.
-        session.execute(text("UPDATE communities SET id = id WHERE 0 = 1"))
-
-
-def record(
-    session: Session,
-    community_id: int,
-    actor: str,
-    action: str,
-    payload: dict[str, Any],
-    now: datetime | None = None,
-) -> AuditRow:
-    """Append one entry to the community's hash chain (inside the caller's transaction).
-
-    The chain lock is taken here, once per transaction, as late as possible: the caller's own
-    rows are written first, so writers of one community wait for each other only for the append
-    and the commit (issue 16.4). A signed checkpoint follows when one is due (services/audit)."""
-    from cocreate_map.services import audit
-
-    session.flush()  # the caller's rows, and the chain's id, before the lock
-    chain_id = _chain_id(session, community_id)
-    at = (now or utcnow()).isoformat(timespec="microseconds")
-    lock_chain(session, community_id)
-    # Under the chain lock, held to the end of the transaction, the head this transaction
-    # appended last is the head: a second append in it need not read it again.
-    heads: dict[int, tuple[int, str]] = session.info.setdefault("audit_chain_heads", {})
-    if community_id in heads:
-        seq, prev = heads[community_id]
-        seq += 1
-    else:
-        head = repo.chain_head(session, community_id)
-        seq = 1 if head is None else head[0] + 1
-        prev = audit_domain.GENESIS if head is None else head[1]
-    body = _audit_body(chain_id, seq, at, actor, action, payload)
-    row = AuditRow(
-        community_id=community_id,
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        payload=payload,
-        prev_hash=prev,
-        hash=audit_domain.entry_hash(prev, body),
-    )
-    session.add(row)
-    session.flush()
-    heads[community_id] = (seq, row.hash)
-    audit.after_append(session, row, chain_id)
-    return row
-
-
-def _audit_body(
-    community_id: int, seq: int, at: str, actor: str, action: str, payload: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "community_id": community_id,
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "payload": payload,
-    }
-
-
-def audit_entries(session: Session, community_id: int) -> list[AuditRow]:
-    return list(
-        session.scalars(
-            select(AuditRow).where(AuditRow.community_id == community_id).order_by(AuditRow.seq)
-        )
-    )
-
-
-def _chain_id(session: Session, community_id: int) -> int:
-    """The id the community's chain is hashed under: its own, or the one it had in the database
-    it moved from (``cocreate community move`` keeps the chain's hashes as they were)."""
-    known: dict[int, int] = session.info.setdefault("audit_chain_ids", {})
-    if community_id not in known:
-        moved = session.scalar(
-            select(CommunityRow.audit_chain_id).where(CommunityRow.id == community_id)
-        )
-        known[community_id] = community_id if moved is None else moved
-    return known[community_id]
-
-
-def chain_of(rows: Sequence[AuditRow], chain_id: int | None = None) -> list[audit_domain.Entry]:
-    """The rows as domain entries; ``chain_id`` is the id the chain was hashed under (default:
-    the rows' own community id)."""
-    return [
-        audit_domain.Entry(
-            _audit_body(
-                r.community_id if chain_id is None else chain_id,
-                r.seq,
-                r.at,
-                r.actor,
-                r.action,
-                dict(r.payload),
-            ),
-            r.prev_hash,
-            r.hash,
-        )
-        for r in rows
-    ]
-
-
-def audit_head(session: Session, community_id: int) -> str:
-    head = repo.chain_head(session, community_id)
-    return audit_domain.GENESIS if head is None else head[1]
 
 
 # ---------------------------------------------------------------- register
@@ -727,73 +596,6 @@ def household_info_or_none(session: Session, household_id: int) -> HouseholdInfo
     community = session.get(CommunityRow, row.community_id)
     assert community is not None
     return _info(row, community.slug)
-
-
-# ---------------------------------------------------------------- demo register
-
-
-def _demo_slug() -> str:
-    from cocreate_map.services.community import DEMO_SLUG
-
-    return DEMO_SLUG
-
-
-def demo_register(buildings: Sequence[tuple[str, int]]) -> list[RegisterRow]:
-    """A deterministic register: per building, units 1–2, two rooms per floor (101, 102, 201 …),
-    areas 45–90 m² with two decimals from a seeded generator; three 公房 units of building 1 belong
-    to the housing bureau (one owner head, DOMAIN.md R2)."""
-    rng = random.Random("cotton-compound register v1")
-    rows: list[RegisterRow] = []
-    for building, count in buildings:
-        per_unit = [count - count // 2, count // 2]
-        for unit_no, n in enumerate(per_unit, start=1):
-            for k in range(n):
-                floor, pos = divmod(k, 2)
-                room = f"{floor + 1}{pos + 1:02d}"
-                cents = rng.randint(4500, 9000)
-                owner = "房管所" if building == "1" and unit_no == 2 and k < 3 else None
-                rows.append(
-                    RegisterRow(
-                        building, str(unit_no), room, Fraction(cents, 100), owner, rng.randint(1, 5)
-                    )
-                )
-    return rows
-
-
-def demo_buildings(session: Session, community_id: int) -> list[tuple[str, int]]:
-    rows = session.scalars(
-        select(ElementRow).where(
-            ElementRow.community_id == community_id, ElementRow.kind == "building"
-        )
-    )
-    out = []
-    for e in rows:
-        label = clean_label(e.name or e.source_id or str(e.id))
-        n = int((e.attrs or {}).get("households") or 0)
-        if n > 0:
-            out.append((label, n))
-    return sorted(out, key=lambda x: (len(x[0]), x[0]))
-
-
-def add_demo_households(session: Session, slug: str) -> RegisterImport:
-    """Give the demo community its register; the first households get seeded, public codes."""
-    community = repo.community_by_slug(session, slug)
-    rows = demo_register(demo_buildings(session, community.id))
-    return add_register_rows(
-        session,
-        community,
-        rows,
-        who=local_admin("demo"),
-        rng=random.Random(DEMO_CODE_SEED),
-        seeded=DEMO_SEEDED_CODES,
-    )
-
-
-def demo_codes() -> list[tuple[str, str]]:
-    """The public demo codes: (building-unit-room, code) of the first seeded households."""
-    rng = random.Random(DEMO_CODE_SEED)
-    rows = demo_register([("1", 24)])[:DEMO_SEEDED_CODES]
-    return [(r.label, generate_code(rng)) for r in rows]
 
 
 def register_stats(session: Session, community_id: int) -> tuple[int, int]:

@@ -23,15 +23,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import shapely
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain.annotations import Role
+from cocreate_map.domain.community import utm_epsg
+from cocreate_map.domain.elements import Kind
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from cocreate_map.io import crs as crs_io
 from cocreate_map.services.access import require_staff
+from cocreate_map.services.audit import record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
-from cocreate_map.storage.ballot_tables import BallotRow
 from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
 from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow, utcnow
 
@@ -157,12 +161,30 @@ def _option_users(session: Session, import_id: int) -> list[str]:
     return list(names)
 
 
+def recompute_boundary(session: Session, community: CommunityRow) -> None:
+    """The community's boundary from its elements (a drawn boundary, else their hull); none
+    when it has no element left (its last import undone)."""
+    rows = repo.elements_of(session, community.id)
+    if not rows:
+        community.boundary = None
+        return
+    boundaries = [r.geometry for r in rows if r.kind == Kind.BOUNDARY.value]
+    if boundaries:
+        boundary = shapely.union_all(boundaries)
+    else:
+        # No drawn boundary: the convex hull of everything, 5 m wider, measured in metres.
+        hull = shapely.convex_hull(shapely.union_all([r.geometry for r in rows]))
+        c = hull.centroid
+        epsg = utm_epsg(c.x, c.y)
+        boundary = crs_io.to_wgs84(crs_io.to_metric(hull, epsg).buffer(5.0), epsg)
+    c = boundary.centroid
+    community.boundary = boundary
+    community.metric_epsg = utm_epsg(c.x, c.y)
+
+
 def remove_import(session: Session, row: ImportRow, actor: str, action: str) -> int:
     """Delete the import's elements and mark its row undone, audit-logged; the number of
     elements removed."""
-    from cocreate_map.services.community import recompute_boundary
-    from cocreate_map.services.households import record
-
     users = _option_users(session, row.id)
     if users:
         raise InvalidInput(
@@ -204,37 +226,6 @@ def undo_import(session: Session, import_id: int, *, who: StaffIdentity | None) 
     return info
 
 
-# ---------------------------------------------------------------- options
-
-
-def delete_unused_option(
-    session: Session, slug: str, name: str, *, who: StaffIdentity | None
-) -> None:
-    """Delete a layout option that no open ballot decides on; audit-logged."""
-    from cocreate_map.services.households import record
-    from cocreate_map.services.options import delete_option
-
-    community = repo.community_by_slug(session, slug)
-    staff = require_staff(who, community.id, MANAGERS, action="option.delete")
-    open_ballots = [
-        b
-        for b in session.scalars(
-            select(BallotRow).where(
-                BallotRow.community_id == community.id, BallotRow.closed_at.is_(None)
-            )
-        ).all()
-        if name in (b.options or [])
-    ]
-    if open_ballots:
-        raise InvalidInput(
-            key="imports.option_in_open_ballot",
-            name=name,
-            ballots=", ".join(f"#{b.id} {b.title}" for b in open_ballots),
-        )
-    delete_option(session, slug, name, who=staff)
-    record(session, community.id, staff.username, "option.delete", {"name": name})
-
-
 # ---------------------------------------------------------------- archive
 
 
@@ -242,8 +233,6 @@ def archive_community(
     session: Session, slug: str, *, who: StaffIdentity | None, restore: bool = False
 ) -> CommunityRow:
     """Archive (hide, read-only) or, with ``restore``, bring back a community; audit-logged."""
-    from cocreate_map.services.households import record
-
     community = repo.community_by_slug(session, slug)
     staff = require_staff(who, community.id, (Role.ADMIN,), action="community.archive")
     if restore:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.errors import AlreadyExists, InvalidInput
-from cocreate_map.services.ballots import verify_audit
-from cocreate_map.services.households import audit_entries, chain_of, record
+from cocreate_map.services.audit import audit_entries, chain_of, record
+from cocreate_map.services.verification import verify_audit
 from cocreate_map.storage import backup as backup_store
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.transfer import copy_community

@@ -4,7 +4,7 @@ Residents (a household joined with its code) submit marks, say "me too", comment
 edit their own submitted marks and rate resolved ones. Staff (services/staff.py identities)
 publish, hide, discuss, adopt, decline, start and resolve marks, reply officially, import paper
 opinions and export. Every transition and official reply goes into the community's hash-chained
-audit log (services/households.record). Functions take a Session; one user action = one
+audit log (services/audit.record). Functions take a Session; one user action = one
 transaction, opened by the caller.
 """
 
@@ -37,12 +37,13 @@ from cocreate_map.errors import (
 )
 from cocreate_map.io import crs as crs_io
 from cocreate_map.io.photos import clean_photo
+from cocreate_map.services import audit
 from cocreate_map.services.access import EVERY_STAFF, require_staff
-from cocreate_map.services.audit_checks import text_digest
-from cocreate_map.services.households import record
+from cocreate_map.services.audit import record
+from cocreate_map.services.audit_checks import id_maps, text_digest
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
-from cocreate_map.storage.ballot_tables import HouseholdRow
+from cocreate_map.storage.ballot_tables import AuditRow, HouseholdRow
 from cocreate_map.storage.db import upsert_insert
 from cocreate_map.storage.mark_tables import (
     MarkCommentRow,
@@ -988,3 +989,63 @@ def building_points(session: Session, community_id: int) -> dict[str, BaseGeomet
     ):
         out[clean_label(r.name or r.source_id or str(r.id))] = r.geometry.representative_point()
     return out
+
+
+# ---------------------------------------------------------------- reconciliation with the log
+
+
+def check_marks(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
+    """Every mark's status, category and text as its log entries left them."""
+    want: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        p = r.payload
+        if r.action == "community.moved":
+            (m,) = id_maps(p, "marks")
+            want = {m.get(k, k): v for k, v in want.items()}
+            continue
+        if not r.action.startswith("mark.") or "mark_id" not in p:
+            continue
+        mid = int(p["mark_id"])
+        cur = want.setdefault(mid, {"seq": r.seq, "submitted": False})
+        cur["seq"] = r.seq
+        if r.action == "mark.submit":
+            first = "published" if p.get("source") == "paper" else "submitted"
+            cur.update(submitted=True, status=p.get("status", first), category=p.get("category"))
+            if "text_sha256" in p:
+                cur["text"] = p["text_sha256"]
+        elif r.action == "mark.edit":
+            cur.update({k: v for k, v in (("category", p.get("category")),) if v})
+            if "text_sha256" in p:
+                cur["text"] = p["text_sha256"]
+        elif "to" in p:
+            cur["status"] = p["to"]
+    problems: list[str] = []
+    seen = set()
+    for m in session.scalars(select(MarkRow).where(MarkRow.community_id == community_id)):
+        seen.add(m.id)
+        w = want.get(m.id)
+        if w is None or not w["submitted"]:
+            problems.append(f"mark {m.id} is in no log entry (inserted directly)")
+            continue
+        status = mark_status(m).value
+        if w.get("status") and status != w["status"]:
+            problems.append(
+                f"mark {m.id} is {status} but log entry {w['seq']} left it {w['status']} "
+                "(edited directly)"
+            )
+        if w.get("category") and m.category != w["category"]:
+            problems.append(
+                f"mark {m.id} has category {m.category} but log entry {w['seq']} says "
+                f"{w['category']} (edited directly)"
+            )
+        if "text" in w and text_digest(m.text) != w["text"]:
+            problems.append(
+                f"mark {m.id}: its text differs from the one logged by entry {w['seq']} "
+                "(edited directly)"
+            )
+    for mid in sorted(k for k, v in want.items() if v["submitted"] and k not in seen):
+        problems.append(f"mark {mid} of log entry {want[mid]['seq']} is missing (deleted)")
+    return problems
+
+
+audit.register_check("marks", check_marks)

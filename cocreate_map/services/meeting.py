@@ -37,8 +37,9 @@ from cocreate_map.domain.voting import (
 from cocreate_map.errors import InvalidInput
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import options as option_service
+from cocreate_map.services import works as work_service
 from cocreate_map.services.access import require_staff
-from cocreate_map.services.households import lock_chain, record
+from cocreate_map.services.audit import lock_chain, record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow, VoteRow
 from cocreate_map.storage.tables import CommunityRow, utcnow
@@ -396,7 +397,6 @@ class WorksPanel:
 
 
 def works_panel(session: Session, slug: str) -> WorksPanel:
-    from cocreate_map.services import works as work_service
 
     works = work_service.list_works(session, slug)
     return WorksPanel(works, sum(w.budget_fen for w in works))

@@ -27,9 +27,11 @@ from cocreate_map.domain.households import clean_label
 from cocreate_map.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from cocreate_map.i18n import translate
 from cocreate_map.io.photos import clean_photo
+from cocreate_map.services import ballots
 from cocreate_map.services import marks as marks_service
 from cocreate_map.services.access import EDITORS, EVERY_STAFF, require_staff
-from cocreate_map.services.households import record
+from cocreate_map.services.audit import record
+from cocreate_map.services.households import household_by_room
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage import works_repo as wrepo
@@ -269,7 +271,6 @@ def _adopted_option(
 ) -> str | None:
     """The option a passed ballot adopted (None when it decided on no layout option); refuses
     an open, a failed or another community's ballot, and an option that did not win."""
-    from cocreate_map.services import ballots
 
     ballot = ballots.get_ballot(session, ballot_id)
     if ballot.community_id != community_id:
@@ -710,7 +711,6 @@ def enter_supervisor(
 
 def household_by_label(session: Session, slug: str, label: str) -> int:
     """The id of household "1-1-101" of the community (staff entering a paper sign-up)."""
-    from cocreate_map.services.households import household_by_room
 
     community = repo.community_by_slug(session, slug)
     parts = [p.strip() for p in str(label or "").split("-")]
@@ -725,7 +725,6 @@ def household_by_label(session: Session, slug: str, label: str) -> int:
 
 def passed_ballots(session: Session, slug: str) -> list[tuple[int, str]]:
     """(id, "#id title → option") of the community's closed ballots that passed."""
-    from cocreate_map.services import ballots
 
     out = []
     for b in ballots.list_ballots(session, slug):

@@ -10,7 +10,7 @@ import pytest
 
 from cocreate_map import services
 from cocreate_map.services import evaluation as E
-from cocreate_map.services.evaluation_demo import PHASE_ONE
+from cocreate_map.services.demo.evaluation import PHASE_ONE
 from cocreate_map.services.works import household_by_label
 from cocreate_map.storage.db import make_engine, transaction
 from tests.e2e.conftest import Server, app_server

@@ -15,7 +15,7 @@ from cocreate_map import services
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.services import story as story_service
 from cocreate_map.services import works as work_service
-from cocreate_map.services.works_demo import WALL_WORK
+from cocreate_map.services.demo.works import WALL_WORK
 from cocreate_map.storage.db import make_engine, transaction
 from tests.e2e.conftest import Server, app_server
 

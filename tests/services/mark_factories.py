@@ -13,6 +13,7 @@ from cocreate_map.domain.annotations import Role
 from cocreate_map.services import households as H
 from cocreate_map.services import marks as M
 from cocreate_map.services.access import local_admin
+from cocreate_map.services.demo import register as DR
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditRow
@@ -48,7 +49,7 @@ def load_demo(engine) -> Demo:  # noqa: ANN001
         services.import_file(
             s, services.DEMO_FILE, SLUG, create_name=services.DEMO_NAME, who=local_admin("test")
         )
-        H.add_demo_households(s, SLUG)
+        DR.add_demo_households(s, SLUG)
     with transaction(engine) as s:
         cid = repo.community_by_slug(s, SLUG).id
         ids = {h.label: h.id for h in H.list_households(s, SLUG)}

@@ -15,7 +15,7 @@ from cocreate_map.cli import main
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.services import audit
 from cocreate_map.services.access import local_admin
-from cocreate_map.services.households import chain_of
+from cocreate_map.services.audit import chain_of
 from cocreate_map.storage.ballot_tables import (
     AuditCheckpointRow,
     AuditRow,

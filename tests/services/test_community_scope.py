@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import cocreate_map.services as services_pkg
 from cocreate_map import services
 from cocreate_map.errors import CocreateError, NotFound, PermissionDenied
+from cocreate_map.services import audit as AU
 from cocreate_map.services import ballots as B
 from cocreate_map.services import conventions as C
 from cocreate_map.services import evaluation as E
@@ -43,6 +44,7 @@ from cocreate_map.services import sessions as SS
 from cocreate_map.services import story as ST
 from cocreate_map.services import works as W
 from cocreate_map.services.access import local_admin
+from cocreate_map.services.demo import register as DR
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage import scope
 from cocreate_map.storage.ballot_tables import VoteConflictRow
@@ -377,13 +379,14 @@ NOT_FOUND_AS = {"funds.set_setting": "settings.ballot_not_passed"}
 TAKES_RESOLVED = {
     "audit.after_append": "the audit row its caller just wrote",
     "audit.checkpoint": "the community its caller's use case resolved",
+    "audit.chain_id_of": "a community id its caller resolved (the id its chain is hashed under)",
     "audit.verify_anchors": "rows of the chain being verified",
-    "audit_checks.check_marks": "rows of the chain being verified",
+    "marks.check_marks": "rows of the chain being verified",
     "audit_checks.check_register": "rows of the chain being verified",
     "audit_checks.check_votes": "rows of the chain being verified",
     "ballots.electorate_rows": "a ballot row its caller loaded",
     "ballots.register_changes_during": "a ballot row its caller loaded",
-    "community.recompute_boundary": "the community row of an import",
+    "imports.recompute_boundary": "the community row of an import",
     "evaluation.concerned": "a work row its caller loaded",
     "evaluation.contest_threshold": "a community id: see test_community_id_helpers_see_nothing",
     "evaluation.window_days": "a community id: see test_community_id_helpers_see_nothing",
@@ -392,15 +395,15 @@ TAKES_RESOLVED = {
     "funds.reconcile": "a community id: see test_community_id_helpers_see_nothing",
     "funds.sharing_formula": "a community id: see test_community_id_helpers_see_nothing",
     "households.add_register_rows": "the community row of a register import",
-    "households.audit_entries": "a community id: see test_community_id_helpers_see_nothing",
-    "households.audit_head": "a community id: see test_community_id_helpers_see_nothing",
-    "households.demo_buildings": "a community id: see test_community_id_helpers_see_nothing",
+    "audit.audit_entries": "a community id: see test_community_id_helpers_see_nothing",
+    "audit.audit_head": "a community id: see test_community_id_helpers_see_nothing",
+    "demo.register.demo_buildings": "a community id: see test_community_id_helpers_see_nothing",
     "households.household_by_room": "a community id: see test_community_id_helpers_see_nothing",
     "households.households_of": "a community id: see test_community_id_helpers_see_nothing",
-    "households.lock_chain": "a community id its caller resolved (a row lock, nothing read)",
+    "audit.lock_chain": "a community id its caller resolved (a row lock, nothing read)",
     "households.new_codes": "a community id its caller resolved (codes not yet stored)",
     "households.open_ballots": "a community id: see test_community_id_helpers_see_nothing",
-    "households.record": "a community id its caller resolved (the append is checked on flush)",
+    "audit.record": "a community id its caller resolved (the append is checked on flush)",
     "households.register_stats": "a community id: see test_community_id_helpers_see_nothing",
     "imports.earlier_imports": "a community id: see test_community_id_helpers_see_nothing",
     "imports.remove_import": "an import row its caller loaded",
@@ -416,8 +419,9 @@ ID_NAMES = ("ballot", "work", "community", "row", "token", "code")
 
 def _use_cases_taking_ids() -> set[str]:
     out = set()
-    for module in pkgutil.iter_modules(services_pkg.__path__):
-        mod = importlib.import_module(f"cocreate_map.services.{module.name}")
+    prefix = "cocreate_map.services."
+    for module in pkgutil.walk_packages(services_pkg.__path__, prefix):
+        mod = importlib.import_module(module.name)
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ != mod.__name__ or name.startswith("_"):
                 continue
@@ -425,7 +429,7 @@ def _use_cases_taking_ids() -> set[str]:
             if not params or params[0] != "session":
                 continue
             if any(p.endswith(("_id", "_ids")) or p in ID_NAMES for p in params[1:]):
-                out.add(f"{module.name}.{name}")
+                out.add(f"{module.name.removeprefix(prefix)}.{name}")
     return out
 
 
@@ -521,9 +525,9 @@ HELPERS: dict[str, Callable[[Session, int], Any]] = {
     "funds.labour_rate_fen": lambda s, c: F.labour_rate_fen(s, c),
     "funds.reconcile": lambda s, c: F.reconcile(s, c),
     "funds.sharing_formula": lambda s, c: F.sharing_formula(s, c),
-    "households.audit_entries": lambda s, c: H.audit_entries(s, c),
-    "households.audit_head": lambda s, c: H.audit_head(s, c),
-    "households.demo_buildings": lambda s, c: H.demo_buildings(s, c),
+    "audit.audit_entries": lambda s, c: AU.audit_entries(s, c),
+    "audit.audit_head": lambda s, c: AU.audit_head(s, c),
+    "demo.register.demo_buildings": lambda s, c: DR.demo_buildings(s, c),
     "households.household_by_room": lambda s, c: H.household_by_room(s, c, "1", "1", "101"),
     "households.households_of": lambda s, c: H.households_of(s, c),
     "households.open_ballots": lambda s, c: H.open_ballots(s, c),

@@ -9,8 +9,9 @@ from cocreate_map import config, services
 from cocreate_map.services import ballots as B
 from cocreate_map.services import households as H
 from cocreate_map.services import meeting as M
-from cocreate_map.services.ballots_demo import OPTIONS_BALLOT, OPTIONS_VOTES
-from cocreate_map.services.options import DEMO_OPTIONS
+from cocreate_map.services.demo import register as DR
+from cocreate_map.services.demo.ballot import OPTIONS_BALLOT, OPTIONS_VOTES
+from cocreate_map.services.demo.options import DEMO_OPTIONS
 from cocreate_map.storage.db import transaction
 
 SLUG = services.DEMO_SLUG
@@ -39,13 +40,13 @@ def test_demo_opens_a_ballot_on_its_options_with_votes_and_the_readme_codes_vote
         assert snap.choices is not None and {c.choice for c in snap.choices} >= set(names)
         # nobody voted with the README's codes: they are free to try
         ids = {h.label: h.id for h in H.households_of(s, ballot.community_id)}
-        readme = [(label, code) for label, code in H.demo_codes()]
+        readme = [(label, code) for label, code in DR.demo_codes()]
         assert all(B.my_vote(s, ballot.id, ids[label]) is None for label, _ in readme)
         bid = ballot.id
     # every code published in the README joins and votes on the demo ballot
     text = (config.PROJECT_ROOT / "README.md").read_text("utf-8")
     published = re.findall(r"`([A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{4})`", text)
-    assert sorted(published) == sorted(code for _, code in H.demo_codes())
+    assert sorted(published) == sorted(code for _, code in DR.demo_codes())
     assert f"/vote?community={SLUG}&code={published[0]}" in text
     for i, code in enumerate(published):
         with transaction(engine) as s:

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, text, update
 
+from cocreate_map import services
 from cocreate_map.domain import funds as dom
 from cocreate_map.errors import (
     CocreateError,
@@ -16,7 +17,6 @@ from cocreate_map.errors import (
     NotFound,
     PermissionDenied,
 )
-from cocreate_map.services import ballots as B
 from cocreate_map.services import funds as F
 from cocreate_map.storage.ballot_tables import AuditRow
 from cocreate_map.storage.db import transaction
@@ -275,7 +275,7 @@ def test_audit_verify_finds_an_edited_ledger_row(engine, world):
 
 def _verify(engine):
     with transaction(engine) as s:
-        return B.verify_audit(s, SLUG)
+        return services.verify_audit(s, SLUG)
 
 
 def test_amounts_are_exact_on_both_databases(engine, world):

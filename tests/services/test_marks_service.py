@@ -32,6 +32,7 @@ from cocreate_map.errors import (
     PermissionDenied,
     TooLarge,
 )
+from cocreate_map.services import audit
 from cocreate_map.services import households as H
 from cocreate_map.services import mark_files as MF
 from cocreate_map.services import marks as M
@@ -304,7 +305,7 @@ def test_comments_have_one_level_of_replies_and_official_replies_are_audited(eng
     assert t.author == "1-1-102"
     assert [r.author for r in t.replies] == ["2-1-101", "1-1-101", "staff:wang"]
     with transaction(engine) as s:
-        [entry] = [e for e in H.audit_entries(s, demo.community_id) if e.action == "mark.reply"]
+        [entry] = [e for e in audit.audit_entries(s, demo.community_id) if e.action == "mark.reply"]
         assert entry.actor == "staff:wang"
         assert entry.payload == {
             "mark_id": mark_id,
@@ -348,9 +349,9 @@ def test_every_transition_is_audited_and_the_chain_verifies(engine, demo):
         M.rate_mark(s, mark_id, demo.hh("2-1-101"), 4)
     with transaction(engine) as s:
         rows = [
-            r for r in H.audit_entries(s, demo.community_id) if r.action.startswith("mark.")
+            r for r in audit.audit_entries(s, demo.community_id) if r.action.startswith("mark.")
         ]  # fmt: skip
-        chain = H.chain_of(H.audit_entries(s, demo.community_id))
+        chain = audit.chain_of(audit.audit_entries(s, demo.community_id))
         [report] = services.verify_audit(s, SLUG)
     assert [(r.action, r.payload.get("from"), r.payload.get("to")) for r in rows] == [
         ("mark.submit", None, None),
@@ -410,7 +411,7 @@ def test_hide_with_reason_and_unhide_to_the_state_before(engine, demo):
     assert status(engine, other) == "submitted"
     with transaction(engine) as s:
         [entry] = [
-            e for e in H.audit_entries(s, demo.community_id)
+            e for e in audit.audit_entries(s, demo.community_id)
             if e.action == "mark.unhide" and e.payload["mark_id"] == mark_id
         ]  # fmt: skip
     assert entry.payload["to"] == "under_discussion"

@@ -25,10 +25,11 @@ from cocreate_map.services import marks as M
 from cocreate_map.services import story as S
 from cocreate_map.services import works as W
 from cocreate_map.services.access import local_admin
-from cocreate_map.services.evaluation_demo import PHASE_ONE
-from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
+from cocreate_map.services.demo.evaluation import PHASE_ONE
+from cocreate_map.services.demo.register import DEMO_SEEDED_CODES
+from cocreate_map.services.demo.works import WALL_WORK
+from cocreate_map.services.households import households_of
 from cocreate_map.services.staff import StaffIdentity
-from cocreate_map.services.works_demo import WALL_WORK
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.db import make_engine, migrate, transaction
 from cocreate_map.storage.tables import utcnow

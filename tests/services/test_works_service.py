@@ -172,8 +172,8 @@ def test_households_volunteer_once_and_the_audit_chain_holds(engine, demo):
         W.volunteer(s, wid, None)
     with transaction(engine) as s:
         d = W.work_detail(s, wid)
-        [report] = B.verify_audit(s, SLUG)
-        actions = [e.action for e in services.households.audit_entries(s, demo.community_id)]
+        [report] = services.verify_audit(s, SLUG)
+        actions = [e.action for e in services.audit.audit_entries(s, demo.community_id)]
     assert [(x.label, x.public_name) for x in d.supervisors] == [("1-1-101", "杨大爷")]
     assert d.work.supervisors == 1
     assert report.ok

@@ -20,7 +20,7 @@ from cocreate_map.services import evaluation as E
 from cocreate_map.services import sessions
 from cocreate_map.services import staff as staff_service
 from cocreate_map.services.access import local_admin
-from cocreate_map.services.evaluation_demo import CONVENTION, PHASE_ONE
+from cocreate_map.services.demo.evaluation import CONVENTION, PHASE_ONE
 from cocreate_map.services.works import household_by_label
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
 from tests.ui.pages import ROOT, open_page, press

@@ -17,8 +17,8 @@ from cocreate_map.domain.works import yuan_text
 from cocreate_map.services import evaluation as E
 from cocreate_map.services import story as story_service
 from cocreate_map.services import works as work_service
-from cocreate_map.services.evaluation_demo import PHASE_ONE
-from cocreate_map.services.works_demo import WALL_WORK
+from cocreate_map.services.demo.evaluation import PHASE_ONE
+from cocreate_map.services.demo.works import WALL_WORK
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
 from cocreate_map.ui.escape import escape_markdown
 from tests.ui.pages import ROOT, open_page, press

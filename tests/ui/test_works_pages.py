@@ -14,7 +14,7 @@ import streamlit as st
 from cocreate_map import services
 from cocreate_map.services import staff as staff_service
 from cocreate_map.services import works as work_service
-from cocreate_map.services.works_demo import LIGHTS_WORK, WALL_WORK
+from cocreate_map.services.demo.works import LIGHTS_WORK, WALL_WORK
 from cocreate_map.storage.db import make_engine, migrated_engine, transaction
 from tests.ui.pages import ROOT, open_page, press
 

@@ -12,9 +12,10 @@ from cocreate_map.domain.annotations import Role
 from cocreate_map.services import conventions as C
 from cocreate_map.services import evaluation as E
 from cocreate_map.services import works as W
-from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
+from cocreate_map.services.demo.register import DEMO_SEEDED_CODES
+from cocreate_map.services.demo.works import WALL_WORK
+from cocreate_map.services.households import households_of
 from cocreate_map.services.staff import StaffIdentity
-from cocreate_map.services.works_demo import WALL_WORK
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.tables import utcnow
 

@@ -16,7 +16,8 @@ from cocreate_map.services import ballots
 from cocreate_map.services import marks as marks_service
 from cocreate_map.services import works as W
 from cocreate_map.services.access import local_admin
-from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
+from cocreate_map.services.demo.register import DEMO_SEEDED_CODES
+from cocreate_map.services.households import households_of
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.tables import utcnow

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from cocreate_map.services import ballots
 from cocreate_map.services.access import local_admin
-from cocreate_map.services.households import DEMO_SEEDED_CODES, households_of
-from cocreate_map.services.options import DEMO_OPTIONS
+from cocreate_map.services.demo.options import DEMO_OPTIONS
+from cocreate_map.services.demo.register import DEMO_SEEDED_CODES
+from cocreate_map.services.households import households_of
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.tables import utcnow
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain.annotations import Role
 from cocreate_map.services import funds as F
 from cocreate_map.services import works as W
+from cocreate_map.services.demo.works import LIGHTS_WORK, WALL_WORK
 from cocreate_map.services.households import households_of
 from cocreate_map.services.staff import StaffIdentity
-from cocreate_map.services.works_demo import LIGHTS_WORK, WALL_WORK
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.tables import utcnow
 
