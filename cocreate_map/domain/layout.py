@@ -10,6 +10,7 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points, unary_union
 
+from cocreate_map.domain.metric_catalogue import metric_spec
 from cocreate_map.errors import InvalidInput
 
 Side = Literal["left", "right"]
@@ -142,23 +143,26 @@ def stall_row(
 
 # ------------------------------------------------------------------ comparison rows
 
-# The rows of the comparison table and sheet: metric key (as in ``services.option_metrics``)
-# and which direction is better ("max", "min" or None when neither is).
-COMPARISON_ROWS: tuple[tuple[str, str | None], ...] = (
-    ("parking_stalls", "max"),
-    ("accessible_stalls_required", None),
-    ("ebike_places", "max"),
-    ("green_area_m2", "max"),
-    ("green_ratio", "max"),
-    ("centralised_green_per_person_m2", "max"),
-    ("demolished_count", "max"),
-    ("demolished_area_m2", "max"),
-    ("fire_lane_min_clear_width_m", "max"),
-    ("walk_coverage.waste_point_120m", "max"),
-    ("conflicts", "min"),
-    ("errors", "min"),
-    ("cost_total", "min"),
-    ("ballot_rule_default", None),
+# The rows of the comparison table and sheet: metric paths (as in ``services.option_metrics``)
+# with the better direction of each from the metric catalogue ("max", "min" or None).
+COMPARISON_KEYS: tuple[str, ...] = (
+    "parking_stalls",
+    "accessible_stalls_required",
+    "ebike_places",
+    "green_area_m2",
+    "green_ratio",
+    "centralised_green_per_person_m2",
+    "demolished_count",
+    "demolished_area_m2",
+    "fire_lane_min_clear_width_m",
+    "walk_coverage.waste_point_120m",
+    "conflicts",
+    "errors",
+    "cost_total",
+    "ballot_rule_default",
+)
+COMPARISON_ROWS: tuple[tuple[str, str | None], ...] = tuple(
+    (key, metric_spec(key).better) for key in COMPARISON_KEYS
 )
 
 

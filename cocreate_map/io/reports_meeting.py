@@ -21,7 +21,7 @@ from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.layout import COMPARISON_ROWS, metric_value
 from cocreate_map.errors import InvalidInput
 from cocreate_map.i18n import rule_name
-from cocreate_map.io.reports_options import _delta, _fmt, _t, cjk_font, static_map
+from cocreate_map.io.reports_options import _delta, _fmt, _t, cjk_font, row_label, static_map
 
 FONT = "NotoSansCJKsc"
 CHOICE_WORDS = {"yes": "同意 Yes", "no": "反对 No", "abstain": "弃权 Abstain"}
@@ -155,7 +155,7 @@ def _options(
                 before = metric_value(dict(base), key)
                 table.row(
                     [
-                        _t(lang, f"options.row.{key}"),
+                        row_label(lang, key),
                         _fmt(lang, key, before),
                         _fmt(lang, key, value) + _delta(key, value, before),
                     ]

@@ -20,6 +20,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from cocreate_map.domain.layout import COMPARISON_ROWS, best_columns, metric_value
+from cocreate_map.domain.metric_catalogue import CNY, RATIO, metric_spec
 from cocreate_map.errors import InvalidInput
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
@@ -189,10 +190,11 @@ def _fmt(lang: str, key: str, value: Any) -> str:
         return "—"
     if key == "ballot_rule_default":
         return _t(lang, f"options.rule.{value}")
-    if key in ("green_ratio", "walk_coverage.waste_point_120m"):
+    unit = metric_spec(key).unit
+    if unit == RATIO:
         return f"{float(value):.1%}"
     if isinstance(value, float):
-        if key == "cost_total" or abs(value) >= 100:
+        if unit == CNY or abs(value) >= 100:
             return f"{value:,.0f}"
         return f"{value:.2f}"
     return str(value)
@@ -202,15 +204,21 @@ def _delta(key: str, value: Any, before: Any) -> str:
     if not isinstance(value, int | float) or not isinstance(before, int | float):
         return ""
     d = float(value) - float(before)
-    if abs(d) < 1e-9 or key == "accessible_stalls_required":
+    spec = metric_spec(key)
+    if abs(d) < 1e-9 or not spec.shows_change:
         return ""
-    if key in ("green_ratio", "walk_coverage.waste_point_120m"):
+    if spec.unit == RATIO:
         return f" ({d * 100:+.1f} pt)"
-    if key == "cost_total" or abs(d) >= 100:
+    if spec.unit == CNY or abs(d) >= 100:
         return f" ({d:+,.0f})"
     if float(d).is_integer():
         return f" ({d:+.0f})"
     return f" ({d:+.2f})"
+
+
+def row_label(lang: str, key: str) -> str:
+    """The catalogue's label of a comparison row in ``lang``."""
+    return metric_spec(key).label_text(lambda k, **kw: _t(lang, k, **kw))
 
 
 def write_comparison_sheet(
@@ -307,7 +315,7 @@ def write_comparison_sheet(
         best = {j + 1 for j in best_columns(values, better)}  # among the options, not today
         pdf.set_xy(10, y)
         pdf.set_font("NotoSansCJK", "", 8)
-        pdf.cell(label_w, row_h, _t(lang, f"options.row.{key}"), border=1)
+        pdf.cell(label_w, row_h, row_label(lang, key), border=1)
         for j, value in enumerate([before, *values]):
             text = _fmt(lang, key, value)
             if j > 0:

@@ -14,6 +14,7 @@ import segno
 import streamlit as st
 
 from cocreate_map import decision_text, services
+from cocreate_map.domain.metric_catalogue import MEETING_METRICS, M, metric_spec
 from cocreate_map.domain.voting import percent
 from cocreate_map.domain.works import yuan_text
 from cocreate_map.io.reports_options import static_map
@@ -177,40 +178,28 @@ def options_panel(slug: str) -> None:
     if not panels:
         st.info(t("meeting.no_options"))
         return
-    rows = [
-        ("parking_stalls", "meeting.metric.parking"),
-        ("ebike_places", "meeting.metric.ebike"),
-        ("green_area_m2", "meeting.metric.green"),
-        ("demolished_count", "meeting.metric.demolished"),
-        ("fire_lane_min_clear_width_m", "meeting.metric.fire_lane"),
-        ("cost_total", "meeting.metric.cost"),
-    ]
+    rows = [(key, metric_spec(key)) for key in MEETING_METRICS]
     for col, p, png in zip(st.columns(len(panels)), panels, pngs, strict=True):
         with col:
             st.html(f'<div class="cc-big">{html.escape(p.name)}</div>')
             st.image(png, width="stretch")
             lines = []
-            for key, label in rows:
+            for key, spec in rows:
                 value = p.metrics.get(key)
                 before = base.get(key)
-                shown = (
-                    "—"
-                    if value is None
-                    else f"{value:,.0f}"
-                    if key != "fire_lane_min_clear_width_m"
-                    else f"{value:.1f}"
-                )
+                metres = spec.unit == M  # the fire lane's width, to the decimetre
+                shown = "—" if value is None else f"{value:,.0f}" if not metres else f"{value:.1f}"
                 delta = ""
                 if isinstance(value, int | float) and isinstance(before, int | float):
                     d = float(value) - float(before)
                     if abs(d) > 1e-9:
                         delta = (
                             f' <span class="cc-small">({d:+,.0f})</span>'
-                            if key != "fire_lane_min_clear_width_m"
+                            if not metres
                             else f' <span class="cc-small">({d:+.1f})</span>'
                         )
                 lines.append(
-                    f'<div class="cc-metric"><span>{html.escape(t(label))}</span>'
+                    f'<div class="cc-metric"><span>{html.escape(t(spec.meeting_label or key))}</span>'
                     f"<b>{html.escape(shown)}{delta}</b></div>"
                 )
             st.html("".join(lines))

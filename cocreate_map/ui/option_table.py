@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cocreate_map.domain.layout import COMPARISON_ROWS, best_columns, metric_value
+from cocreate_map.domain.metric_catalogue import CNY, RATIO, metric_spec
 from cocreate_map.ui.escape import escape_markdown
 from cocreate_map.ui.state import t
 
@@ -16,11 +17,11 @@ def _fmt(key: str, value: Any) -> str:
         return "—"
     if key == "ballot_rule_default":
         return t(f"options.rule.{value}")
-    if key == "green_ratio" or key.startswith("walk_coverage."):
+    unit = metric_spec(key).unit
+    if unit == RATIO:
         return f"{float(value):.1%}"
     if isinstance(value, float):
-        money = key == "cost_total" or key.startswith("cost_by_category.")
-        return f"{value:,.0f}" if money or abs(value) >= 100 else f"{value:.2f}"
+        return f"{value:,.0f}" if unit == CNY or abs(value) >= 100 else f"{value:.2f}"
     return str(value)
 
 
@@ -28,11 +29,12 @@ def _delta(key: str, value: Any, before: Any) -> str:
     if not isinstance(value, int | float) or not isinstance(before, int | float):
         return ""
     d = float(value) - float(before)
-    if abs(d) < 1e-9 or key == "accessible_stalls_required":
+    spec = metric_spec(key)
+    if abs(d) < 1e-9 or not spec.shows_change:
         return ""
-    if key == "green_ratio" or key.startswith("walk_coverage."):
+    if spec.unit == RATIO:
         text = f"{d * 100:+.1f} pt"
-    elif key == "cost_total" or key.startswith("cost_by_category.") or abs(d) >= 100:
+    elif spec.unit == CNY or abs(d) >= 100:
         text = f"{d:+,.0f}"
     else:
         text = f"{d:+.0f}" if d.is_integer() else f"{d:+.2f}"
@@ -68,19 +70,18 @@ def table_rows(result: dict[str, Any], names: list[str]) -> list[tuple[str, str 
     for key, better in COMPARISON_ROWS:
         rows.append((key, better))
         if key == "walk_coverage.waste_point_120m":
-            rows += [(f"walk_coverage.{ftype}", "max") for ftype in types]
+            rows += [_row(f"walk_coverage.{ftype}") for ftype in types]
         if key == "cost_total":
-            rows += [(f"cost_by_category.{cat}", None) for cat in cats]
+            rows += [_row(f"cost_by_category.{cat}") for cat in cats]
     return rows
 
 
+def _row(key: str) -> tuple[str, str | None]:
+    return key, metric_spec(key).better
+
+
 def row_label(key: str) -> str:
-    if key.startswith("walk_coverage.") and key != "walk_coverage.waste_point_120m":
-        ftype = key.split(".", 1)[1]
-        return t("options.row.walk_300", type=t(f"facility.{ftype}"))
-    if key.startswith("cost_by_category."):
-        return t("options.row.cost_category", cat=key.split(".", 1)[1])
-    return t(f"options.row.{key}")
+    return metric_spec(key).label_text(t)
 
 
 def metrics_table_html(result: dict[str, Any], names: list[str]) -> str:

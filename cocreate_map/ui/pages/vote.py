@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from cocreate_map.domain.china_time import china_time
+from cocreate_map.domain.metric_catalogue import metric_spec
 from cocreate_map.errors import CocreateError
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.storage.db import transaction
@@ -144,18 +145,6 @@ def _number(key: str, value: Any) -> str:
     return f"{value:,}"
 
 
-# Which way is better for the voter's eye: +1 more is good, -1 fewer is good, 0 neutral.
-_BETTER = {
-    "parking_stalls": 1,
-    "green_area_m2": 1,
-    "green_ratio": 1,
-    "fire_lane_min_clear_width_m": 1,
-    "demolished_count": 0,
-    "cost_total": 0,
-    "violations": -1,
-}
-
-
 def _delta(key: str, before: Any, after: Any) -> str:
     if before is None or after is None:
         return "—"
@@ -172,7 +161,7 @@ def _delta(key: str, before: Any, after: Any) -> str:
         text = f"+¥{d:,.0f}" if d > 0 else f"−¥{-d:,.0f}"
     else:
         text = f"{d:+,}"
-    better = _BETTER.get(key, 0) * d
+    better = metric_spec(key).judge(d)  # the catalogue's direction: +1 better, -1 worse
     return f":green[**{text}**]" if better > 0 else f":red[**{text}**]" if better < 0 else text
 
 
@@ -194,8 +183,9 @@ def show_option(ballot_id: int, name: str, index: int) -> None:
         "|:--|--:|--:|--:|",
     ]
     for key, before, after in preview.key_metrics():
+        label = t(metric_spec(key).vote_label or key)
         rows.append(
-            f"| {t(f'vote.metric.{key}')} | {_number(key, before)} | **{_number(key, after)}** "
+            f"| {label} | {_number(key, before)} | **{_number(key, after)}** "
             f"| {_delta(key, before, after)} |"
         )
     st.markdown("\n".join(rows))
