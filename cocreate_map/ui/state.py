@@ -37,6 +37,9 @@ SLIPS_PDF = "slips_pdf"  # (PDF bytes, household labels) of the code slips just 
 FUNDS_FILES = "funds_files"  # the funds notice files just made, for download
 EVALUATE_STAFF_SHEET = "evaluate_staff_sheet"  # (convention, building, PDF) of a signature sheet
 EVALUATE_STAFF_FORM = "evaluate_staff_form"  # (work, PDF) of a paper rating form
+# marks, evaluation, funds, works and import pages
+EVALUATE_MSG = "evaluate_msg"  # (where, "ok" | "error", text): the last action's answer
+EVALUATE_COMMENT = "evaluate_comment_"  # + work id: the comment typed under a work's stars
 
 
 def lang() -> str:
