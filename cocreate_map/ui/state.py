@@ -57,6 +57,7 @@ MARKS_RESET = "marks_reset"  # empty the marking form on the next run
 MARKS_FIELD_ERROR = "marks_field_error"  # (field, message) of the last submit, at that field
 MARKS_STAFF_NOTICE = "marks_staff_notice"  # the marks staff page's last action, confirmed once
 EVALUATE_STAFF_NOTICE = "evaluate_staff_notice"  # the 共评 staff page's last action
+FUNDS_NOTICE = "funds_notice"  # the funds page's last action, confirmed once
 
 
 def lang() -> str:
