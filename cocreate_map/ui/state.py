@@ -58,6 +58,7 @@ MARKS_FIELD_ERROR = "marks_field_error"  # (field, message) of the last submit, 
 MARKS_STAFF_NOTICE = "marks_staff_notice"  # the marks staff page's last action, confirmed once
 EVALUATE_STAFF_NOTICE = "evaluate_staff_notice"  # the 共评 staff page's last action
 FUNDS_NOTICE = "funds_notice"  # the funds page's last action, confirmed once
+WORKS_MAP_TAPPED = "works_map_tapped"  # the last tap on the works map that was acted on
 
 
 def lang() -> str:
