@@ -1,6 +1,6 @@
-"""What the 共评 page (ui/pages/evaluate.py) shows of a work's ratings, read-only: the figures
-with their denominators, by building and by how households voted, and the comments. Every text
-is escaped."""
+"""What the 共评 page (ui/pages/evaluate.py) shows, read-only: the community's figures, a work's
+ratings with their denominators, by building and by how households voted, and the comments; a
+convention with its signatures. Every text is escaped."""
 
 from __future__ import annotations
 
@@ -83,3 +83,74 @@ def results_block(r: evaluation_service.WorkRatings, photos: Mapping[int, bytes]
                     st.markdown(escape_markdown(c.text))
                 for pid in c.photo_ids:
                     st.image(photos[pid], width="stretch")
+
+
+def summary_block(summary: evaluation_service.CommunitySummary) -> None:
+    """The community's 共评 figures, each with its denominator."""
+    st.markdown(f"### {t('evaluate.summary')}")
+    with st.container(border=True, key="evaluate_summary"):
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("evaluate.resolution"), share(summary.marks_resolved, summary.marks_adopted))
+        c2.metric(t("evaluate.satisfaction"), share(summary.works_satisfied, summary.works_rated))
+        c3.metric(t("evaluate.complaints"), t("evaluate.complaints_n", n=summary.contests))
+        st.caption(
+            t(
+                "evaluate.summary_note",
+                resolved=summary.marks_resolved,
+                adopted=summary.marks_adopted,
+                satisfied=summary.works_satisfied,
+                rated=summary.works_rated,
+                works=summary.works_evaluated,
+                contested=summary.contested_works,
+                reopened=summary.reopened_works,
+            )
+        )
+
+
+def scope_text(buildings: tuple[str, ...] | list[str]) -> str:
+    """ "Buildings 1, 2" or "the whole community"."""
+    if buildings:
+        return t("works.buildings", b=t("works.list_sep").join(buildings))
+    return t("works.whole_community")
+
+
+def work_head(title: str, scope: tuple[str, ...], r: evaluation_service.WorkRatings) -> None:
+    """A work's title, where it is, until when it may be rated, and why it was reopened."""
+    st.subheader(escape_markdown(title))
+    state = (
+        t("evaluate.open_until", day=local_day(r.open_until))
+        if r.open_until
+        else t("evaluate.closed_state")
+    )
+    st.caption(f"{escape_markdown(scope_text(scope))} · {state}")
+    if r.reopened and r.reopen_reason:
+        st.warning(
+            f"{t('works.reopened')} {escape_markdown(r.reopen_reason)}",
+            icon=":material/build:",
+        )
+
+
+def convention_card(c: Any, p: Any) -> None:
+    """A convention: its version and scope, the households that signed, its articles and the
+    signatures by building."""
+    st.subheader(f"{escape_markdown(c.title)}")
+    st.caption(t("evaluate.version", v=c.version) + " · " + scope_text(c.buildings))
+    st.metric(t("evaluate.signed_households"), share(p.signed, p.households))
+    st.progress(
+        0.0 if not p.households else p.signed / p.households,
+        text=t("evaluate.signed_of", signed=p.signed, total=p.households),
+    )
+    with st.expander(t("evaluate.articles", n=len(c.articles)), icon=":material/list:"):
+        st.markdown("\n".join(f"{i}. {escape_markdown(a)}" for i, a in enumerate(c.articles, 1)))
+    with st.expander(t("evaluate.by_building"), icon=":material/apartment:"):
+        rows = [
+            f"| {t('evaluate.col.building')} | {t('evaluate.col.signed')} "
+            f"| {t('evaluate.col.share')} |",
+            "|:--|--:|--:|",
+        ]
+        for b in p.by_building:
+            rows.append(
+                f"| {t('evaluate.building_n', b=escape_markdown(b.building))} "
+                f"| {b.signed}/{b.households} | {percent_text(b.share) or '—'}% |"
+            )
+        st.markdown("\n".join(rows))

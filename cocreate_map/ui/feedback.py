@@ -21,10 +21,14 @@ def shown_errors() -> Iterator[None]:
         st.error(exc.render(lang(), page=True), icon=":material/warning:")
 
 
-def act(work: Callable[[Session], object]) -> bool:
+def act(
+    work: Callable[[Session], object],
+    refused: Callable[[CocreateError], object] | None = None,
+) -> bool:
     """Run one user action in one transaction; True when it committed. A CocreateError is shown
-    and nothing is written. Call ``st.rerun()`` *after* this returns: a rerun raised inside the
-    transaction would roll the action back."""
+    (or handed to ``refused``, e.g. to show it next to the control after a rerun) and nothing is
+    written. Call ``st.rerun()`` *after* this returns: a rerun raised inside the transaction
+    would roll the action back."""
     from cocreate_map.storage.db import transaction
     from cocreate_map.ui.resources import engine
 
@@ -32,6 +36,9 @@ def act(work: Callable[[Session], object]) -> bool:
         with transaction(engine()) as session:
             work(session)
     except CocreateError as exc:
-        st.error(exc.render(lang(), page=True), icon=":material/warning:")
+        if refused is not None:
+            refused(exc)
+        else:
+            st.error(exc.render(lang(), page=True), icon=":material/warning:")
         return False
     return True

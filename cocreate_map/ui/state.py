@@ -37,6 +37,28 @@ SLIPS_PDF = "slips_pdf"  # (PDF bytes, household labels) of the code slips just 
 FUNDS_FILES = "funds_files"  # the funds notice files just made, for download
 EVALUATE_STAFF_SHEET = "evaluate_staff_sheet"  # (convention, building, PDF) of a signature sheet
 EVALUATE_STAFF_FORM = "evaluate_staff_form"  # (work, PDF) of a paper rating form
+# marks, evaluation, funds, works and import pages
+EVALUATE_MSG = "evaluate_msg"  # (where, "ok" | "error", text): the last action's answer
+EVALUATE_COMMENT = "evaluate_comment_"  # + work id: the comment typed under a work's stars
+MARKS_SHAPE = "marks_shape"  # the marking form's shape: point | line | polygon
+MARKS_CATEGORY = "marks_category"  # the category picked (+ "_<class>": that class's pills)
+MARKS_TEXT = "marks_text"  # what the resident says is wrong
+MARKS_SAFETY = "marks_safety"  # the safety tick
+MARKS_SAFETY_FOR = "marks_safety_for"  # the category the tick's default was set for
+MARKS_PHOTO = "marks_photo"  # the photo uploader
+MARKS_PICK_MAP = "marks_pick_map"  # the marking map (+ "_<gen>" after a reset)
+MARKS_PICK_GEN = "marks_pick_gen"  # bumped by a reset: a new key remounts the map, tap forgotten
+MARKS_SIMILAR = "marks_similar"  # ids offered as duplicates of the pending mark
+MARKS_TAPPED = "marks_tapped"  # id of the pin tapped on the marking map (offered like a duplicate)
+MARKS_SEEN = "marks_seen_taps"  # (last tap on the ground, last tap on an object) of the last run
+MARKS_KEPT = "marks_kept_pick"  # {"shape", "geometry"}: the place picked, kept off the map
+MARKS_DONE = "marks_done"  # message after a submit
+MARKS_RESET = "marks_reset"  # empty the marking form on the next run
+MARKS_FIELD_ERROR = "marks_field_error"  # (field, message) of the last submit, at that field
+MARKS_STAFF_NOTICE = "marks_staff_notice"  # the marks staff page's last action, confirmed once
+EVALUATE_STAFF_NOTICE = "evaluate_staff_notice"  # the 共评 staff page's last action
+FUNDS_NOTICE = "funds_notice"  # the funds page's last action, confirmed once
+WORKS_MAP_TAPPED = "works_map_tapped"  # the last tap on the works map that was acted on
 
 
 def lang() -> str:
