@@ -52,6 +52,10 @@ class MetricSpec:
     path: str = ""
     shows_change: bool = True
     scalar: bool = True  # a key of ``Metrics.scalars()`` (False: derived table rows)
+    # The vote page shows the change uncoloured: every option costs more than doing nothing, so
+    # a red figure on each would alarm without telling the options apart (the table still marks
+    # the cheapest).
+    neutral_on_ballot: bool = False
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -81,6 +85,14 @@ class MetricSpec:
             return 0
         up = 1 if change > 0 else -1
         return up if self.better == "max" else -up
+
+    def judge_on_ballot(self, change: float) -> int:
+        """``judge`` as the vote page colours it (0 for a figure neutral on the ballot).
+
+        >>> metric_spec("cost_total").judge_on_ballot(5.0), metric_spec("violations").judge_on_ballot(-1)
+        (0, 1)
+        """
+        return 0 if self.neutral_on_ballot else self.judge(change)
 
     def label_text(self, tr: Callable[..., str]) -> str:
         """The table/sheet label through ``tr(key, **kwargs)`` (a translate function).
@@ -191,6 +203,7 @@ _SPECS: tuple[MetricSpec, ...] = (
         "options.row.cost_total",
         "vote.metric.cost_total",
         "meeting.metric.cost",
+        neutral_on_ballot=True,
     ),
     *(_cost(cat) for cat in CATEGORIES),
     # derived rows of the comparison table, not keys of Metrics.scalars()

@@ -154,3 +154,10 @@ def test_rule_ids_agree_with_the_rules_text_of_metrics():
             assert spec.rule in text, (spec.key, text)
         if spec.rule is None:
             assert not named, (spec.key, text)
+
+
+def test_the_vote_page_leaves_money_uncoloured_and_colours_the_rest():
+    assert metric_spec("cost_total").judge_on_ballot(1000.0) == 0
+    assert metric_spec("cost_total").judge(1000.0) == -1  # the table still marks the cheapest
+    assert metric_spec("parking_stalls").judge_on_ballot(3) == 1
+    assert metric_spec("fire_lane_min_clear_width_m").judge_on_ballot(-0.5) == -1

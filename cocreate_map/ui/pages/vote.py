@@ -161,7 +161,7 @@ def _delta(key: str, before: Any, after: Any) -> str:
         text = f"+¥{d:,.0f}" if d > 0 else f"−¥{-d:,.0f}"
     else:
         text = f"{d:+,}"
-    better = metric_spec(key).judge(d)  # the catalogue's direction: +1 better, -1 worse
+    better = metric_spec(key).judge_on_ballot(d)  # the catalogue's: +1 better, -1 worse
     return f":green[**{text}**]" if better > 0 else f":red[**{text}**]" if better < 0 else text
 
 
