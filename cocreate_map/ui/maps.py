@@ -1,9 +1,13 @@
 """folium builders for the community map, and the one place that calls ``st_folium``.
 
-Rules (DESIGN.md §5): one GeoJSON layer per element kind, never one folium object per feature;
-every string from a resident or a file goes through ``escape_text`` before it enters the GeoJSON
-properties (``GeoJsonTooltip`` assigns ``innerHTML``); every JS/CSS file is served from
-``/app/static/vendor/`` (``localize_assets``), so the map draws offline and where CDNs are blocked.
+Rules (DESIGN.md §5): the site's elements never become one folium object each — every kind is one
+layer group, filled in the browser by ``SiteLayers`` from one static, gzip-compressed JSON file
+per data version and language (``ui/map_files.py``; embedded once when there is no file), styles
+sent once per kind; above a few hundred features Leaflet draws on a canvas. Each feature carries
+its id and a tooltip made here by ``tooltip_html``, where every string from a resident or a file
+goes through ``escape_text`` (Leaflet's tooltips assign ``innerHTML``). Every JS/CSS file is
+served from ``/app/static/vendor/`` (``localize_assets``), so the map draws offline and where
+CDNs are blocked.
 """
 
 from __future__ import annotations
