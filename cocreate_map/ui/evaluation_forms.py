@@ -92,7 +92,7 @@ def read_or_stop(slug: str, me: dict[str, Any] | None) -> Evaluation:
         st.warning(exc.render(lang()), icon=":material/info:")
         st.stop()
 
-    act(lambda session: found.append(read(session, slug, me)), refused)
+    act(lambda session: found.append(read(session, slug, me)), refused=refused)
     return found[0]
 
 
@@ -102,7 +102,7 @@ def attempt(where: str, work: Callable[[Session], object], ok_text: str) -> bool
     def refused(exc: CocreateError) -> None:
         st.session_state[state.EVALUATE_MSG] = (where, "error", exc.render(lang()))
 
-    if not act(work, refused):
+    if not act(work, refused=refused):
         return False
     st.session_state[state.EVALUATE_MSG] = (where, "ok", ok_text)
     return True

@@ -81,7 +81,7 @@ def _refused(exc: CocreateError) -> None:
 def run(work: Any, ok_text: str) -> bool:
     """One action through ``act``; the refusal is shown where the form is, nothing written;
     after the commit the confirmation is kept for :func:`notice` and the page reruns."""
-    if not act(work, _refused):
+    if not act(work, refused=_refused):
         return False
     st.session_state[state.EVALUATE_STAFF_NOTICE] = ok_text
     st.rerun()
@@ -263,7 +263,7 @@ def _pdf(make: Any, name: str) -> bytes | None:
     (the refusal shown)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / name
-        if act(lambda s: make(s, out), _refused):
+        if act(lambda s: make(s, out), refused=_refused):
             return out.read_bytes()
     return None
 

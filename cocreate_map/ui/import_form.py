@@ -74,7 +74,7 @@ def file_look(files: list[Any] | None, slug: str, target: str) -> tuple[Any, Any
             earlier = services.find_earlier(session, slug, path) if target == "existing" else None
             seen.append((found, earlier))
 
-        act(read, lambda exc: None)
+        act(read, refused=lambda exc: None)
         found, earlier = seen[0] if seen else (None, None)
         st.session_state[state.IMPORT_LOOK] = (look_key, found, earlier)
     _, look, earlier_import = st.session_state[state.IMPORT_LOOK]

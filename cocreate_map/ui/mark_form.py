@@ -105,7 +105,7 @@ def comment_instead(v: views.Viewer, mark_id: int) -> None:
 
     if not act(
         lambda s: mark_service.add_comment(s, mark_id, text, household_id=v.household_id),
-        refused,
+        refused=refused,
     ):
         return
     st.session_state.pop(state.MARKS_SIMILAR, None)
@@ -355,7 +355,7 @@ def submit_mark(
                 check_similar=check_similar,
             )
         ),
-        lambda exc: _refuse(_field_of(exc), exc.render(lang())),
+        refused=lambda exc: _refuse(_field_of(exc), exc.render(lang())),
     )  # fmt: skip
     if not done:
         return

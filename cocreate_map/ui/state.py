@@ -75,3 +75,21 @@ def lang() -> str:
 
 def t(key: str, **kwargs: object) -> str:
     return translate(lang(), key, **kwargs)
+
+
+# ballots, options, vote and results pages
+NOTES = "_action_notes"  # what a committed action tells, shown on the next run (feedback.act)
+VOTE_PENDING = "vote_pending"  # {"ballot_id", "title", "choice"} awaiting confirmation
+VOTE_RECEIPT = "vote_receipt"  # {"ballot_id", "status", "choice", "at", "until"}
+OPTIONS_PICK = "options_pick"  # the options compared (up to three)
+OPTIONS_VIOLATION = "options_violation"  # the problem shown on the map
+OPTIONS_BEFORE_AFTER = "options_before_after"  # the option of the before/after maps
+OPTIONS_EDIT = "options_edit"  # the option the planner edits
+OPTIONS_TOOL = "options_tool"  # the planner's tool: row | remove
+OPTIONS_ROW_COUNT = "options_row_count"  # stalls in the row to add (0: as many as fit)
+OPTIONS_ROW_SIDE = "options_row_side"  # side of the drawn line the row goes: left | right
+OPTIONS_DRAW_MAP = "options_draw_map"  # the planner's drawing map
+OPTIONS_CLICK_MAP = "options_click_map"  # the planner's map to pick an element to remove
+OPTIONS_DONE_DRAWING = "options_done_drawing"  # the drawn line already turned into a row
+OPTIONS_PDF = "options_pdf"  # ((slug, names, stamp), PDF bytes) of the comparison sheet
+OPTIONS_PENDING = "options_pending"  # widget values to set on the next run, before the widgets

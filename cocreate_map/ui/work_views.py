@@ -133,7 +133,9 @@ def show_detail(slug: str, community_id: int, staff: StaffIdentity | None, work_
         head(session, d.work)
         found.append((d, base, photos))
 
-    if not act(read, lambda exc: st.warning(exc.render(lang(), page=True), icon=":material/info:")):
+    if not act(
+        read, refused=lambda exc: st.warning(exc.render(lang(), page=True), icon=":material/info:")
+    ):
         return
     d, base, photos = found[0]
     w = d.work
