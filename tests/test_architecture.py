@@ -214,3 +214,53 @@ def test_the_layer_rule_sees_a_step_back():
     assert _layer("cocreate_map.io.reports_funds") == "io"
     assert _layer("cocreate_map.services.funds") in NEVER["io"]
     assert _layer("cocreate_map.errors") == "shared"
+
+
+# Services that still issue their own SQL (issue 12.1, one aggregate at a time): a module leaves
+# this list when its queries have moved into storage/ — and may not come back.
+SQL_STILL_IN_SERVICES = {
+    "audit",
+    "audit_checks",
+    "ballots",
+    "households",
+    "imports",
+    "marks",
+    "options",
+}
+# what a service may take from sqlalchemy: the unit of work it is handed, nothing that queries
+SQLALCHEMY_TYPES = {("sqlalchemy.orm", "Session"), ("sqlalchemy", "Engine")}
+STATEMENT_CALLS = ("session.execute(", "session.scalar(", "session.scalars(", "session.get(")
+
+
+def _issues_sql(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    found = [call for call in STATEMENT_CALLS if call in text]
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            found += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if (node.module, a.name) not in SQLALCHEMY_TYPES
+            ]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("sqlalchemy")]
+    return found
+
+
+SERVICE_MODULES = {
+    str(p.relative_to(PACKAGE / "services").with_suffix("")).replace("/", "."): p
+    for p in sorted((PACKAGE / "services").rglob("*.py"))
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(SERVICE_MODULES) - SQL_STILL_IN_SERVICES))
+def test_services_leave_the_sql_to_storage(name):
+    found = _issues_sql(SERVICE_MODULES[name])
+    assert not found, f"services/{name}.py issues SQL itself ({found}); add a storage/ function"
+
+
+def test_the_list_of_services_with_sql_only_shrinks():
+    still = {name for name in SQL_STILL_IN_SERVICES if _issues_sql(SERVICE_MODULES[name])}
+    assert still == SQL_STILL_IN_SERVICES, (
+        f"{sorted(SQL_STILL_IN_SERVICES - still)} no longer issue SQL: remove them from the list"
+    )

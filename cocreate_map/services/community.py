@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from cocreate_map import config
@@ -279,9 +278,7 @@ def export_community(session: Session, slug: str, fmt: str, out: Path) -> int:
 def delete_community(session: Session, slug: str, *, who: StaffIdentity | None) -> None:
     community = repo.community_by_slug(session, slug)
     require_staff(who, community.id, (Role.ADMIN,), action="community.delete")
-    session.execute(delete(ElementRow).where(ElementRow.community_id == community.id))
-    session.execute(delete(ImportRow).where(ImportRow.community_id == community.id))
-    session.delete(community)
+    repo.delete_community(session, community)
 
 
 # ---------------------------------------------------------------- map

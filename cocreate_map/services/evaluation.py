@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain import evaluation as dom
@@ -305,11 +304,7 @@ def my_rating(session: Session, work_id: int, household_id: int) -> int | None:
 def _rating_photo_rows(
     session: Session, work_id: int, household_id: int | None = None
 ) -> list[WorkPhotoRow]:
-    rows = session.scalars(
-        select(WorkPhotoRow)
-        .where(WorkPhotoRow.work_id == work_id, WorkPhotoRow.milestone_id.is_(None))
-        .order_by(WorkPhotoRow.id)
-    )
+    rows = repo.work_photos_without_milestone(session, work_id)
     return [
         r
         for r in rows
@@ -320,7 +315,7 @@ def _rating_photo_rows(
 
 def rating_photo(session: Session, photo_id: int) -> tuple[str, bytes]:
     """(mime, bytes) of a photo sent with a rating."""
-    row = session.get(WorkPhotoRow, photo_id)
+    row = repo.work_photo(session, photo_id)
     if row is None or RATING_PHOTO not in (row.meta or {}):
         raise NotFound(key="works.photo_not_found", id=photo_id)
     return row.mime, row.data

@@ -221,7 +221,7 @@ def _community(session: Session, slug: str) -> CommunityRow:
 
 
 def _community_of(session: Session, community_id: int) -> CommunityRow:
-    row = session.get(CommunityRow, community_id)
+    row = community_repo.community_or_none(session, community_id)
     if row is None:  # pragma: no cover - rows always have their community
         raise NotFound(key="funds.community", community_id=community_id)
     return row
@@ -578,9 +578,7 @@ def add_labour(
     now = now or utcnow()
     household_row = None
     if as_household_id is not None and who is None:
-        from cocreate_map.storage.ballot_tables import HouseholdRow
-
-        household_row = session.get(HouseholdRow, as_household_id)
+        household_row = community_repo.household_or_none(session, as_household_id)
         if household_row is None or household_row.community_id != community.id:
             raise PermissionDenied(key="labour.code")
         entered_by = f"household:{household_row.id}"

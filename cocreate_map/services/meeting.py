@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain.voting import (
@@ -41,8 +40,10 @@ from cocreate_map.services import works as work_service
 from cocreate_map.services.access import require_staff
 from cocreate_map.services.audit import lock_chain, record
 from cocreate_map.services.staff import StaffIdentity
-from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow, VoteRow
-from cocreate_map.storage.tables import CommunityRow, utcnow
+from cocreate_map.storage import repositories as repo
+from cocreate_map.storage import votes_repo
+from cocreate_map.storage.ballot_tables import BallotRow, PaperBallotNumberRow
+from cocreate_map.storage.tables import utcnow
 
 PANELS = ("map", "options", "ballot", "result", "works", "story", "convention")
 MAX_OPTIONS = 3
@@ -141,8 +142,7 @@ def projector_snapshot(
     shows them, and at close the outcome with its reasons. Reads only."""
     now = now or utcnow()
     ballot = ballot_service.get_ballot(session, ballot_id)
-    community = session.get(CommunityRow, ballot.community_id)
-    assert community is not None
+    community = repo.community_by_id(session, ballot.community_id)
     voters = ballot_service.electorate_rows(session, ballot)
     electorate = Electorate(
         tuple(
@@ -150,11 +150,7 @@ def projector_snapshot(
             for h in voters
         )
     )
-    rows = session.execute(
-        select(VoteRow.household_id, VoteRow.choice)
-        .where(VoteRow.ballot_id == ballot_id)
-        .order_by(VoteRow.id)
-    ).all()
+    rows = votes_repo.choices_in_order(session, ballot_id)
     votes = [Vote(str(h), c) for h, c in rows]
     choices = ballot.choices if ballot.kind != "yes-no" else ()
     tie_break = ballot.tie_break or DEFAULT_TIE_BREAK
@@ -356,8 +352,7 @@ def meeting_pack(
 
     ballot = ballot_service.get_ballot(session, ballot_id)
     require_staff(who, ballot.community_id, action="ballot.paper_numbers")
-    community = session.get(CommunityRow, ballot.community_id)
-    assert community is not None
+    community = repo.community_by_id(session, ballot.community_id)
     boundary, base, panels = option_panels(session, community.slug, option_names)
     pack = PackBallot(
         id=ballot.id,

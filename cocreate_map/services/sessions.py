@@ -19,9 +19,8 @@ from cocreate_map.domain.annotations import Role
 from cocreate_map.services import staff as staff_service
 from cocreate_map.services.households import HouseholdInfo, household_info_or_none
 from cocreate_map.services.staff import StaffIdentity
-from cocreate_map.storage import auth_repo
+from cocreate_map.storage import auth_repo, staff_repo
 from cocreate_map.storage.auth_tables import AuthSessionRow
-from cocreate_map.storage.mark_tables import StaffUserRow
 from cocreate_map.storage.tables import utcnow
 
 
@@ -72,7 +71,7 @@ def open_staff_session(session: Session, who: StaffIdentity, now: datetime | Non
     if who.id is None:
         credential = staff_service.credential_of_bootstrap(staff_service.bootstrap_password())
     else:
-        row = session.get(StaffUserRow, who.id)
+        row = staff_repo.by_id(session, who.id)
         assert row is not None
         credential = staff_service.credential_of_account(row)
     return _open(
@@ -137,7 +136,7 @@ def staff_of(
         if not hmac.compare_digest(expected, row.credential):
             return None
         return StaffIdentity(staff_service.BOOTSTRAP_NAME, Role.ADMIN)
-    account = session.get(StaffUserRow, row.staff_user_id)
+    account = staff_repo.by_id(session, row.staff_user_id)
     if account is None or account.disabled_at is not None:
         return None
     if not hmac.compare_digest(staff_service.credential_of_account(account), row.credential):

@@ -20,7 +20,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map import config, keys
@@ -35,7 +34,7 @@ from cocreate_map.errors import (
     NotFound,
     PermissionDenied,
 )
-from cocreate_map.storage import auth_repo
+from cocreate_map.storage import auth_repo, staff_repo
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.mark_tables import StaffUserRow
 from cocreate_map.storage.tables import utcnow
@@ -131,7 +130,7 @@ def add_user(
         raise InvalidInput(key="staff.district_admin_needs_district")
     if district is not None and parsed_role is not Role.DISTRICT_ADMIN:
         raise InvalidInput(key="staff.district_only_for_district_admin", role=parsed_role.value)
-    if session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name)):
+    if staff_repo.username_taken(session, name):
         raise AlreadyExists(f"a staff account {name!r} exists already; pick another user name")
     row = StaffUserRow(
         username=name,
@@ -148,7 +147,7 @@ def add_user(
 
 
 def list_users(session: Session) -> list[StaffUserRow]:
-    return list(session.scalars(select(StaffUserRow).order_by(StaffUserRow.username)))
+    return staff_repo.all_users(session)
 
 
 # ---------------------------------------------------------------- the bootstrap admin
@@ -163,14 +162,7 @@ def bootstrap_password() -> str:
 
 
 def real_admin_exists(session: Session) -> bool:
-    return (
-        session.scalar(
-            select(StaffUserRow.id)
-            .where(StaffUserRow.role == Role.ADMIN.value, StaffUserRow.disabled_at.is_(None))
-            .limit(1)
-        )
-        is not None
-    )
+    return staff_repo.enabled_admin_exists(session, Role.ADMIN.value)
 
 
 def bootstrap_active(session: Session) -> bool:
@@ -276,7 +268,7 @@ def sign_in(
         if not taken.verdict.allowed:
             assert taken.verdict.locked_until is not None
             return None, _throttled(name, taken.verdict.locked_until, now)
-    row = session.scalar(select(StaffUserRow).where(StaffUserRow.username == name))
+    row = staff_repo.by_username(session, name)
     if row is not None:
         ok = _verify(row.password_hash, password)
         if ok and row.disabled_at is not None:
@@ -323,8 +315,7 @@ def unlock_user(
     if not local and (who is None or who.role is not Role.ADMIN):
         raise PermissionDenied(key="auth.unlock_admin_only")
     name = username.strip().lower()
-    known = session.scalar(select(StaffUserRow.id).where(StaffUserRow.username == name))
-    if known is None and name != BOOTSTRAP_NAME:
+    if not staff_repo.username_taken(session, name) and name != BOOTSTRAP_NAME:
         raise NotFound(key="auth.no_account", user=username)
     return auth_repo.clear_prefix(session, f"staff:account:{name}|")
 
@@ -333,9 +324,7 @@ def set_password(
     session: Session, username: str, password: str, now: datetime | None = None
 ) -> None:
     """A new password; every open session of the account ends and its locks are lifted."""
-    row = session.scalar(
-        select(StaffUserRow).where(StaffUserRow.username == username.strip().lower())
-    )
+    row = staff_repo.by_username(session, username.strip().lower())
     if row is None:
         raise NotFound(f"no staff account {username!r}; list them with cocreate user list")
     if len(password) < MIN_PASSWORD:
@@ -350,9 +339,7 @@ def set_password(
 
 def disable_user(session: Session, username: str, now: datetime | None = None) -> None:
     """The account can no longer sign in, and its open sessions end at once."""
-    row = session.scalar(
-        select(StaffUserRow).where(StaffUserRow.username == username.strip().lower())
-    )
+    row = staff_repo.by_username(session, username.strip().lower())
     if row is None:
         raise NotFound(f"no staff account {username!r}; list them with cocreate user list")
     now = now or utcnow()
@@ -366,7 +353,7 @@ def staff_identity(session: Session, username: str) -> StaffIdentity:
     NotFound / PermissionDenied saying what to do. Never the bootstrap admin: a command line
     names a real account, so the audit log names a person."""
     name = (username or "").strip().lower()
-    row = session.scalar(select(StaffUserRow).where(StaffUserRow.username == name))
+    row = staff_repo.by_username(session, name)
     if row is None:
         raise NotFound(key="staff.unknown_user", user=name[:64])
     if row.disabled_at is not None:

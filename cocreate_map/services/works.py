@@ -35,7 +35,6 @@ from cocreate_map.services.households import household_by_room
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage import works_repo as wrepo
-from cocreate_map.storage.ballot_tables import HouseholdRow
 from cocreate_map.storage.tables import utcnow
 from cocreate_map.storage.work_tables import (
     WorkMarkRow,
@@ -668,7 +667,7 @@ def volunteer(
     row = wrepo.get(session, work_id)
     if household_id is None:
         raise PermissionDenied(key="works.sign_in_household")
-    household = session.get(HouseholdRow, household_id)
+    household = repo.household_or_none(session, household_id)
     if household is None or household.community_id != row.community_id:
         raise PermissionDenied(key="works.household")
     state = wrepo.work_status(row)

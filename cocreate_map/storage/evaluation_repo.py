@@ -18,6 +18,7 @@ from cocreate_map.storage.evaluation_tables import (
     WorkContestRow,
     WorkRatingRow,
 )
+from cocreate_map.storage.work_tables import WorkPhotoRow
 
 
 def households_of(session: Session, community_id: int) -> Sequence[HouseholdRow]:
@@ -141,3 +142,16 @@ def signature_count(session: Session, version_id: int) -> int:
         )
         or 0
     )
+
+
+def work_photos_without_milestone(session: Session, work_id: int) -> Sequence[WorkPhotoRow]:
+    """The work's photos that belong to no milestone (residents' rating photos), oldest first."""
+    return session.scalars(
+        select(WorkPhotoRow)
+        .where(WorkPhotoRow.work_id == work_id, WorkPhotoRow.milestone_id.is_(None))
+        .order_by(WorkPhotoRow.id)
+    ).all()
+
+
+def work_photo(session: Session, photo_id: int) -> WorkPhotoRow | None:
+    return session.get(WorkPhotoRow, photo_id)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cocreate_map.errors import NotFound
-from cocreate_map.storage.ballot_tables import AuditRow
-from cocreate_map.storage.tables import CommunityRow, ElementRow
+from cocreate_map.storage.ballot_tables import AuditRow, HouseholdRow
+from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow
 
 
 def community_by_slug(session: Session, slug: str) -> CommunityRow:
@@ -85,3 +85,27 @@ def chain_head(session: Session, community_id: int) -> tuple[int, str] | None:
         .limit(1)
     ).first()
     return None if head is None else (int(head.seq), str(head.hash))
+
+
+def delete_community(session: Session, community: CommunityRow) -> None:
+    """The community row with its elements and imports (the caller checked nothing else is left
+    that points at it)."""
+    session.execute(delete(ElementRow).where(ElementRow.community_id == community.id))
+    session.execute(delete(ImportRow).where(ImportRow.community_id == community.id))
+    session.delete(community)
+
+
+def buildings_of(session: Session, community_id: int) -> Sequence[ElementRow]:
+    return session.scalars(
+        select(ElementRow).where(
+            ElementRow.community_id == community_id, ElementRow.kind == "building"
+        )
+    ).all()
+
+
+def community_or_none(session: Session, community_id: int) -> CommunityRow | None:
+    return session.get(CommunityRow, community_id)
+
+
+def household_or_none(session: Session, household_id: int) -> HouseholdRow | None:
+    return session.get(HouseholdRow, household_id)

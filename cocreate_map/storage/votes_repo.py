@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cocreate_map.storage.ballot_tables import VoteRow
@@ -75,3 +75,13 @@ def upsert_vote(
 
 
 __all__ = ["upsert_vote"]
+
+
+def choices_in_order(session: Session, ballot_id: int) -> list[tuple[int, Any]]:
+    """(household id, choice) of every vote of the ballot, in the order they were first cast."""
+    rows = session.execute(
+        select(VoteRow.household_id, VoteRow.choice)
+        .where(VoteRow.ballot_id == ballot_id)
+        .order_by(VoteRow.id)
+    ).all()
+    return [(h, c) for h, c in rows]

@@ -6,7 +6,6 @@ import random
 from collections.abc import Sequence
 from fractions import Fraction
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain.households import (
@@ -17,7 +16,6 @@ from cocreate_map.domain.households import (
 from cocreate_map.services.access import local_admin
 from cocreate_map.services.households import RegisterImport, add_register_rows
 from cocreate_map.storage import repositories as repo
-from cocreate_map.storage.tables import ElementRow
 
 DEMO_CODE_SEED = "cotton-compound demo codes v1"
 DEMO_SEEDED_CODES = 6  # the first households of building 1 get public, seeded codes
@@ -46,11 +44,7 @@ def demo_register(buildings: Sequence[tuple[str, int]]) -> list[RegisterRow]:
 
 
 def demo_buildings(session: Session, community_id: int) -> list[tuple[str, int]]:
-    rows = session.scalars(
-        select(ElementRow).where(
-            ElementRow.community_id == community_id, ElementRow.kind == "building"
-        )
-    )
+    rows = repo.buildings_of(session, community_id)
     out = []
     for e in rows:
         label = clean_label(e.name or e.source_id or str(e.id))
