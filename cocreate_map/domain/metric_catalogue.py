@@ -214,7 +214,7 @@ _SPECS: tuple[MetricSpec, ...] = (
 )
 
 #: the figures of an option on the projector's options panel, in this order (each has a
-#: ``meeting_label``; ``services.story.OPTION_METRICS`` lists the same ones for a work's story)
+#: ``meeting_label``; a work's story shows the same ones)
 MEETING_METRICS: tuple[str, ...] = (
     "parking_stalls",
     "ebike_places",
@@ -222,6 +222,17 @@ MEETING_METRICS: tuple[str, ...] = (
     "demolished_count",
     "fire_lane_min_clear_width_m",
     "cost_total",
+)
+
+#: the figures of an option on the vote page, in this order (each has a ``vote_label``)
+BALLOT_METRICS: tuple[str, ...] = (
+    "parking_stalls",
+    "green_area_m2",
+    "green_ratio",
+    "fire_lane_min_clear_width_m",
+    "demolished_count",
+    "cost_total",
+    "violations",
 )
 
 #: every metric by its scalar key and by its path in the metrics dict

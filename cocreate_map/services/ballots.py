@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain.china_time import china_time
 from cocreate_map.domain.households import area_text, clean_label
+from cocreate_map.domain.metric_catalogue import BALLOT_METRICS
 from cocreate_map.domain.voting import (
     ABSTAIN,
     DEFAULT_TIE_BREAK,
@@ -101,16 +102,8 @@ PAPER_WORDS = {
 
 # ---------------------------------------------------------------- options of a ballot
 
-# The key metrics a voter sees for an option: (metric key, kind of value).
-OPTION_KEY_METRICS = (
-    "parking_stalls",
-    "green_area_m2",
-    "green_ratio",
-    "fire_lane_min_clear_width_m",
-    "demolished_count",
-    "cost_total",
-    "violations",
-)
+# The key metrics a voter sees for an option (domain.metric_catalogue).
+OPTION_KEY_METRICS = BALLOT_METRICS
 
 
 @dataclass(frozen=True)

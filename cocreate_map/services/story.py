@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cocreate_map.domain.annotations import PUBLIC, Category
 from cocreate_map.domain.annotations import Status as MarkStatus
+from cocreate_map.domain.metric_catalogue import MEETING_METRICS
 from cocreate_map.domain.voting import ChoiceTally, Counts, Decision
 from cocreate_map.services import ballots as ballot_service
 from cocreate_map.services import evaluation as evaluation_service
@@ -30,15 +31,8 @@ from cocreate_map.services.evaluation import WorkRatings
 from cocreate_map.services.works import MilestoneInfo, WorkInfo
 from cocreate_map.storage import repositories as repo
 
-#: the option metrics a story shows (the projector's options panel shows the same ones)
-OPTION_METRICS = (
-    "parking_stalls",
-    "ebike_places",
-    "green_area_m2",
-    "demolished_count",
-    "fire_lane_min_clear_width_m",
-    "cost_total",
-)
+#: the option metrics a story shows: the projector's options panel's
+OPTION_METRICS = MEETING_METRICS
 
 
 @dataclass(frozen=True)
