@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 import segno
+from playwright.sync_api import Error as PlaywrightError
 
 from cocreate_map import services
 from cocreate_map.domain.households import RegisterRow
@@ -74,9 +75,19 @@ def test_host_projects_ballot_and_watches_participation_rise(meeting_server, chr
         page.locator('[data-measure="area"]').wait_for(timeout=30_000)
         page.screenshot(path=str(artifacts / "meeting-projector-ballot.png"))
 
-        sizes = page.eval_on_selector_all(
-            ".cc-fig", "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
-        )
+        # The page's style sheet is its own element; on a loaded machine it can reach the page
+        # a moment after the figures. Wait for it, then measure.
+        fig_sizes = "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
+        try:
+            page.wait_for_function(
+                "() => { const s = [...document.querySelectorAll('.cc-fig')]"
+                ".map(e => parseFloat(getComputedStyle(e).fontSize));"
+                " return s.length >= 2 && Math.min(...s) >= 32; }",
+                timeout=30_000,
+            )
+        except PlaywrightError:
+            page.screenshot(path=str(artifacts / "meeting-projector-small-figures.png"))
+        sizes = page.eval_on_selector_all(".cc-fig", fig_sizes)
         assert len(sizes) >= 2 and min(sizes) >= 32, sizes
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
 

@@ -159,8 +159,8 @@ def test_planner_draws_parking_row_and_compares(options_server, chromium, artifa
         assert stalls_row(page)[column] == "88"  # empty so far: today's count
 
         # draw a line on the planner's map (the last map on the page); the page may still be
-        # laying out the maps above it, so each attempt measures the map afresh
-        page.wait_for_load_state("networkidle")
+        # laying out the maps above it, so each attempt measures the map afresh (draw_line waits
+        # for the rerun in flight; "networkidle" may never come while the maps fetch tiles)
         add = page.get_by_role("button", name="添加这排车位")
         for _attempt in range(3):
             if draw_line(page):
