@@ -132,6 +132,25 @@ def audit_entries(session: Session, community_id: int) -> list[AuditRow]:
     )
 
 
+LIVE_COMMUNITIES = "live_communities"  # session.info: ids found not archived in this transaction
+
+
+def prepare_append(session: Session, community_id: int) -> None:
+    """Read, before the caller's first write, what an append to the community's chain needs of
+    the community row (its chain id; whether it is archived): one statement outside the write
+    lock instead of two inside it. A writer that calls this must re-read ``archived_at`` under
+    the chain lock (a vote does, with the ballot's closing time)."""
+    facts = repo.chain_facts(session, community_id)
+    if facts is None:
+        return
+    moved, archived = facts
+    session.info.setdefault("audit_chain_ids", {})[community_id] = (
+        community_id if moved is None else moved
+    )
+    if not archived:
+        session.info.setdefault(LIVE_COMMUNITIES, set()).add(community_id)
+
+
 def chain_id_of(session: Session, community_id: int) -> int:
     """The id the community's chain is hashed under: its own, or the one it had in the database
     it moved from (``cocreate community move`` keeps the chain's hashes as they were)."""
@@ -361,33 +380,91 @@ def _db_key(session: Session) -> str:
 # ---------------------------------------------------------------- signed heads outside the DB
 
 
+SLOT = 4096  # bytes: a heads file holds two slots, written in turn (see _write_heads)
+
+
 def _heads_path(db: str, community_id: int) -> Path:
     """One small file per database and community: appends of different communities never wait
     for each other, and a write costs the same with 1 or 100 communities on the server."""
-    folder = config.data_dir() / HEADS_DIR
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"{hashlib.sha256(db.encode()).hexdigest()[:16]}-{community_id}.json"
+    name = f"{hashlib.sha256(db.encode()).hexdigest()[:16]}-{community_id}.json"
+    return config.data_dir() / HEADS_DIR / name
+
+
+# Heads files this process has open: path → (pid, descriptor, inode). A vote's commit writes
+# its head without opening, creating or renaming a file (issue 16.4).
+_HEAD_FILES: dict[Path, tuple[int, int, int]] = {}
+_HEAD_FILES_OPEN = 64  # at most this many at once (one per community written to)
+
+
+def _head_file(path: Path) -> int:
+    """The open descriptor of a heads file (made if missing; opened again after a fork, or when
+    the file was removed or replaced meanwhile)."""
+    cached = _HEAD_FILES.get(path)
+    if cached is not None:
+        pid, fd, inode = cached
+        try:
+            if pid == os.getpid() and os.stat(path).st_ino == inode:
+                return fd
+        except FileNotFoundError:
+            pass
+        if pid == os.getpid():
+            os.close(fd)
+        del _HEAD_FILES[path]
+    while len(_HEAD_FILES) >= _HEAD_FILES_OPEN:  # the longest open first (dicts keep order)
+        oldest = next(iter(_HEAD_FILES))
+        pid, old_fd, _ = _HEAD_FILES.pop(oldest)
+        if pid == os.getpid():
+            os.close(old_fd)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    _HEAD_FILES[path] = (os.getpid(), fd, os.fstat(fd).st_ino)
+    return fd
+
+
+def _slots(data: bytes) -> list[dict[str, Any] | None]:
+    """The two slots of a heads file (None: empty or unreadable). A file of an earlier version
+    (one JSON object, no padding) reads as its first slot."""
+    out: list[dict[str, Any] | None] = []
+    for i in (0, SLOT):
+        chunk = data[i : i + SLOT].strip(b" \n\0")
+        try:
+            entry = json.loads(chunk) if chunk else None
+        except ValueError:
+            entry = None
+        out.append(entry if isinstance(entry, dict) else None)
+    return out
+
+
+def _seq(entry: dict[str, Any] | None) -> int:
+    try:
+        return -1 if entry is None else int(entry.get("seq", -1))
+    except (TypeError, ValueError):
+        return -1
 
 
 def _write_heads(db: str, heads: dict[int, tuple[int, int, str]]) -> None:
-    """Sign each community's newest head into its file (under the file's lock; a head only
-    moves on)."""
+    """Sign each community's newest head into its file, under the file's lock; a head only
+    moves on. The file has two fixed-size slots and a write replaces the older one in place, so
+    a write cut short (a crash) leaves the other, one head older, to be read."""
     at = utcnow().isoformat(timespec="seconds")
     for community_id, (chain_id, seq, head) in heads.items():
-        path = _heads_path(db, community_id)
-        with open(path.with_suffix(".lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            old = _read_json(path)
-            if old is not None and int(old.get("seq", -1)) >= seq:
+        fd = _head_file(_heads_path(db, community_id))
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            slots = _slots(os.pread(fd, 2 * SLOT, 0))
+            if max(_seq(e) for e in slots) >= seq:
                 continue
             fp, sig = _sign(_message(chain_id, seq, head, at, "head"))
             entry = {"db": db, "community": community_id, "seq": seq, "head": head, "at": at,
                      "chain": chain_id, "key": fp, "sig": sig}  # fmt: skip
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(json.dumps(entry, sort_keys=True))
-            tmp.replace(path)
+            blob = json.dumps(entry, sort_keys=True).encode()
+            if len(blob) >= SLOT:  # a database address of thousands of characters: name it not
+                del entry["db"]
+                blob = json.dumps(entry, sort_keys=True).encode()
+            older = 0 if _seq(slots[0]) <= _seq(slots[1]) else 1
+            os.pwrite(fd, blob.ljust(SLOT - 1) + b"\n", older * SLOT)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -398,12 +475,22 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _read_heads_file(path: Path) -> dict[str, Any] | None:
+    """The newest entry of a heads file."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    found = [e for e in _slots(data) if e is not None]
+    return max(found, key=_seq) if found else None
+
+
 def _read_head(db: str, community_id: int) -> tuple[dict[str, Any], Path] | None:
     """The newest signed head of the community outside the database, and where it was read:
     its own file, or (written by earlier versions) its entry in the shared audit-heads.json."""
     found: list[tuple[dict[str, Any], Path]] = []
     own = _heads_path(db, community_id)
-    entry = _read_json(own)
+    entry = _read_heads_file(own)
     if entry is not None:
         found.append((entry, own))
     legacy = config.data_dir() / LEGACY_HEADS_FILE

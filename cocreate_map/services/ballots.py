@@ -56,6 +56,7 @@ from cocreate_map.errors import (
     InvalidTransition,
     NotEligible,
     NotFound,
+    PermissionDenied,
     at_line,
     first_errors,
 )
@@ -682,6 +683,9 @@ def cast_vote(
         actor = require_staff(
             who, ballot.community_id, EVERY_STAFF, building=household.building, action="vote.paper"
         ).actor
+    # What the chain append needs of the community, read before the first write (the re-read
+    # below, under the lock, makes sure it still holds).
+    audit.prepare_append(session, ballot.community_id)
     # The vote row first, the chain lock last (in ``record``): concurrent voters of a community
     # wait for each other only for the chain append and the commit (issue 16.4). Every writer
     # that touches vote rows takes them before the chain lock, so the order is one: no deadlock.
@@ -730,10 +734,14 @@ def cast_vote(
         )
         record(session, ballot.community_id, actor, "vote.cast", payload, now)
         state = "recorded" if casts == 1 else "changed"
-    # Re-read the closing time under the chain lock (taken by ``record``): a close that
-    # committed meanwhile wins, and this vote with its entry is rolled back.
-    closed_at = session.scalar(select(BallotRow.closed_at).where(BallotRow.id == ballot_id))
-    if closed_at is not None and closed_at <= now:
+    # Re-read the closing time and the archive mark under the chain lock (taken by ``record``;
+    # a close and an archive take it too): one that committed meanwhile wins, and this vote
+    # with its entry is rolled back. Any close counts, whatever this vote's time: the close
+    # has logged the result without this vote, which must not change it afterwards.
+    closed_at, archived = votes_repo.closing_state(session, ballot_id)
+    if archived is not None:
+        raise PermissionDenied(key="imports.archived_read_only", name=archived)
+    if closed_at is not None:
         raise BallotClosed(
             key="ballots.ballot_closed_china_time_2",
             ballot_id=ballot_id,

@@ -33,7 +33,7 @@ from cocreate_map.domain.elements import Kind
 from cocreate_map.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from cocreate_map.io import crs as crs_io
 from cocreate_map.services.access import require_staff
-from cocreate_map.services.audit import record
+from cocreate_map.services.audit import LIVE_COMMUNITIES, record
 from cocreate_map.services.staff import StaffIdentity
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
@@ -269,7 +269,7 @@ def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) ->
     # Communities found live earlier in this transaction need no second look (a vote flushes
     # twice, the demo a thousand times), unless one is being archived in it: then every later
     # flush of the transaction looks again.
-    live: set[int] = session.info.setdefault("live_communities", set())
+    live: set[int] = session.info.setdefault(LIVE_COMMUNITIES, set())
     if any(
         isinstance(o, CommunityRow) and o.archived_at is not None
         for o in (*session.new, *session.dirty)
@@ -302,7 +302,7 @@ def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) ->
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_live_communities(session: Session) -> None:
-    session.info.pop("live_communities", None)
+    session.info.pop(LIVE_COMMUNITIES, None)
     session.info.pop("community_changed", None)
 
 

@@ -1,6 +1,7 @@
 """Writing a vote row: one row per (ballot, household) under concurrent writers, as a UNIQUE
 constraint plus ``INSERT … ON CONFLICT DO UPDATE``. The statement is built once per dialect
-(with bound parameters), not once per vote: its construction cost more than its execution."""
+(with bound parameters), not once per vote: its construction cost more than its execution.
+Also the reads a vote makes of its ballot under the chain lock, and the ballot's votes in order."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from cocreate_map.storage.ballot_tables import VoteRow
+from cocreate_map.storage.ballot_tables import BallotRow, VoteRow
 from cocreate_map.storage.db import upsert_insert
+from cocreate_map.storage.tables import CommunityRow
 
 _UPSERT: dict[str, Any] = {}
 
@@ -74,9 +76,6 @@ def upsert_vote(
     return None if casts is None else int(casts)
 
 
-__all__ = ["upsert_vote"]
-
-
 def choices_in_order(session: Session, ballot_id: int) -> list[tuple[int, Any]]:
     """(household id, choice) of every vote of the ballot, in the order they were first cast."""
     rows = session.execute(
@@ -85,3 +84,14 @@ def choices_in_order(session: Session, ballot_id: int) -> list[tuple[int, Any]]:
         .order_by(VoteRow.id)
     ).all()
     return [(h, c) for h, c in rows]
+
+
+def closing_state(session: Session, ballot_id: int) -> tuple[datetime | None, str | None]:
+    """(the ballot's closing time, if closed; its community's name if the community is archived)
+    as committed now: a vote re-reads them under its community's chain lock."""
+    row = session.execute(
+        select(BallotRow.closed_at, CommunityRow.name, CommunityRow.archived_at)
+        .join(CommunityRow, CommunityRow.id == BallotRow.community_id)
+        .where(BallotRow.id == ballot_id)
+    ).one()
+    return row.closed_at, (row.name if row.archived_at is not None else None)

@@ -4,6 +4,7 @@ the entry or the row."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 
@@ -16,6 +17,7 @@ from cocreate_map.domain import audit as audit_domain
 from cocreate_map.services import audit
 from cocreate_map.services.access import local_admin
 from cocreate_map.services.audit import chain_of
+from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import (
     AuditCheckpointRow,
     AuditRow,
@@ -261,3 +263,56 @@ def test_cli_verify_fails_and_names_the_entry(sqlite_url, capsys):
     assert main(["audit", "verify"]) == 1
     assert f"entries {n}–{n} are missing" in capsys.readouterr().out
     engine.dispose()
+
+
+def heads_file(engine):
+    """The signed-heads file of the test community, outside the database."""
+    with transaction(engine) as s:
+        return audit._heads_path(audit._db_key(s), repo.community_by_slug(s, SLUG).id)
+
+
+def test_a_heads_file_write_cut_short_leaves_the_head_before_it(engine, voted):
+    """The file keeps two heads; garbling the newest (a crash mid-write) leaves the one before,
+    which still shows the last two entries deleted, and not one."""
+    path = heads_file(engine)
+    data = bytearray(path.read_bytes())
+    slots = audit._slots(bytes(data))
+    newest = max(range(2), key=lambda i: audit._seq(slots[i]))
+    assert audit._seq(slots[newest]) == last_seq(engine)
+    assert audit._seq(slots[1 - newest]) == last_seq(engine) - 1
+    at = newest * audit.SLOT
+    data[at : at + 40] = b"\0" * 40
+    path.write_bytes(bytes(data))
+    assert audit._read_heads_file(path)["seq"] == last_seq(engine) - 1  # the one before
+    assert verify(engine).ok
+    n = last_seq(engine)
+    with transaction(engine) as s:
+        s.execute(delete(AuditRow).where(AuditRow.seq >= n - 1))
+    rep = verify(engine)
+    assert any(f"entries {n - 1}–" in p and "are missing" in p for p in rep.problems), rep.problems
+
+
+def test_a_heads_file_of_an_earlier_version_is_read_and_carried_on(engine, voted):
+    """Earlier versions wrote one JSON object (no slots): it is read, and the next vote's head
+    goes beside it."""
+    path = heads_file(engine)
+    newest = audit._read_heads_file(path)
+    path.unlink()
+    path.write_text(json.dumps(newest, sort_keys=True))
+    assert verify(engine).ok
+    n = last_seq(engine)
+    with transaction(engine) as s:
+        s.execute(delete(AuditRow).where(AuditRow.seq == n))
+    assert any(f"entries {n}–{n} are missing" in p for p in verify(engine).problems)
+
+
+def test_the_next_vote_after_an_old_heads_file_writes_the_other_slot(engine, voted):
+    path = heads_file(engine)
+    newest = audit._read_heads_file(path)
+    path.unlink()
+    path.write_text(json.dumps(newest, sort_keys=True))
+    with transaction(engine) as s:
+        services.cast_vote(s, voted["ballot2"], voted["ids"][0], "no")
+    slots = audit._slots(path.read_bytes())
+    assert [audit._seq(e) for e in slots] == [newest["seq"], last_seq(engine)]
+    assert verify(engine).ok

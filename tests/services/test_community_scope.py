@@ -380,6 +380,7 @@ TAKES_RESOLVED = {
     "audit.after_append": "the audit row its caller just wrote",
     "audit.checkpoint": "the community its caller's use case resolved",
     "audit.chain_id_of": "a community id its caller resolved (the id its chain is hashed under)",
+    "audit.prepare_append": "a community id its caller resolved (its chain id, its archive mark)",
     "audit.verify_anchors": "rows of the chain being verified",
     "marks.check_marks": "rows of the chain being verified",
     "audit_checks.check_register": "rows of the chain being verified",
