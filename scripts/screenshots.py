@@ -52,16 +52,27 @@ PAGES = {
     "funds-admin": "/funds-admin",
     "funds-admin-district": "/funds-admin",  # signed in as the sub-district's read-only account
     "ballots-district": "/ballots",  # the same account
+    "funds-admin-staff": "/funds-admin",  # signed in as the demo's administrator
+    "ballots-staff": "/ballots",
+    "marks-admin-staff": "/marks-admin",
     "staff": "/staff",
     "root-projector": "/?view=projector&panel=map",
 }
 #: pages shown signed in: (username, password) of an account made before the app starts
 DISTRICT_ACCOUNT = ("jiedao", "screenshots-district-pw")
-SIGNED_IN = {"funds-admin-district": DISTRICT_ACCOUNT, "ballots-district": DISTRICT_ACCOUNT}
+ADMIN_ACCOUNT = ("guanli", "screenshots-admin-pw")
+SIGNED_IN = {
+    "funds-admin-district": DISTRICT_ACCOUNT,
+    "ballots-district": DISTRICT_ACCOUNT,
+    "funds-admin-staff": ADMIN_ACCOUNT,
+    "ballots-staff": ADMIN_ACCOUNT,
+    "marks-admin-staff": ADMIN_ACCOUNT,
+}
 
 
 def _accounts(url: str) -> None:
-    """The demo, in 银行街道, and the accounts of SIGNED_IN (district_admin of 银行街道)."""
+    """The demo, in 银行街道, and the accounts of SIGNED_IN (district_admin of 银行街道; an
+    administrator)."""
     sys.path.insert(0, str(ROOT))
     from cocreate_map import services
     from cocreate_map.services import district, staff
@@ -72,8 +83,10 @@ def _accounts(url: str) -> None:
     services.ensure_demo(engine)
     with transaction(engine) as session:
         district.set_district(session, services.DEMO_SLUG, "银行街道", local_admin("shots"))
-        for user, password in set(SIGNED_IN.values()):
-            staff.add_user(session, user, password, "district_admin", district="银行街道")
+        user, password = DISTRICT_ACCOUNT
+        staff.add_user(session, user, password, "district_admin", district="银行街道")
+        user, password = ADMIN_ACCOUNT
+        staff.add_user(session, user, password, "admin")
     engine.dispose()
 
 

@@ -1,14 +1,25 @@
-"""The funds staff page's read-only view for a district admin (资金管理, issue 15): the expenses
-waiting for approval, the ledger with donors' names and the volunteer hours, with no forms."""
+"""Parts of the funds staff page (资金管理): the read-only view for a district admin (issue 15:
+the expenses waiting for approval, the ledger with donors' names and the volunteer hours, with
+no forms), and the tab that prints the notice and exports the ledger."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from cocreate_map.domain import funds as dom
+from cocreate_map.io.reports_funds import export_ledger, funds_notice
+from cocreate_map.services import funds as funds_service
 from cocreate_map.services.funds import StaffLedger
+from cocreate_map.storage.db import transaction
+from cocreate_map.storage.tables import utcnow
+from cocreate_map.ui import state
+from cocreate_map.ui.address import page_address
 from cocreate_map.ui.escape import escape_markdown
+from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import t
 
 
@@ -66,3 +77,30 @@ def read_only_ledger(ledger: StaffLedger) -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+def notice_tab(slug: str) -> None:
+    """Make the funds notice (PDF) and the ledger exports (CSV, Excel) and offer them."""
+    if st.button(t("funds_staff.make_notice"), type="primary"):
+        with transaction(engine()) as session:
+            data = funds_service.notice_data(session, slug)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "funds.pdf"
+            funds_notice(data, page_address().url, out, utcnow())
+            st.session_state[state.FUNDS_FILES] = {
+                "pdf": out.read_bytes(), "csv": export_ledger(data, "csv"),
+                "xlsx": export_ledger(data, "xlsx"),
+            }  # fmt: skip
+    files = st.session_state.get(state.FUNDS_FILES)
+    if files:
+        st.download_button(
+            t("funds_staff.download_notice"), files["pdf"], file_name=f"{slug}-funds.pdf",
+            mime="application/pdf",
+        )  # fmt: skip
+        st.download_button(
+            t("funds_staff.csv"), files["csv"], file_name=f"{slug}-ledger.csv", mime="text/csv"
+        )
+        st.download_button(
+            t("funds_staff.xlsx"), files["xlsx"], file_name=f"{slug}-ledger.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )  # fmt: skip

@@ -182,11 +182,13 @@ def all_tab(who: StaffIdentity, slug: str) -> None:
         t("marks.filter_building"), ["", *buildings],
         format_func=lambda b: b or t("marks.all_buildings"), key="marks_staff_f_building",
     )  # fmt: skip
-    with shown_errors(), transaction(engine()) as session:
+    with shown_errors() as outcome, transaction(engine()) as session:
         everything = mark_service.list_marks(
             session, slug, statuses=f_status, categories=f_cat, building=f_building or None,
             staff=who, sort="supported",
         )  # fmt: skip
+    if outcome.failed:  # refused: the message is shown above, there is nothing to list
+        return
     picked_all = marks_editor("marks_staff_all", everything)
     by_id_all = {m.id: m for m in everything}
     action_form(who, slug, "marks_staff_a", picked_all, {by_id_all[i].status for i in picked_all})

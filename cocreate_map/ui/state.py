@@ -35,6 +35,9 @@ MARKS_VIEW = "marks_view"  # the marks page's view: list | mark
 IMPORT_LOOK = "import_look"  # (file key, what the file holds, an earlier import of it)
 SLIPS_PDF = "slips_pdf"  # (PDF bytes, household labels) of the code slips just made
 FUNDS_FILES = "funds_files"  # the funds notice files just made, for download
+FUNDS_NOTICE = "funds_staff_notice"  # the funds staff page's last success line
+WORKS_NOTICE = "works_notice"  # the works forms' last success line
+LARGE_TEXT = "large_text"  # the large-text mode is on (ui/style.py)
 EVALUATE_STAFF_SHEET = "evaluate_staff_sheet"  # (convention, building, PDF) of a signature sheet
 EVALUATE_STAFF_FORM = "evaluate_staff_form"  # (work, PDF) of a paper rating form
 # marks, evaluation, funds, works and import pages

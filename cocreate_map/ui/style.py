@@ -9,9 +9,10 @@ import json
 import streamlit as st
 
 from cocreate_map import config
+from cocreate_map.ui import state
 from cocreate_map.ui.state import t
 
-LARGE_TEXT = "large_text"  # session key: the large-text mode is on
+LARGE_TEXT = state.LARGE_TEXT  # session key: the large-text mode is on
 
 # (page file under the app's directory, title key, Material icon): what residents use
 RESIDENT_PAGES = [

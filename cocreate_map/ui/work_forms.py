@@ -14,10 +14,11 @@ from cocreate_map.domain import works as dom
 from cocreate_map.domain.annotations import Role
 from cocreate_map.services import works as work_service
 from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.ui import state
 from cocreate_map.ui.feedback import act
 from cocreate_map.ui.state import t
 
-NOTICE = "works_notice"
+NOTICE = state.WORKS_NOTICE
 
 
 def _yuan(text: str) -> int:

@@ -6,23 +6,15 @@ chiefs enter and verify hours)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from cocreate_map.domain import funds as dom
-from cocreate_map.io.reports_funds import export_ledger, funds_notice
 from cocreate_map.services import funds as funds_service
-from cocreate_map.storage.db import transaction
-from cocreate_map.storage.tables import utcnow
 from cocreate_map.ui import funds_views, state, widgets
-from cocreate_map.ui.address import page_address
 from cocreate_map.ui.feedback import act
-from cocreate_map.ui.resources import engine
 from cocreate_map.ui.state import t
 
-NOTICE = "funds_staff_notice"
+NOTICE = state.FUNDS_NOTICE
 KINDS = [k.value for k in dom.Kind]
 METHODS = [m.value for m in dom.Method]
 
@@ -182,26 +174,4 @@ with tab_labour:
             done(t("funds_staff.team_added", name=name))
 
 with tab_print:
-    if st.button(t("funds_staff.make_notice"), type="primary"):
-        with transaction(engine()) as session:
-            data = funds_service.notice_data(session, slug)
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "funds.pdf"
-            funds_notice(data, page_address().url, out, utcnow())
-            st.session_state[state.FUNDS_FILES] = {
-                "pdf": out.read_bytes(), "csv": export_ledger(data, "csv"),
-                "xlsx": export_ledger(data, "xlsx"),
-            }  # fmt: skip
-    files = st.session_state.get(state.FUNDS_FILES)
-    if files:
-        st.download_button(
-            t("funds_staff.download_notice"), files["pdf"], file_name=f"{slug}-funds.pdf",
-            mime="application/pdf",
-        )  # fmt: skip
-        st.download_button(
-            t("funds_staff.csv"), files["csv"], file_name=f"{slug}-ledger.csv", mime="text/csv"
-        )
-        st.download_button(
-            t("funds_staff.xlsx"), files["xlsx"], file_name=f"{slug}-ledger.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )  # fmt: skip
+    funds_views.notice_tab(slug)
