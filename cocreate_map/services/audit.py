@@ -25,21 +25,23 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cocreate_map import config
 from cocreate_map.domain import audit as audit_domain
 from cocreate_map.domain.audit import canonical_json
+from cocreate_map.storage import audit_repo
 from cocreate_map.storage import repositories as repo
 from cocreate_map.storage.ballot_tables import AuditCheckpointRow, AuditRow
-from cocreate_map.storage.tables import CommunityRow, utcnow
+from cocreate_map.storage.tables import utcnow
 
 KEY_FILE = "audit-ed25519.pem"
 HEADS_DIR = "audit-heads"  # one signed head per database and community
@@ -59,11 +61,7 @@ def lock_chain(session: Session, community_id: int) -> None:
     if community_id in locked:
         return
     locked.add(community_id)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + community_id})
-    else:
-        # Any write takes SQLite's database lock; reads after it see the newest chain head.
-        session.execute(text("UPDATE communities SET id = id WHERE 0 = 1"))
+    audit_repo.lock_chain(session, community_id)
 
 
 def record(
@@ -125,11 +123,7 @@ def _audit_body(
 
 
 def audit_entries(session: Session, community_id: int) -> list[AuditRow]:
-    return list(
-        session.scalars(
-            select(AuditRow).where(AuditRow.community_id == community_id).order_by(AuditRow.seq)
-        )
-    )
+    return audit_repo.entries(session, community_id)
 
 
 LIVE_COMMUNITIES = "live_communities"  # session.info: ids found not archived in this transaction
@@ -156,9 +150,7 @@ def chain_id_of(session: Session, community_id: int) -> int:
     it moved from (``cocreate community move`` keeps the chain's hashes as they were)."""
     known: dict[int, int] = session.info.setdefault("audit_chain_ids", {})
     if community_id not in known:
-        moved = session.scalar(
-            select(CommunityRow.audit_chain_id).where(CommunityRow.id == community_id)
-        )
+        moved = audit_repo.moved_chain_id(session, community_id)
         known[community_id] = community_id if moved is None else moved
     return known[community_id]
 
@@ -358,12 +350,7 @@ def after_append(session: Session, row: AuditRow, chain_id: int) -> None:
     if not due:
         last = _LAST_CHECKPOINT.get(key)
         if last is None:
-            at = session.scalar(
-                select(AuditCheckpointRow.at)
-                .where(AuditCheckpointRow.community_id == row.community_id)
-                .order_by(AuditCheckpointRow.seq.desc(), AuditCheckpointRow.id.desc())
-                .limit(1)
-            )
+            at = audit_repo.last_checkpoint_at(session, row.community_id)
             last = datetime.fromisoformat(at) if at else datetime.min
             _LAST_CHECKPOINT[key] = last
         due = utcnow() - last >= HOURLY
@@ -394,6 +381,7 @@ def _heads_path(db: str, community_id: int) -> Path:
 # its head without opening, creating or renaming a file (issue 16.4).
 _HEAD_FILES: dict[Path, tuple[int, int, int]] = {}
 _HEAD_FILES_OPEN = 64  # at most this many at once (one per community written to)
+_HEADS_THREADS = threading.Lock()  # the threads of this process, one heads write at a time
 
 
 def _head_file(path: Path) -> int:
@@ -448,23 +436,30 @@ def _write_heads(db: str, heads: dict[int, tuple[int, int, str]]) -> None:
     a write cut short (a crash) leaves the other, one head older, to be read."""
     at = utcnow().isoformat(timespec="seconds")
     for community_id, (chain_id, seq, head) in heads.items():
-        fd = _head_file(_heads_path(db, community_id))
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            slots = _slots(os.pread(fd, 2 * SLOT, 0))
-            if max(_seq(e) for e in slots) >= seq:
-                continue
-            fp, sig = _sign(_message(chain_id, seq, head, at, "head"))
-            entry = {"db": db, "community": community_id, "seq": seq, "head": head, "at": at,
-                     "chain": chain_id, "key": fp, "sig": sig}  # fmt: skip
+        # The threads of a process share the descriptor, and an flock is held per descriptor:
+        # they take turns on a lock of their own first.
+        with _HEADS_THREADS:
+            _write_head(db, community_id, chain_id, seq, head, at)
+
+
+def _write_head(db: str, community_id: int, chain_id: int, seq: int, head: str, at: str) -> None:
+    fd = _head_file(_heads_path(db, community_id))
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the processes take turns
+    try:
+        slots = _slots(os.pread(fd, 2 * SLOT, 0))
+        if max(_seq(e) for e in slots) >= seq:
+            return
+        fp, sig = _sign(_message(chain_id, seq, head, at, "head"))
+        entry = {"db": db, "community": community_id, "seq": seq, "head": head, "at": at,
+                 "chain": chain_id, "key": fp, "sig": sig}  # fmt: skip
+        blob = json.dumps(entry, sort_keys=True).encode()
+        if len(blob) >= SLOT:  # a database address of thousands of characters: name it not
+            del entry["db"]
             blob = json.dumps(entry, sort_keys=True).encode()
-            if len(blob) >= SLOT:  # a database address of thousands of characters: name it not
-                del entry["db"]
-                blob = json.dumps(entry, sort_keys=True).encode()
-            older = 0 if _seq(slots[0]) <= _seq(slots[1]) else 1
-            os.pwrite(fd, blob.ljust(SLOT - 1) + b"\n", older * SLOT)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        older = 0 if _seq(slots[0]) <= _seq(slots[1]) else 1
+        os.pwrite(fd, blob.ljust(SLOT - 1) + b"\n", older * SLOT)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -549,11 +544,7 @@ def verify_anchors(
     by_seq = {r.seq: r for r in rows}
     last = rows[-1].seq if rows else 0
     newest: tuple[int, str, str] | None = None  # (seq, at, where)
-    cps = session.scalars(
-        select(AuditCheckpointRow)
-        .where(AuditCheckpointRow.community_id == community_id)
-        .order_by(AuditCheckpointRow.seq, AuditCheckpointRow.id)
-    ).all()
+    cps = audit_repo.checkpoints(session, community_id)
     anchored: set[int] = set()
     signed: list[tuple[int, str, str, str, str, str, str]] = [
         (c.seq, c.head, c.at, c.reason, c.key_fingerprint, c.signature, "checkpoint") for c in cps

@@ -15,18 +15,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cocreate_map.services import audit
-from cocreate_map.storage.ballot_tables import (
-    AuditRow,
-    BallotRow,
-    HouseholdRow,
-    VoteConflictRow,
-    VoteHistoryRow,
-    VoteRow,
-)
+from cocreate_map.storage import audit_repo
+from cocreate_map.storage.ballot_tables import AuditRow
 from cocreate_map.storage.transfer import from_runs
 
 
@@ -97,12 +90,7 @@ def _replay_votes(
 def check_votes(session: Session, community_id: int, rows: Sequence[AuditRow]) -> list[str]:
     counted, history, conflicts = _replay_votes(rows)
     problems: list[str] = []
-    ballots = select(BallotRow.id).where(BallotRow.community_id == community_id)
-    actual = session.execute(
-        select(VoteRow.ballot_id, VoteRow.household_id, VoteRow.choice, VoteRow.channel).where(
-            VoteRow.ballot_id.in_(ballots)
-        )
-    ).all()
+    actual = audit_repo.votes(session, community_id)
     seen = set()
     for b_id, h_id, choice, channel in actual:
         seen.add((b_id, h_id))
@@ -123,16 +111,7 @@ def check_votes(session: Session, community_id: int, rows: Sequence[AuditRow]) -
             "is missing (deleted)"
         )
     got: dict[VoteKey, list[tuple[str, str]]] = {}
-    for b_id, h_id, choice, channel in session.execute(
-        select(
-            VoteHistoryRow.ballot_id,
-            VoteHistoryRow.household_id,
-            VoteHistoryRow.choice,
-            VoteHistoryRow.channel,
-        )
-        .where(VoteHistoryRow.ballot_id.in_(ballots))
-        .order_by(VoteHistoryRow.id)
-    ):
+    for b_id, h_id, choice, channel in audit_repo.vote_history(session, community_id):
         got.setdefault((b_id, h_id), []).append((_choice(choice), channel))
     for key in sorted(history.keys() | got.keys()):
         want = history.get(key, [])
@@ -159,17 +138,7 @@ def check_votes(session: Session, community_id: int, rows: Sequence[AuditRow]) -
                 )
             break
     have_c: dict[VoteKey, list[tuple[str, str, str | None]]] = {}
-    for b_id, h_id, choice, channel, resolution in session.execute(
-        select(
-            VoteConflictRow.ballot_id,
-            VoteConflictRow.household_id,
-            VoteConflictRow.choice,
-            VoteConflictRow.channel,
-            VoteConflictRow.resolution,
-        )
-        .where(VoteConflictRow.ballot_id.in_(ballots))
-        .order_by(VoteConflictRow.id)
-    ):
+    for b_id, h_id, choice, channel, resolution in audit_repo.vote_conflicts(session, community_id):
         have_c.setdefault((b_id, h_id), []).append((_choice(choice), channel, resolution))
     for key in sorted(conflicts.keys() | have_c.keys()):
         want_c = [(c[0], c[1], c[3]) for c in conflicts.get(key, [])]
@@ -211,7 +180,7 @@ def check_register(session: Session, community_id: int, rows: Sequence[AuditRow]
             want[label] = (values, r.seq)
     problems: list[str] = []
     seen = set()
-    for h in session.scalars(select(HouseholdRow).where(HouseholdRow.community_id == community_id)):
+    for h in audit_repo.households(session, community_id):
         seen.add(h.label)
         logged = want.get(h.label)
         if logged is None:

@@ -166,7 +166,9 @@ def fill_mark(page: Any, category: str, text: str) -> None:
     """Pick the category (unless the pill still shows it picked — the form keeps the previous
     mark's category and text in the browser after a submit or a "me too") and type the text."""
     pill = page.get_by_role("radio", name=category, exact=True)
-    if pill.get_attribute("aria-checked") != "true":
+    for _attempt in range(3):  # a tap landing while Streamlit re-renders the form can be lost
+        if pill.get_attribute("aria-checked") == "true":
+            break
         pill.click()
         idle(page)
     assert pill.get_attribute("aria-checked") == "true"

@@ -316,3 +316,29 @@ def test_the_next_vote_after_an_old_heads_file_writes_the_other_slot(engine, vot
     slots = audit._slots(path.read_bytes())
     assert [audit._seq(e) for e in slots] == [newest["seq"], last_seq(engine)]
     assert verify(engine).ok
+
+
+def test_threads_writing_heads_at_once_leave_the_newest(tmp_path, monkeypatch):
+    """Streamlit serves a replica's sessions from threads of one process: they share the heads
+    file's descriptor, and the newest head must still win (a head only moves on)."""
+    import threading
+
+    monkeypatch.setenv("COCREATE_DATA_DIR", str(tmp_path))
+    db = "sqlite:///threads.sqlite3"
+    seqs = list(range(1, 801))
+    chunks = [seqs[i::8][::-1] for i in range(8)]  # each thread writes newest-first: out of order
+
+    def write(chunk):  # noqa: ANN001
+        for seq in chunk:
+            audit._write_heads(db, {1: (1, seq, f"{seq:064x}")})
+
+    threads = [threading.Thread(target=write, args=(c,)) for c in chunks]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    path = audit._heads_path(db, 1)
+    slots = audit._slots(path.read_bytes())
+    assert all(e is not None for e in slots)
+    assert audit._read_heads_file(path)["seq"] == 800
+    assert audit._read_heads_file(path)["head"] == f"{800:064x}"
