@@ -221,7 +221,6 @@ def test_the_layer_rule_sees_a_step_back():
 SQL_STILL_IN_SERVICES = {
     "ballots",
     "households",
-    "imports",
     "marks",
     "options",
 }

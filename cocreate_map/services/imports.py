@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cocreate_map.domain.annotations import Role
@@ -35,9 +35,9 @@ from cocreate_map.io import crs as crs_io
 from cocreate_map.services.access import require_staff
 from cocreate_map.services.audit import LIVE_COMMUNITIES, record
 from cocreate_map.services.staff import StaffIdentity
+from cocreate_map.storage import imports_repo
 from cocreate_map.storage import repositories as repo
-from cocreate_map.storage.options_tables import OptionChangeRow, OptionRow
-from cocreate_map.storage.tables import CommunityRow, ElementRow, ImportRow, utcnow
+from cocreate_map.storage.tables import CommunityRow, ImportRow, utcnow
 
 MANAGERS = (Role.ADMIN, Role.PLANNER)
 
@@ -92,39 +92,20 @@ def undone(row: ImportRow) -> str | None:
     return str(value) if value else None
 
 
-def _element_counts(session: Session, import_ids: list[int]) -> dict[int, int]:
-    if not import_ids:
-        return {}
-    rows = session.execute(
-        select(ElementRow.import_id, func.count())
-        .where(ElementRow.import_id.in_(import_ids))
-        .group_by(ElementRow.import_id)
-    ).all()
-    return {int(i): int(n) for i, n in rows}
-
-
 def list_imports(session: Session, slug: str) -> list[ImportInfo]:
     """The community's imports, newest first."""
     community = repo.community_by_slug(session, slug)
-    rows = session.scalars(
-        select(ImportRow)
-        .where(ImportRow.community_id == community.id)
-        .order_by(ImportRow.id.desc())
-    ).all()
-    counts = _element_counts(session, [r.id for r in rows])
+    rows = imports_repo.imports_of(session, community.id)
+    counts = imports_repo.element_counts(session, [r.id for r in rows])
     return [_info(r, community.slug, counts.get(r.id, 0)) for r in rows]
 
 
 def earlier_imports(session: Session, community_id: int, sha256: str) -> list[ImportRow]:
-    return list(
+    return [
         row
-        for row in session.scalars(
-            select(ImportRow)
-            .where(ImportRow.community_id == community_id, ImportRow.content_sha256 == sha256)
-            .order_by(ImportRow.id)
-        ).all()
+        for row in imports_repo.imports_of_file(session, community_id, sha256)
         if undone(row) is None
-    )
+    ]
 
 
 def find_earlier(session: Session, slug: str, path: Path) -> ImportInfo | None:
@@ -136,7 +117,7 @@ def find_earlier(session: Session, slug: str, path: Path) -> ImportInfo | None:
     if not rows:
         return None
     row = rows[-1]
-    return _info(row, community.slug, _element_counts(session, [row.id]).get(row.id, 0))
+    return _info(row, community.slug, imports_repo.element_counts(session, [row.id]).get(row.id, 0))
 
 
 def refuse_repeat(row: ImportRow) -> AlreadyExists:
@@ -147,18 +128,6 @@ def refuse_repeat(row: ImportRow) -> AlreadyExists:
         at=row.created_at.strftime("%Y-%m-%d %H:%M"),
         n=row.feature_count,
     )
-
-
-def _option_users(session: Session, import_id: int) -> list[str]:
-    names = session.scalars(
-        select(OptionRow.name)
-        .join(OptionChangeRow, OptionChangeRow.option_id == OptionRow.id)
-        .join(ElementRow, ElementRow.id == OptionChangeRow.ref_element_id)
-        .where(ElementRow.import_id == import_id)
-        .distinct()
-        .order_by(OptionRow.name)
-    ).all()
-    return list(names)
 
 
 def recompute_boundary(session: Session, community: CommunityRow) -> None:
@@ -185,7 +154,7 @@ def recompute_boundary(session: Session, community: CommunityRow) -> None:
 def remove_import(session: Session, row: ImportRow, actor: str, action: str) -> int:
     """Delete the import's elements and mark its row undone, audit-logged; the number of
     elements removed."""
-    users = _option_users(session, row.id)
+    users = imports_repo.options_using(session, row.id)
     if users:
         raise InvalidInput(
             key="imports.used_by_options",
@@ -194,7 +163,7 @@ def remove_import(session: Session, row: ImportRow, actor: str, action: str) -> 
             options=", ".join(users),
         )
     community = repo.community_by_id(session, row.community_id)
-    removed = session.execute(delete(ElementRow).where(ElementRow.import_id == row.id)).rowcount
+    removed = imports_repo.delete_elements_of(session, row.id)
     payload: dict[str, Any] = {
         "import_id": row.id,
         "filename": row.filename,
@@ -214,14 +183,14 @@ def remove_import(session: Session, row: ImportRow, actor: str, action: str) -> 
 
 def undo_import(session: Session, import_id: int, *, who: StaffIdentity | None) -> ImportInfo:
     """Undo one import: its elements and its row go, the boundary follows; audit-logged."""
-    row = session.get(ImportRow, import_id)
+    row = imports_repo.import_or_none(session, import_id)
     if row is None:
         raise NotFound(key="imports.no_such_import", import_id=import_id)
     if undone(row) is not None:
         raise InvalidInput(key="imports.undone_already", import_id=import_id, at=undone(row))
     community = repo.community_by_id(session, row.community_id)
     staff = require_staff(who, community.id, MANAGERS, action="import.undo")
-    info = _info(row, community.slug, _element_counts(session, [row.id]).get(row.id, 0))
+    info = _info(row, community.slug, imports_repo.element_counts(session, [row.id]).get(row.id, 0))
     remove_import(session, row, staff.username, "import.undo")
     return info
 
@@ -281,19 +250,11 @@ def _refuse_archived_writes(session: Session, _context: Any, _instances: Any) ->
     if not ids:
         return
     with session.no_autoflush:
-        archived = (
-            session.execute(
-                select(CommunityRow.id).where(
-                    CommunityRow.id.in_(ids), CommunityRow.archived_at.is_not(None)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        archived = imports_repo.archived_among(session, ids)
     if not session.info.get("community_changed"):
         live |= ids - set(archived)
     for community_id in archived:
-        community = session.get(CommunityRow, community_id)
+        community = repo.community_or_none(session, community_id)
         if community is not None and community.archived_at is not None:
             # (the session's own value counts: a restore in progress may write)
             raise PermissionDenied(key="imports.archived_read_only", name=community.name)
