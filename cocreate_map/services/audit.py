@@ -134,7 +134,7 @@ def prepare_append(session: Session, community_id: int) -> None:
     the community row (its chain id; whether it is archived): one statement outside the write
     lock instead of two inside it. A writer that calls this must re-read ``archived_at`` under
     the chain lock (a vote does, with the ballot's closing time)."""
-    facts = repo.chain_facts(session, community_id)
+    facts = audit_repo.chain_facts(session, community_id)
     if facts is None:
         return
     moved, archived = facts

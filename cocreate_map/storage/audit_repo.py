@@ -50,6 +50,17 @@ def moved_chain_id(session: Session, community_id: int) -> int | None:
     )
 
 
+def chain_facts(session: Session, community_id: int) -> tuple[int | None, bool] | None:
+    """(the id its audit chain is hashed under, if it moved here; whether it is archived) of a
+    community, in one read; None when there is no such community."""
+    row = session.execute(
+        select(CommunityRow.audit_chain_id, CommunityRow.archived_at).where(
+            CommunityRow.id == community_id
+        )
+    ).first()
+    return None if row is None else (row.audit_chain_id, row.archived_at is not None)
+
+
 def last_checkpoint_at(session: Session, community_id: int) -> str | None:
     """When the community's newest checkpoint was signed (ISO text)."""
     return session.scalar(

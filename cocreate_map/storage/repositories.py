@@ -87,17 +87,6 @@ def chain_head(session: Session, community_id: int) -> tuple[int, str] | None:
     return None if head is None else (int(head.seq), str(head.hash))
 
 
-def chain_facts(session: Session, community_id: int) -> tuple[int | None, bool] | None:
-    """(the id its audit chain is hashed under, if it moved here; whether it is archived) of a
-    community, in one read; None when there is no such community."""
-    row = session.execute(
-        select(CommunityRow.audit_chain_id, CommunityRow.archived_at).where(
-            CommunityRow.id == community_id
-        )
-    ).first()
-    return None if row is None else (row.audit_chain_id, row.archived_at is not None)
-
-
 def delete_community(session: Session, community: CommunityRow) -> None:
     """The community row with its elements and imports (the caller checked nothing else is left
     that points at it)."""
